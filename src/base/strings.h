@@ -1,0 +1,33 @@
+// Small string helpers shared by every stage.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace strata {
+
+std::string_view Trim(std::string_view s);
+bool StartsWith(std::string_view s, std::string_view prefix);
+bool EndsWith(std::string_view s, std::string_view suffix);
+std::vector<std::string> Split(std::string_view s, char sep);
+std::string ToLower(std::string_view s);
+// Quotes an SQL identifier ("a""b"), always, so that case and keywords are kept.
+std::string QuoteIdent(std::string_view ident);
+// Quotes an SQL string literal ('it''s').
+std::string QuoteLiteral(std::string_view s);
+// Edit distance, for "did you mean".
+int EditDistance(std::string_view a, std::string_view b);
+// 1-based line and column of a byte offset in text.
+struct LineCol {
+  int line = 1;
+  int col = 1;
+};
+LineCol OffsetToLineCol(std::string_view text, size_t offset);
+// The text of 1-based line `line`, without its newline.
+std::string_view LineAt(std::string_view text, int line);
+// Formats "file:line:col: message" followed by the source line and a caret under col.
+std::string PointAt(std::string_view file, std::string_view text, size_t offset,
+                    std::string_view message);
+
+}  // namespace strata

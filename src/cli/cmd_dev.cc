@@ -1,0 +1,77 @@
+// strata dev start|stop|status|url|reset|destroy — the embedded throwaway database.
+#include "cli/commands.h"
+#include "cli/context.h"
+#include "devdb/dev_cluster.h"
+
+namespace strata::cli {
+
+int RunDev(int argc, char** argv) {
+  CLI::App app{"Manage the embedded dev database: a throwaway local PostgreSQL under "
+               ".strata/dev/ (127.0.0.1 only)", "strata dev"};
+  GlobalOptions g;
+  std::string action;
+  bool yes = false;
+  app.add_option("action", action, "start | stop | status | url | reset | destroy")
+      ->required()
+      ->check(CLI::IsMember({"start", "stop", "status", "url", "reset", "destroy"}));
+  app.add_option("--config", g.config_path, "Configuration file (its folder holds .strata/)");
+  app.add_option("--format", g.format, "Output format")->check(CLI::IsMember({"text", "json"}));
+  app.add_flag("--yes,-y", yes, "reset/destroy: do not ask");
+  if (int rc = ParseArgs(app, argc, argv); rc >= 0) return rc;
+  Context ctx(g);
+  DevCluster dev(ctx.DevDir());
+
+  if (action == "start") {
+    bool was_running = dev.Running();
+    if (!was_running) ctx.Note("starting the dev database in " + ctx.DevDir() + " ...");
+    Status st = dev.Start();
+    if (!st.ok()) return ctx.Fail(st);
+    auto url = dev.Url();
+    if (!url.ok()) return ctx.Fail(url.status());
+    if (ctx.json()) {
+      ctx.PrintJson({{"running", true}, {"url", *url}, {"started", !was_running}});
+    } else {
+      ctx.Out((was_running ? "already running: " : "started: ") + *url);
+    }
+    return kExitOk;
+  }
+  if (action == "stop") {
+    Status st = dev.Stop();
+    if (!st.ok()) return ctx.Fail(st);
+    if (ctx.json()) ctx.PrintJson({{"running", false}});
+    else ctx.Out("stopped");
+    return kExitOk;
+  }
+  if (action == "status" || action == "url") {
+    bool running = dev.Running();
+    auto url = dev.Url();
+    if (action == "url") {
+      if (!running) return ctx.Fail(Status::Conflict("the dev database is not running: `strata dev start`"));
+      ctx.Out(*url);
+      return kExitOk;
+    }
+    if (ctx.json()) {
+      ctx.PrintJson({{"running", running}, {"url", url.ok() ? *url : ""}, {"dir", ctx.DevDir()}});
+    } else {
+      ctx.Out(running ? "running: " + *url : "stopped");
+    }
+    return running ? kExitOk : kExitPending;
+  }
+  // reset and destroy lose data: ask, or require --yes (never prompt in CI or without a TTY).
+  if (!yes) {
+    if (!CanPrompt()) {
+      return ctx.Fail(Status::Usage("dev " + action + " deletes the dev database's data; pass --yes"));
+    }
+    std::fprintf(stderr, "dev %s deletes all data in the dev database. Continue? [y/N] ", action.c_str());
+    char answer[16] = {0};
+    if (!std::fgets(answer, sizeof(answer), stdin) || (answer[0] != 'y' && answer[0] != 'Y')) {
+      return ctx.Fail(Status::Refused("cancelled"));
+    }
+  }
+  Status st = action == "reset" ? dev.Reset() : dev.Destroy();
+  if (!st.ok()) return ctx.Fail(st);
+  ctx.Out(action == "reset" ? "reset: database strata is empty" : "destroyed");
+  return kExitOk;
+}
+
+}  // namespace strata::cli

@@ -1,0 +1,28 @@
+// strata hash — rewrite strata.sum after a deliberate edit (like `atlas migrate hash`).
+#include "base/fs.h"
+#include "cli/commands.h"
+#include "cli/project.h"
+
+namespace strata::cli {
+
+int RunHash(int argc, char** argv) {
+  CLI::App app{"Rewrite migrations/strata.sum from the files as they are now", "strata hash"};
+  GlobalOptions g;
+  AddGlobalOptions(app, &g);
+  if (int rc = ParseArgs(app, argc, argv); rc >= 0) return rc;
+  Context ctx(g);
+  auto project = LoadProject(ctx);
+  if (!project.ok()) return ctx.Fail(project.status());
+  bool changed = !project->sum || !CheckSum(project->dir, *project->sum).empty();
+  if (Status st = WriteSum(project->dir); !st.ok()) return ctx.Fail(st);
+  std::string path = JoinPath(project->dir.path, kSumFileName);
+  if (ctx.json()) {
+    ctx.PrintJson({{"file", path}, {"migrations", project->dir.files.size()}, {"changed", changed}});
+  } else {
+    ctx.Out((changed ? "wrote " : "unchanged ") + path + " (" +
+            std::to_string(project->dir.files.size()) + " migrations)");
+  }
+  return kExitOk;
+}
+
+}  // namespace strata::cli

@@ -1,0 +1,23 @@
+// The command table. Each command lives in cmd_<name>.cc and gets argv with its own
+// name first (argv[0] == "migrate").
+#pragma once
+
+namespace strata::cli {
+
+using CommandFn = int (*)(int argc, char** argv);
+
+struct Command {
+  const char* name;
+  const char* summary;
+  CommandFn run;
+};
+
+int RunCreate(int argc, char** argv);
+int RunDev(int argc, char** argv);
+int RunFake(int argc, char** argv);
+int RunHash(int argc, char** argv);
+int RunLint(int argc, char** argv);
+int RunMigrate(int argc, char** argv);
+int RunStatus(int argc, char** argv);
+
+}  // namespace strata::cli

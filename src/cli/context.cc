@@ -1,0 +1,143 @@
+#include "cli/context.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#include "base/fs.h"
+#include "devdb/dev_cluster.h"
+
+namespace strata::cli {
+namespace fs = std::filesystem;
+
+void AddGlobalOptions(CLI::App& app, GlobalOptions* o, bool with_format) {
+  app.add_option("--url", o->url, "Database URL (default: $DATABASE_URL, PG* variables, or the dev database)");
+  app.add_option("--env", o->env, "Use [environments.<name>] from strata.toml");
+  app.add_option("--config", o->config_path, "Configuration file")->capture_default_str();
+  app.add_option("--dir", o->migrations_dir, "Migrations folder (overrides migrations_dir)");
+  if (with_format) {
+    app.add_option("--format", o->format, "Output format")
+        ->check(CLI::IsMember({"text", "json"}))
+        ->capture_default_str();
+  }
+  app.add_flag("--no-color", o->no_color, "Never colour the output");
+}
+
+Context::Context(GlobalOptions opts) : opts_(std::move(opts)) {
+  bool allowed = !opts_.no_color && std::getenv("NO_COLOR") == nullptr;
+  color_out_ = allowed && ::isatty(1);
+  color_err_ = allowed && ::isatty(2);
+}
+
+std::string Context::ProjectDir() const {
+  fs::path p(opts_.config_path);
+  return p.has_parent_path() ? p.parent_path().string() : ".";
+}
+
+std::string Context::DevDir() const { return JoinPath(ProjectDir(), ".strata/dev"); }
+
+std::string Context::MigrationsDir(const Config& cfg) const {
+  if (!opts_.migrations_dir.empty()) return opts_.migrations_dir;
+  return JoinPath(ProjectDir(), cfg.migrations_dir);
+}
+
+Result<Config> Context::LoadConfig() {
+  return strata::LoadConfig(opts_.config_path, [](const char* k) { return std::getenv(k); });
+}
+
+Result<std::string> Context::ResolveUrl(std::string* source) {
+  auto set = [&](const std::string& s) {
+    if (source) *source = s;
+  };
+  if (!opts_.url.empty()) {
+    set("--url");
+    return opts_.url;
+  }
+  auto cfg = LoadConfig();
+  if (!cfg.ok()) return cfg.status();
+  if (!opts_.env.empty()) {
+    auto it = cfg->environments.find(opts_.env);
+    if (it == cfg->environments.end()) {
+      return Status::Usage("--env " + opts_.env + ": no [environments." + opts_.env + "] in " +
+                           opts_.config_path);
+    }
+    if (!it->second.url.empty()) {
+      set("environment " + opts_.env);
+      return it->second.url;
+    }
+    const char* v = it->second.url_env.empty() ? nullptr : std::getenv(it->second.url_env.c_str());
+    if (!v || !*v) {
+      return Status::InvalidInput("environment " + opts_.env + ": $" + it->second.url_env +
+                                  " is not set");
+    }
+    set("$" + it->second.url_env);
+    return std::string(v);
+  }
+  if (const char* v = std::getenv(cfg->url_env.c_str()); v && *v) {
+    set("$" + cfg->url_env);
+    return std::string(v);
+  }
+  if (LibpqEnvironmentSet()) {
+    set("PG* environment variables");
+    return std::string();
+  }
+  DevCluster dev(DevDir());
+  if (dev.Running()) {
+    auto url = dev.Url();
+    if (url.ok()) {
+      set("the dev database");
+      Note("using the dev database at " + *url + " (strata dev url)");
+      return url;
+    }
+  }
+  return Status::Usage("no database given: pass --url, set $" + cfg->url_env +
+                       ", or start the embedded one with `strata dev start`");
+}
+
+Result<std::unique_ptr<Connection>> Context::Connect() {
+  auto url = ResolveUrl();
+  if (!url.ok()) return url.status();
+  return Connection::Open(*url);
+}
+
+std::string Context::Paint(const std::string& text, const char* ansi) const {
+  if (!color_out_) return text;
+  return std::string("\033[") + ansi + "m" + text + "\033[0m";
+}
+
+void Context::Out(const std::string& line) const { std::cout << line << "\n"; }
+
+void Context::Err(const std::string& line) const { std::cerr << line << "\n"; }
+
+void Context::Note(const std::string& line) const {
+  std::cerr << (color_err_ ? "\033[2m" + line + "\033[0m" : line) << "\n";
+}
+
+void Context::PrintJson(const nlohmann::json& j) const { std::cout << j.dump(2) << "\n"; }
+
+int Context::Fail(const Status& st) const {
+  std::string prefix = color_err_ ? "\033[1;31merror\033[0m: " : "error: ";
+  std::cerr << prefix << MaskPassword(st.message()) << "\n";
+  std::cout.flush();
+  return st.code() == Status::Code::kUsage ? kExitUsage : kExitError;
+}
+
+int ParseArgs(CLI::App& app, int argc, char** argv) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+  return -1;
+}
+
+bool CanPrompt() {
+  const char* ci = std::getenv("CI");
+  return ::isatty(0) && !(ci && *ci && std::string(ci) != "0" && std::string(ci) != "false");
+}
+
+}  // namespace strata::cli

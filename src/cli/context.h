@@ -1,0 +1,73 @@
+// What every command shares: global flags, configuration, the database connection
+// and the printer. Only cli/ prints or decides exit codes.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "base/status.h"
+#include "config/config.h"
+#include "pg/session.h"
+
+namespace strata::cli {
+
+// Exit codes (DESIGN.md §1).
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitError = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitPending = 3;
+
+struct GlobalOptions {
+  std::string url;
+  std::string env;
+  std::string config_path = "strata.toml";
+  std::string migrations_dir;
+  std::string format = "text";
+  bool no_color = false;
+};
+
+// Adds --url, --env, --config, --dir, --format, --no-color to a command.
+void AddGlobalOptions(CLI::App& app, GlobalOptions* opts, bool with_format = true);
+
+class Context {
+ public:
+  explicit Context(GlobalOptions opts);
+
+  // Loads strata.toml (+ env, + flags) once.
+  Result<Config> LoadConfig();
+  // --url, else --env, else $<url_env>, else libpq PG* variables, else the running dev
+  // database (says so on stderr). `source` describes which, without secrets.
+  Result<std::string> ResolveUrl(std::string* source = nullptr);
+  Result<std::unique_ptr<Connection>> Connect();
+  // Project folder: where strata.toml is (or would be).
+  std::string ProjectDir() const;
+  std::string DevDir() const;
+  std::string MigrationsDir(const Config& cfg) const;
+
+  bool json() const { return opts_.format == "json"; }
+  const GlobalOptions& opts() const { return opts_; }
+
+  // Printing. Colour only when stdout is a TTY and NO_COLOR is unset.
+  std::string Paint(const std::string& text, const char* ansi) const;
+  void Out(const std::string& line) const;
+  void Err(const std::string& line) const;
+  void Note(const std::string& line) const;  // stderr, dim
+  void PrintJson(const nlohmann::json& j) const;
+  // Prints the error and returns the exit code that goes with it.
+  int Fail(const Status& st) const;
+
+ private:
+  GlobalOptions opts_;
+  bool color_out_;
+  bool color_err_;
+};
+
+// Parses a command's flags. Returns -1 to continue, else the exit code (help or usage).
+int ParseArgs(CLI::App& app, int argc, char** argv);
+
+// True when asking the user is allowed: stdin is a TTY and CI is unset.
+bool CanPrompt();
+
+}  // namespace strata::cli

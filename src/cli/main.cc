@@ -1,0 +1,71 @@
+// strata: one binary for PostgreSQL schema migrations. This file only dispatches.
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "base/strings.h"
+#include "base/version.h"
+#include "cli/commands.h"
+
+namespace strata::cli {
+namespace {
+
+constexpr Command kCommands[] = {
+    {"create", "Write a new, empty migration from the header template", RunCreate},
+    {"dev", "Manage the embedded dev database (start|stop|status|url|reset)", RunDev},
+    {"fake", "Record pending migrations as applied without running them", RunFake},
+    {"hash", "Rewrite migrations/strata.sum after a deliberate edit", RunHash},
+    {"lint", "Check migration files (names, order, directives, syntax)", RunLint},
+    {"migrate", "Apply pending migrations", RunMigrate},
+    {"status", "Show applied, pending, edited and missing migrations (exit 3 if pending)", RunStatus},
+};
+
+void Usage(FILE* out) {
+  std::fprintf(out, "usage: strata <command> [flags]\n\ncommands:\n");
+  for (const Command& c : kCommands) std::fprintf(out, "  %-9s %s\n", c.name, c.summary);
+  std::fprintf(out, "\nRun `strata <command> --help` for its flags. Exit codes: 0 ok, 1 error, "
+                    "2 usage, 3 pending or drift.\n");
+}
+
+const Command* Find(const char* name) {
+  for (const Command& c : kCommands) {
+    if (std::strcmp(c.name, name) == 0) return &c;
+  }
+  return nullptr;
+}
+
+// ninja-style "did you mean": the closest command within a small edit distance.
+const char* Suggest(const char* name) {
+  const char* best = nullptr;
+  int best_d = 3;
+  for (const Command& c : kCommands) {
+    int d = EditDistance(name, c.name);
+    if (d < best_d) best = c.name, best_d = d;
+  }
+  return best;
+}
+
+}  // namespace
+}  // namespace strata::cli
+
+int main(int argc, char** argv) {
+  using namespace strata::cli;
+  if (argc < 2) {
+    Usage(stderr);
+    return 2;
+  }
+  const char* cmd = argv[1];
+  if (!std::strcmp(cmd, "--version") || !std::strcmp(cmd, "version")) {
+    std::printf("strata %s\n", STRATA_VERSION);
+    return 0;
+  }
+  if (!std::strcmp(cmd, "--help") || !std::strcmp(cmd, "-h") || !std::strcmp(cmd, "help")) {
+    Usage(stdout);
+    return 0;
+  }
+  if (const Command* c = Find(cmd)) return c->run(argc - 1, argv + 1);
+  std::fprintf(stderr, "error: unknown command '%s'", cmd);
+  if (const char* s = Suggest(cmd)) std::fprintf(stderr, "; did you mean '%s'?", s);
+  std::fprintf(stderr, "\n");
+  return 2;
+}

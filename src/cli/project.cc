@@ -1,0 +1,58 @@
+#include "cli/project.h"
+
+#include "base/fs.h"
+
+namespace strata::cli {
+
+Result<Project> LoadProject(Context& ctx) {
+  auto cfg = ctx.LoadConfig();
+  if (!cfg.ok()) return cfg.status();
+  Project p;
+  p.config = *cfg;
+  auto dir = MigrationDir::Load(ctx.MigrationsDir(p.config), p.config.naming, &p.directive_errors);
+  if (!dir.ok()) return dir.status();
+  p.dir = std::move(*dir);
+  if (p.dir.has_sum_file) {
+    std::string path = JoinPath(p.dir.path, kSumFileName);
+    auto text = ReadFile(path);
+    if (!text.ok()) return text.status();
+    auto sum = ParseSum(*text, path);
+    if (!sum.ok()) return sum.status();
+    p.sum = std::move(*sum);
+  }
+  return p;
+}
+
+Status CheckSumFile(Context& ctx, const Project& p) {
+  if (!p.sum) {
+    if (!p.dir.files.empty()) {
+      ctx.Note("warning: " + JoinPath(p.dir.path, kSumFileName) +
+               " does not exist, so edits to migrations cannot be caught before they run; "
+               "run `strata hash` and commit it");
+    }
+    return Status::Ok();
+  }
+  auto problems = CheckSum(p.dir, *p.sum);
+  if (problems.empty()) return Status::Ok();
+  std::string msg;
+  for (const auto& pr : problems) msg += JoinPath(p.dir.path, pr.file) + ": " + pr.message + "\n";
+  return Status::Conflict(msg + "strata.sum does not match the migrations folder. Restore the "
+                                "files, or if the change is deliberate (and not yet applied "
+                                "anywhere) run `strata hash`");
+}
+
+Status DirectiveErrors(const Project& p) {
+  if (p.directive_errors.empty()) return Status::Ok();
+  std::string msg;
+  for (const auto& e : p.directive_errors) {
+    const MigrationFile* f = nullptr;
+    for (const auto& file : p.dir.files) {
+      if (file.path == e.file) f = &file;
+    }
+    msg += (f ? e.Format(f->content) : e.file + ": " + e.message) + "\n";
+  }
+  msg.pop_back();
+  return Status::InvalidInput(msg);
+}
+
+}  // namespace strata::cli

@@ -1,0 +1,29 @@
+// Loading the project's configuration and migrations folder, shared by commands.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli/context.h"
+#include "migrate/migration_dir.h"
+#include "migrate/sum_file.h"
+
+namespace strata::cli {
+
+struct Project {
+  Config config;
+  MigrationDir dir;
+  std::vector<FileError> directive_errors;
+  std::optional<std::vector<SumEntry>> sum;  // none when strata.sum does not exist
+};
+
+Result<Project> LoadProject(Context& ctx);
+
+// strata.sum must match the folder; a folder without one only gets a warning.
+Status CheckSumFile(Context& ctx, const Project& p);
+
+// Directive errors (unknown directive, bad timeout, ...) formatted with carets.
+Status DirectiveErrors(const Project& p);
+
+}  // namespace strata::cli

@@ -1,0 +1,171 @@
+#include "config/config.h"
+
+#define TOML_EXCEPTIONS 0
+#include <toml++/toml.h>
+
+#include "base/fs.h"
+#include "base/strings.h"
+
+namespace strata {
+
+std::string QualifiedName::Quoted() const { return QuoteIdent(schema) + "." + QuoteIdent(name); }
+
+Result<QualifiedName> ParseQualifiedName(const std::string& text) {
+  auto parts = Split(text, '.');
+  if (parts.size() == 1 && !parts[0].empty()) return QualifiedName{"public", parts[0]};
+  if (parts.size() == 2 && !parts[0].empty() && !parts[1].empty()) {
+    return QualifiedName{parts[0], parts[1]};
+  }
+  return Status::InvalidInput("history table '" + text + "' must be \"table\" or \"schema.table\"");
+}
+
+Result<Naming> ParseNaming(const std::string& text) {
+  if (text == "timestamp") return Naming::kTimestamp;
+  if (text == "sequence") return Naming::kSequence;
+  return Status::InvalidInput("naming must be \"timestamp\" or \"sequence\", not \"" + text + "\"");
+}
+
+const char* NamingName(Naming n) { return n == Naming::kTimestamp ? "timestamp" : "sequence"; }
+
+namespace {
+
+std::string Where(const std::string& path, const toml::node& node) {
+  const auto& src = node.source();
+  return path + ":" + std::to_string(src.begin.line) + ":" + std::to_string(src.begin.column);
+}
+
+Status ReadString(const std::string& path, const toml::node& node, const char* key,
+                  std::string* out) {
+  auto v = node.value<std::string>();
+  if (!v) return Status::InvalidInput(Where(path, node) + ": " + key + " must be a string");
+  *out = *v;
+  return Status::Ok();
+}
+
+// Durations are written as PostgreSQL accepts them ("5s", "30min", "0"); an integer
+// means milliseconds.
+Status ReadDuration(const std::string& path, const toml::node& node, const char* key,
+                    std::string* out) {
+  if (auto i = node.value<int64_t>()) {
+    *out = std::to_string(*i) + "ms";
+    return Status::Ok();
+  }
+  return ReadString(path, node, key, out);
+}
+
+Status ReadEnvironments(const std::string& path, const toml::table& envs, Config* cfg) {
+  for (const auto& [name, node] : envs) {
+    const toml::table* t = node.as_table();
+    if (!t) return Status::InvalidInput(Where(path, node) + ": environments." + std::string(name.str()) + " must be a table");
+    Environment env;
+    for (const auto& [k, v] : *t) {
+      if (k == "url_env") {
+        STRATA_RETURN_IF_ERROR(ReadString(path, v, "url_env", &env.url_env));
+      } else if (k == "url") {
+        STRATA_RETURN_IF_ERROR(ReadString(path, v, "url", &env.url));
+      } else if (k == "protected") {
+        auto b = v.value<bool>();
+        if (!b) return Status::InvalidInput(Where(path, v) + ": protected must be true or false");
+        env.is_protected = *b;
+      } else {
+        return Status::InvalidInput(Where(path, v) + ": unknown key environments." +
+                                    std::string(name.str()) + "." + std::string(k.str()));
+      }
+    }
+    cfg->environments[std::string(name.str())] = env;
+  }
+  return Status::Ok();
+}
+
+Status ReadLint(const std::string& path, const toml::table& lint, Config* cfg) {
+  for (const auto& [k, v] : lint) {
+    const toml::array* arr = v.as_array();
+    if (k != "disable" || !arr) {
+      return Status::InvalidInput(Where(path, v) + ": [lint] takes only disable = [\"rule\", ...]");
+    }
+    for (const auto& item : *arr) {
+      auto s = item.value<std::string>();
+      if (!s) return Status::InvalidInput(Where(path, item) + ": rule names are strings");
+      cfg->lint_disable.push_back(*s);
+    }
+  }
+  return Status::Ok();
+}
+
+Status ApplyKey(const std::string& path, std::string_view key, const toml::node& v, Config* cfg) {
+  std::string s;
+  if (key == "migrations_dir") return ReadString(path, v, "migrations_dir", &cfg->migrations_dir);
+  if (key == "schema_dir") return ReadString(path, v, "schema_dir", &cfg->schema_dir);
+  if (key == "url_env") return ReadString(path, v, "url_env", &cfg->url_env);
+  if (key == "lock_timeout") return ReadDuration(path, v, "lock_timeout", &cfg->lock_timeout);
+  if (key == "statement_timeout") {
+    return ReadDuration(path, v, "statement_timeout", &cfg->statement_timeout);
+  }
+  if (key == "naming" || key == "history_table") {
+    STRATA_RETURN_IF_ERROR(ReadString(path, v, key.data(), &s));
+    if (key == "naming") {
+      auto n = ParseNaming(s);
+      if (!n.ok()) return n.status().Wrap(Where(path, v));
+      cfg->naming = *n;
+    } else {
+      auto q = ParseQualifiedName(s);
+      if (!q.ok()) return q.status().Wrap(Where(path, v));
+      cfg->history_table = *q;
+    }
+    return Status::Ok();
+  }
+  if (key == "lock_retries") {
+    auto i = v.value<int64_t>();
+    if (!i || *i < 0) return Status::InvalidInput(Where(path, v) + ": lock_retries must be a whole number >= 0");
+    cfg->lock_retries = static_cast<int>(*i);
+    return Status::Ok();
+  }
+  if (key == "environments" && v.is_table()) return ReadEnvironments(path, *v.as_table(), cfg);
+  if (key == "lint" && v.is_table()) return ReadLint(path, *v.as_table(), cfg);
+  return Status::InvalidInput(Where(path, v) + ": unknown key '" + std::string(key) + "'");
+}
+
+Status ApplyEnv(const EnvLookup& getenv, Config* cfg) {
+  auto str = [&](const char* var, std::string* out) {
+    if (const char* v = getenv(var); v && *v) *out = v;
+  };
+  str("STRATA_MIGRATIONS_DIR", &cfg->migrations_dir);
+  str("STRATA_SCHEMA_DIR", &cfg->schema_dir);
+  str("STRATA_URL_ENV", &cfg->url_env);
+  str("STRATA_LOCK_TIMEOUT", &cfg->lock_timeout);
+  str("STRATA_STATEMENT_TIMEOUT", &cfg->statement_timeout);
+  if (const char* v = getenv("STRATA_NAMING"); v && *v) {
+    auto n = ParseNaming(v);
+    if (!n.ok()) return n.status().Wrap("STRATA_NAMING");
+    cfg->naming = *n;
+  }
+  if (const char* v = getenv("STRATA_HISTORY_TABLE"); v && *v) {
+    auto q = ParseQualifiedName(v);
+    if (!q.ok()) return q.status().Wrap("STRATA_HISTORY_TABLE");
+    cfg->history_table = *q;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Config> LoadConfig(const std::string& path, const EnvLookup& getenv) {
+  Config cfg;
+  if (FileExists(path)) {
+    cfg.path = path;
+    toml::parse_result parsed = toml::parse_file(path);
+    if (!parsed) {
+      const auto& err = parsed.error();
+      return Status::InvalidInput(path + ":" + std::to_string(err.source().begin.line) + ":" +
+                                  std::to_string(err.source().begin.column) + ": " +
+                                  std::string(err.description()));
+    }
+    for (const auto& [key, node] : parsed.table()) {
+      STRATA_RETURN_IF_ERROR(ApplyKey(path, key.str(), node, &cfg));
+    }
+  }
+  STRATA_RETURN_IF_ERROR(ApplyEnv(getenv, &cfg));
+  return cfg;
+}
+
+}  // namespace strata

@@ -1,0 +1,55 @@
+// strata.toml. Every key is optional; precedence is flags > environment > file > default.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace strata {
+
+enum class Naming { kTimestamp, kSequence };
+
+struct QualifiedName {
+  std::string schema;
+  std::string name;
+  // "schema"."name", each part quoted.
+  std::string Quoted() const;
+  std::string Display() const { return schema + "." + name; }
+};
+
+// Parses "schema.table" or "table" (schema defaults to public).
+Result<QualifiedName> ParseQualifiedName(const std::string& text);
+
+struct Environment {
+  std::string url_env;      // env var holding this environment's URL
+  std::string url;          // or a literal URL (no password in it, please)
+  bool is_protected = false;
+};
+
+struct Config {
+  std::string path;                 // the file read; empty when none existed
+  std::string migrations_dir = "migrations";
+  std::string schema_dir = "schema";
+  Naming naming = Naming::kTimestamp;
+  QualifiedName history_table{"public", "strata_migrations"};
+  std::string url_env = "DATABASE_URL";
+  std::string lock_timeout = "5s";
+  std::string statement_timeout;   // empty: server default
+  int lock_retries = 3;
+  std::map<std::string, Environment> environments;
+  std::vector<std::string> lint_disable;
+};
+
+using EnvLookup = std::function<const char*(const char*)>;
+
+// Reads `path` when it exists (a missing file is not an error: defaults apply), then
+// applies STRATA_* environment overrides through `getenv`.
+Result<Config> LoadConfig(const std::string& path, const EnvLookup& getenv);
+
+Result<Naming> ParseNaming(const std::string& text);
+const char* NamingName(Naming n);
+
+}  // namespace strata

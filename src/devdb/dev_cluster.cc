@@ -1,0 +1,227 @@
+#include "devdb/dev_cluster.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "base/fs.h"
+#include "base/sha256.h"
+#include "base/strings.h"
+#include "base/subprocess.h"
+#include "pg/session.h"
+
+namespace strata {
+namespace fs = std::filesystem;
+
+std::string FindPgBinDir() {
+  if (const char* env = std::getenv("STRATA_PG_BINDIR"); env && *env) return env;
+  std::error_code ec;
+  std::vector<std::pair<int, std::string>> found;
+  for (const auto& e : fs::directory_iterator("/usr/lib/postgresql", ec)) {
+    std::string bin = e.path().string() + "/bin";
+    if (FileExists(bin + "/initdb") && FileExists(bin + "/pg_ctl")) {
+      found.push_back({std::atoi(e.path().filename().c_str()), bin});
+    }
+  }
+  if (!found.empty()) return std::max_element(found.begin(), found.end())->second;
+  std::string initdb = FindInPath("initdb");
+  return initdb.empty() ? "" : fs::path(initdb).parent_path().string();
+}
+
+namespace {
+
+bool IsRoot() { return ::geteuid() == 0; }
+
+Result<std::string> Bin(const std::string& name) {
+  std::string dir = FindPgBinDir();
+  if (dir.empty()) {
+    return Status::NotFound("PostgreSQL server binaries not found: install postgresql-15 "
+                            "(scripts/setup does) or set STRATA_PG_BINDIR");
+  }
+  return dir + "/" + name;
+}
+
+Status ChownToServerUser(const std::string& path) {
+  if (!IsRoot()) return Status::Ok();
+  passwd* pw = ::getpwnam("postgres");
+  if (!pw) return Status::NotFound("running as root needs a 'postgres' user to run the server");
+  std::error_code ec;
+  if (::chown(path.c_str(), pw->pw_uid, pw->pw_gid) != 0) return Status::Io("chown " + path);
+  for (const auto& e : fs::recursive_directory_iterator(path, ec)) {
+    ::chown(e.path().c_str(), pw->pw_uid, pw->pw_gid);
+  }
+  return Status::Ok();
+}
+
+Result<int> FreePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return Status::Io("socket");
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof(addr);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    ::close(fd);
+    return Status::Io("no free port on 127.0.0.1");
+  }
+  int port = ntohs(addr.sin_port);
+  ::close(fd);
+  return port;
+}
+
+Status RunChecked(const std::vector<std::string>& argv, const std::string& what) {
+  auto r = RunProcess(argv);
+  if (!r.ok()) return r.status();
+  if (r->exit_code != 0) {
+    return Status::Io(what + " failed (exit " + std::to_string(r->exit_code) + "):\n" +
+                      std::string(Trim(r->err + r->out)));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::vector<std::string> AsServerUser(const std::string& binary) {
+  if (IsRoot()) return {"runuser", "-u", "postgres", "--", binary};
+  return {binary};
+}
+
+Result<std::string> DevCluster::Base() const {
+  std::string pointer = JoinPath(dir_, "location");
+  if (FileExists(pointer)) {
+    auto text = ReadFile(pointer);
+    if (!text.ok()) return text.status();
+    return std::string(Trim(*text));
+  }
+  return dir_;
+}
+
+std::string DevCluster::DataDir() const {
+  auto base = Base();
+  return JoinPath(base.ok() ? *base : dir_, "data");
+}
+
+Result<int> DevCluster::Port() const {
+  auto base = Base();
+  if (!base.ok()) return base.status();
+  auto text = ReadFile(JoinPath(*base, "port"));
+  if (!text.ok()) return Status::NotFound("the dev database was never started: run `strata dev start`");
+  return std::atoi(std::string(Trim(*text)).c_str());
+}
+
+Result<std::string> DevCluster::Url(const std::string& database) const {
+  auto port = Port();
+  if (!port.ok()) return port.status();
+  return "postgresql://postgres@127.0.0.1:" + std::to_string(*port) + "/" + database;
+}
+
+Status DevCluster::Init() {
+  STRATA_RETURN_IF_ERROR(MakeDirs(dir_));
+  std::string base = fs::absolute(dir_).lexically_normal().string();
+  if (IsRoot()) {
+    // The server user must be able to reach the folder; a project under /root cannot be.
+    auto probe = RunProcess({"runuser", "-u", "postgres", "--", "test", "-x",
+                             fs::path(base).parent_path().string()});
+    if (!probe.ok() || probe->exit_code != 0) {
+      base = "/tmp/strata-dev-" + Sha256::Hex(base).substr(0, 16);
+      STRATA_RETURN_IF_ERROR(WriteFileAtomic(JoinPath(dir_, "location"), base + "\n"));
+    }
+  }
+  STRATA_RETURN_IF_ERROR(MakeDirs(base));
+  STRATA_RETURN_IF_ERROR(ChownToServerUser(base));
+  auto initdb = Bin("initdb");
+  if (!initdb.ok()) return initdb.status();
+  auto argv = AsServerUser(*initdb);
+  for (const char* a : {"--auth=trust", "--username=postgres", "--encoding=UTF8",
+                        "--no-locale", "--no-sync"}) {
+    argv.push_back(a);
+  }
+  argv.push_back("--pgdata=" + JoinPath(base, "data"));
+  return RunChecked(argv, "initdb");
+}
+
+Status DevCluster::Start(const DevClusterOptions& opts) {
+  if (!FileExists(JoinPath(DataDir(), "PG_VERSION"))) STRATA_RETURN_IF_ERROR(Init());
+  if (Running()) return Status::Ok();
+  auto base = Base();
+  if (!base.ok()) return base.status();
+  auto port = FreePort();
+  if (!port.ok()) return port.status();
+  auto pg_ctl = Bin("pg_ctl");
+  if (!pg_ctl.ok()) return pg_ctl.status();
+  std::string options = "-c listen_addresses=127.0.0.1 -c unix_socket_directories='' -p " +
+                        std::to_string(*port);
+  if (opts.fast) {
+    options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
+  }
+  std::string log = JoinPath(*base, "postgres.log");
+  auto argv = AsServerUser(*pg_ctl);
+  argv.insert(argv.end(), {"start", "-w", "-t", "60", "-D", JoinPath(*base, "data"), "-l", log,
+                           "-o", options});
+  STRATA_RETURN_IF_ERROR(WriteFileAtomic(JoinPath(*base, "port"), std::to_string(*port) + "\n"));
+  STRATA_RETURN_IF_ERROR(ChownToServerUser(JoinPath(*base, "port")));
+  Status st = RunChecked(argv, "pg_ctl start");
+  if (!st.ok()) {
+    auto tail = ReadFile(log);
+    return tail.ok() ? st.Wrap("server log " + log + ":\n" + *tail) : st;
+  }
+  return CreateDatabase("strata");
+}
+
+Status DevCluster::CreateDatabase(const std::string& name) {
+  auto url = Url("postgres");
+  if (!url.ok()) return url.status();
+  auto conn = Connection::Open(*url);
+  if (!conn.ok()) return conn.status();
+  auto exists = (*conn)->ExecParams("SELECT 1 FROM pg_database WHERE datname = $1", {name});
+  if (!exists.ok()) return exists.status();
+  if (!exists->rows.empty()) return Status::Ok();
+  auto r = (*conn)->Exec("CREATE DATABASE " + QuoteIdent(name));
+  return r.ok() ? Status::Ok() : r.status();
+}
+
+bool DevCluster::Running() const {
+  if (!FileExists(JoinPath(DataDir(), "postmaster.pid"))) return false;
+  auto url = Url("postgres");
+  if (!url.ok()) return false;
+  auto conn = Connection::Open(*url);
+  return conn.ok();
+}
+
+Status DevCluster::Stop() {
+  if (!FileExists(JoinPath(DataDir(), "postmaster.pid"))) return Status::Ok();
+  auto pg_ctl = Bin("pg_ctl");
+  if (!pg_ctl.ok()) return pg_ctl.status();
+  auto argv = AsServerUser(*pg_ctl);
+  argv.insert(argv.end(), {"stop", "-w", "-m", "fast", "-D", DataDir()});
+  return RunChecked(argv, "pg_ctl stop");
+}
+
+Status DevCluster::Reset() {
+  if (!Running()) return Status::Conflict("the dev database is not running: `strata dev start`");
+  auto url = Url("postgres");
+  if (!url.ok()) return url.status();
+  auto conn = Connection::Open(*url);
+  if (!conn.ok()) return conn.status();
+  auto r = (*conn)->Exec("DROP DATABASE IF EXISTS strata WITH (FORCE)");
+  if (!r.ok()) return r.status();
+  return CreateDatabase("strata");
+}
+
+Status DevCluster::Destroy() {
+  STRATA_RETURN_IF_ERROR(Stop());
+  auto base = Base();
+  std::error_code ec;
+  if (base.ok()) fs::remove_all(*base, ec);
+  fs::remove_all(dir_, ec);
+  return Status::Ok();
+}
+
+}  // namespace strata

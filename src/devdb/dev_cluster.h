@@ -1,0 +1,52 @@
+// The embedded default database: a throwaway local PostgreSQL cluster that strata runs
+// itself with the installed server binaries. Listens on 127.0.0.1 only (no Unix socket),
+// trust auth, one database named "strata". When strata runs as root the server runs as
+// the "postgres" user, since PostgreSQL refuses to run as root.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace strata {
+
+struct DevClusterOptions {
+  bool fast = false;  // fsync=off and friends: for test servers, never for data you keep
+};
+
+class DevCluster {
+ public:
+  // `dir` holds the cluster's state (normally <project>/.strata/dev).
+  explicit DevCluster(std::string dir) : dir_(std::move(dir)) {}
+
+  // Creates the cluster on first use, then starts it. Idempotent.
+  Status Start(const DevClusterOptions& opts = {});
+  // Stops the server if it runs; keeps the data.
+  Status Stop();
+  // True when the server answers.
+  bool Running() const;
+  // Drops and recreates the "strata" database (all data in it is lost).
+  Status Reset();
+  // Stops the server and deletes every file of the cluster.
+  Status Destroy();
+  // URL of the "strata" database (or `database`). REQUIRES: started at least once.
+  Result<std::string> Url(const std::string& database = "strata") const;
+  Result<int> Port() const;
+  std::string DataDir() const;
+  const std::string& dir() const { return dir_; }
+
+ private:
+  Status Init();
+  Result<std::string> Base() const;  // where data/, port and the log live
+  Status CreateDatabase(const std::string& name);
+  std::string dir_;
+};
+
+// Directory of the PostgreSQL server binaries (STRATA_PG_BINDIR, else the newest
+// /usr/lib/postgresql/<v>/bin, else PATH). Empty when none is installed.
+std::string FindPgBinDir();
+// argv prefix that runs a server binary as the right user ("runuser -u postgres --" as root).
+std::vector<std::string> AsServerUser(const std::string& binary);
+
+}  // namespace strata

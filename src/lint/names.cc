@@ -1,0 +1,64 @@
+#include "lint/names.h"
+
+#include <algorithm>
+#include <set>
+
+#include "base/fs.h"
+#include "base/strings.h"
+
+namespace strata {
+
+std::vector<Diagnostic> LintNames(const NameLintInput& in) {
+  const MigrationDir& dir = *in.dir;
+  std::vector<Diagnostic> out;
+  auto path = [&](const std::string& name) { return JoinPath(dir.path, name); };
+  for (const auto& p : dir.problems) {
+    Diagnostic d{p.rule, Severity::kError, path(p.file), 1, 1, p.message, ""};
+    if (p.rule == "naming-scheme") {
+      d.fix = dir.naming == Naming::kTimestamp
+                  ? "rename it YYYYMMDDHHMMSSmmm_slug.sql (strata create does), or set naming = \"sequence\""
+                  : "rename it NNNN_slug.sql (strata create does), or set naming = \"timestamp\"";
+    } else if (p.rule == "duplicate-version") {
+      d.fix = "give one of them a new version number";
+    } else {
+      d.severity = Severity::kWarning;
+      d.fix = "rename or delete it";
+    }
+    out.push_back(d);
+  }
+  for (const auto& e : in.directive_errors) {
+    auto text = ReadFile(e.file);
+    LineCol lc = text.ok() ? OffsetToLineCol(*text, e.offset) : LineCol{};
+    out.push_back({"directive", Severity::kError, e.file, lc.line, lc.col, e.message, ""});
+  }
+  if (in.sum == nullptr) {
+    if (!dir.files.empty()) {
+      out.push_back({"sum-missing", Severity::kWarning, path(kSumFileName), 1, 1,
+                     "no strata.sum: edits to migrations cannot be detected before they run",
+                     "run `strata hash` and commit strata.sum"});
+    }
+  } else {
+    for (const auto& p : CheckSum(dir, *in.sum)) {
+      out.push_back({"sum-mismatch", Severity::kError, path(p.file), 1, 1, p.message,
+                     "restore the file; if the change is deliberate and unapplied, run `strata hash`"});
+    }
+  }
+  if (in.applied != nullptr && !in.applied->empty()) {
+    std::set<std::string> applied;
+    std::string last;
+    for (const auto& a : *in.applied) {
+      applied.insert(a.name);
+      last = std::max(last, a.name);
+    }
+    for (const auto& f : dir.files) {
+      if (!applied.count(f.name) && f.name < last && !in.allow_out_of_order) {
+        out.push_back({"out-of-order", Severity::kError, path(f.name), 1, 1,
+                       "pending, but sorts before " + last + ", which is already applied",
+                       "give it a newer name, or pass --allow-out-of-order"});
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace strata

@@ -1,0 +1,64 @@
+// The tracking table (DESIGN.md §3) and the advisory lock that serialises runners.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "config/config.h"
+#include "pg/session.h"
+
+namespace strata {
+
+struct AppliedMigration {
+  std::string name;
+  std::string checksum;  // empty for adopted rows that had none
+  std::string applied_at;
+  int64_t duration_ms = 0;
+  std::string applied_by;
+  std::string kind;      // applied | fake | adopted
+  int statements_done = 0;
+  std::string tool_version;
+};
+
+class History {
+ public:
+  History(Session* session, QualifiedName table) : session_(session), table_(std::move(table)) {}
+
+  Result<bool> Exists();
+  // Creates the schema and table when missing. REQUIRES: the advisory lock is held.
+  Status Ensure();
+  // Rows ordered by name. An absent table reads as empty.
+  Result<std::vector<AppliedMigration>> Load();
+  // INSERT statement for one row. `duration_sql` is an SQL expression (so a transactional
+  // file can record the server-side duration of its own transaction).
+  std::string InsertSql(const std::string& name, const std::string& checksum,
+                        const std::string& kind, int statements_done,
+                        const std::string& duration_sql, const std::string& applied_by) const;
+  const QualifiedName& table() const { return table_; }
+
+ private:
+  Session* session_;
+  QualifiedName table_;
+};
+
+// A pg_advisory_lock keyed by the history table, released on destruction.
+class MigrationLock {
+ public:
+  // Tries once; when the lock is busy, calls `on_wait` and then blocks until it is free.
+  static Result<std::unique_ptr<MigrationLock>> Acquire(Session* session,
+                                                        const QualifiedName& table,
+                                                        const std::function<void()>& on_wait);
+  ~MigrationLock();
+  static int64_t KeyFor(const QualifiedName& table);
+
+ private:
+  MigrationLock(Session* s, int64_t key) : session_(s), key_(key) {}
+  Session* session_;
+  int64_t key_;
+};
+
+}  // namespace strata

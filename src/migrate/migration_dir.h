@@ -1,0 +1,47 @@
+// The migrations/ folder: which files are migrations, their order, and naming problems.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "config/config.h"
+#include "migrate/migration_file.h"
+
+namespace strata {
+
+inline constexpr char kSumFileName[] = "strata.sum";
+inline constexpr char kRollbackSuffix[] = "_rollback.sql";
+
+// Splits "<version>_<slug>.sql" per the naming scheme. Returns an explanation when the
+// name breaks the scheme.
+Status ParseMigrationName(const std::string& name, Naming naming, std::string* version,
+                          std::string* slug);
+
+// A file in the folder that is not a well-named migration.
+struct NameProblem {
+  std::string file;
+  std::string rule;  // "naming-scheme", "duplicate-version", "orphan-rollback"
+  std::string message;
+};
+
+struct MigrationDir {
+  std::string path;
+  Naming naming = Naming::kTimestamp;
+  std::vector<MigrationFile> files;  // well-named migrations, sorted by name
+  std::vector<NameProblem> problems;
+  bool has_sum_file = false;
+
+  // Loads every *.sql file (rollback companions excluded from the run list) and reads
+  // their contents and checksums. Directives are parsed; their errors land in `errors`.
+  static Result<MigrationDir> Load(const std::string& path, Naming naming,
+                                   std::vector<FileError>* errors);
+  const MigrationFile* Find(const std::string& name) const;
+};
+
+// True for a slug we write ourselves: lower-case letters, digits and '_'.
+bool IsValidSlug(const std::string& slug);
+// Lower-cases, turns spaces and '-' into '_'. May still be invalid.
+std::string NormalizeSlug(const std::string& text);
+
+}  // namespace strata

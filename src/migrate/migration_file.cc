@@ -1,0 +1,155 @@
+#include "migrate/migration_file.h"
+
+#include <cctype>
+#include <regex>
+
+#include "base/strings.h"
+
+namespace strata {
+
+std::string FileError::Format(std::string_view text) const {
+  return PointAt(file, text, offset, message);
+}
+
+bool IsValidDuration(const std::string& text) {
+  static const std::regex re(R"(^\d+\s*(us|ms|s|min|h|d)?$)");
+  return std::regex_match(text, re);
+}
+
+namespace {
+
+// If `line` is a "-- strata:<name> <args>" comment, fills name (lower-cased) and args.
+bool MatchDirective(std::string_view line, std::string* name, std::string* args) {
+  std::string_view t = Trim(line);
+  if (!StartsWith(t, "--")) return false;
+  t = Trim(t.substr(2));
+  if (t.size() < 7 || ToLower(t.substr(0, 7)) != "strata:") return false;
+  t = Trim(t.substr(7));
+  size_t sp = 0;
+  while (sp < t.size() && !std::isspace(static_cast<unsigned char>(t[sp]))) ++sp;
+  *name = ToLower(t.substr(0, sp));
+  *args = std::string(Trim(t.substr(sp)));
+  return true;
+}
+
+bool IsCodeLine(std::string_view line) {
+  std::string_view t = Trim(line);
+  return !t.empty() && !StartsWith(t, "--");
+}
+
+Status ApplyDirective(const std::string& name, const std::string& args, Directives* d,
+                      int line_no, std::string* problem) {
+  if (name == "no-transaction") {
+    d->no_transaction = true;
+  } else if (name == "lock-timeout" || name == "statement-timeout") {
+    if (!IsValidDuration(args)) {
+      *problem = "strata:" + name + " needs a duration such as 5s, 250ms or 30min, not '" + args + "'";
+      return Status::InvalidInput(*problem);
+    }
+    (name == "lock-timeout" ? d->lock_timeout : d->statement_timeout) = args;
+  } else if (name == "allow") {
+    size_t sp = args.find_first_of(" \t");
+    std::string rule = args.substr(0, sp);
+    std::string reason = sp == std::string::npos ? "" : std::string(Trim(args.substr(sp)));
+    if (rule.empty() || reason.empty()) {
+      *problem = "strata:allow needs a rule and a reason: -- strata:allow <rule> <why it is safe>";
+      return Status::InvalidInput(*problem);
+    }
+    d->allows.push_back({rule, reason, line_no});
+  } else {
+    *problem = "unknown directive 'strata:" + name +
+               "' (known: no-transaction, lock-timeout, statement-timeout, allow, verify)";
+    return Status::InvalidInput(*problem);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status ParseDirectives(MigrationFile* file, std::vector<FileError>* errors) {
+  const std::string& text = file->content;
+  bool in_header = true;
+  size_t pos = 0;
+  int line_no = 0;
+  size_t first_error = errors->size();
+  while (pos <= text.size()) {
+    size_t nl = text.find('\n', pos);
+    size_t end = nl == std::string::npos ? text.size() : nl;
+    std::string_view line(text.data() + pos, end - pos);
+    ++line_no;
+    std::string name, args, problem;
+    if (MatchDirective(line, &name, &args)) {
+      size_t col = pos + line.find('-');
+      if (name == "verify") {
+        if (file->verify_offset != std::string::npos) {
+          errors->push_back({file->path, col, "a second strata:verify line; one section per file"});
+        } else {
+          file->verify_offset = nl == std::string::npos ? text.size() : nl + 1;
+        }
+      } else if (!in_header) {
+        errors->push_back({file->path, col,
+                           "strata:" + name + " must be in the comments at the top of the file, "
+                           "before the first statement"});
+      } else if (!ApplyDirective(name, args, &file->directives, line_no, &problem).ok()) {
+        errors->push_back({file->path, col, problem});
+      }
+    } else if (IsCodeLine(line)) {
+      in_header = false;
+    }
+    if (nl == std::string::npos) break;
+    pos = nl + 1;
+  }
+  if (errors->size() > first_error) return Status::InvalidInput((*errors)[first_error].message);
+  return Status::Ok();
+}
+
+namespace {
+
+Status ParseSection(const MigrationFile& file, size_t begin, size_t end,
+                    std::vector<Statement>* out, std::vector<FileError>* errors) {
+  std::string_view section = std::string_view(file.content).substr(begin, end - begin);
+  SyntaxError err;
+  auto stmts = ParseStatements(section, &err);
+  if (!stmts.ok()) {
+    errors->push_back({file.path, begin + err.offset, "syntax error: " + err.message});
+    return stmts.status();
+  }
+  for (Statement st : *stmts) {
+    st.offset += begin;
+    st.end += begin;
+    out->push_back(st);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<ParsedMigration> ParseMigration(const MigrationFile& file, std::vector<FileError>* errors) {
+  ParsedMigration pm;
+  size_t body_end = std::min(file.verify_offset, file.content.size());
+  size_t before = errors->size();
+  if (ParseSection(file, 0, body_end, &pm.body, errors).ok() && body_end < file.content.size()) {
+    ParseSection(file, body_end, file.content.size(), &pm.verify, errors);
+  }
+  for (const Statement& st : pm.body) {
+    if (st.transaction_control) {
+      errors->push_back({file.path, st.offset,
+                         "transaction control is not allowed in a migration: strata runs each "
+                         "file in its own transaction (use -- strata:no-transaction to run "
+                         "statements one by one)"});
+    } else if (st.needs_no_transaction && !file.directives.no_transaction) {
+      errors->push_back({file.path, st.offset,
+                         "this statement cannot run inside a transaction; put it in a file of "
+                         "its own that starts with -- strata:no-transaction"});
+    }
+  }
+  if (file.directives.no_transaction && !pm.verify.empty()) {
+    errors->push_back({file.path, file.verify_offset,
+                       "a no-transaction file cannot have a verify section: nothing could be "
+                       "rolled back if it failed"});
+  }
+  if (errors->size() > before) return Status::InvalidInput((*errors)[before].message);
+  return pm;
+}
+
+}  // namespace strata

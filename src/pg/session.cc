@@ -1,0 +1,182 @@
+#include "pg/session.h"
+
+#include <libpq-fe.h>
+
+#include <cstdlib>
+#include <mutex>
+#include <regex>
+
+namespace strata {
+
+struct Connection::Impl {
+  PGconn* conn = nullptr;
+  std::mutex notice_mu;
+  std::vector<std::string> notices;
+  ~Impl() {
+    if (conn) PQfinish(conn);
+  }
+};
+
+namespace {
+
+void OnNotice(void* arg, const PGresult* res) {
+  auto* impl = static_cast<Connection::Impl*>(arg);
+  const char* sev = PQresultErrorField(res, PG_DIAG_SEVERITY);
+  const char* msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+  std::lock_guard<std::mutex> lock(impl->notice_mu);
+  impl->notices.push_back(std::string(sev ? sev : "NOTICE") + ": " + (msg ? msg : ""));
+}
+
+struct ResultDeleter {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
+
+std::string Field(const PGresult* r, int code) {
+  const char* v = PQresultErrorField(r, code);
+  return v ? v : "";
+}
+
+QueryResult Convert(const PGresult* r) {
+  QueryResult out;
+  int ncols = PQnfields(r), nrows = PQntuples(r);
+  for (int c = 0; c < ncols; ++c) out.columns.push_back(PQfname(r, c));
+  out.rows.reserve(static_cast<size_t>(nrows));
+  for (int i = 0; i < nrows; ++i) {
+    std::vector<std::optional<std::string>> row;
+    row.reserve(static_cast<size_t>(ncols));
+    for (int c = 0; c < ncols; ++c) {
+      if (PQgetisnull(r, i, c)) {
+        row.emplace_back(std::nullopt);
+      } else {
+        row.emplace_back(std::string(PQgetvalue(r, i, c), static_cast<size_t>(PQgetlength(r, i, c))));
+      }
+    }
+    out.rows.push_back(std::move(row));
+  }
+  const char* tuples = PQcmdTuples(const_cast<PGresult*>(r));
+  out.affected = tuples && *tuples ? std::atoll(tuples) : 0;
+  return out;
+}
+
+}  // namespace
+
+Connection::Connection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Connection::~Connection() = default;
+
+Result<std::unique_ptr<Connection>> Connection::Open(const std::string& conninfo) {
+  const char* keys[] = {"dbname", "application_name", "connect_timeout", nullptr};
+  const char* vals[] = {conninfo.c_str(), "strata", "10", nullptr};
+  auto impl = std::make_unique<Impl>();
+  impl->conn = PQconnectdbParams(keys, vals, /*expand_dbname=*/1);
+  if (impl->conn == nullptr) return Status::Database("out of memory connecting");
+  if (PQstatus(impl->conn) != CONNECTION_OK) {
+    std::string msg = PQerrorMessage(impl->conn);
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    return Status::Database("cannot connect to " + MaskPassword(conninfo.empty() ? "(PG* environment)" : conninfo) +
+                            ": " + MaskPassword(msg));
+  }
+  PQsetNoticeReceiver(impl->conn, OnNotice, impl.get());
+  return std::unique_ptr<Connection>(new Connection(std::move(impl)));
+}
+
+namespace {
+Result<QueryResult> Finish(PGconn* conn, DbError* error) {
+  // Drain every result; keep the last, stop at the first error.
+  Result<QueryResult> out = QueryResult{};
+  bool failed = false;
+  int succeeded = 0;
+  while (PGresult* raw = PQgetResult(conn)) {
+    ResultPtr r(raw);
+    ExecStatusType st = PQresultStatus(r.get());
+    if (failed) continue;
+    error->statement_index = succeeded++;
+    if (st == PGRES_FATAL_ERROR || st == PGRES_NONFATAL_ERROR || st == PGRES_BAD_RESPONSE) {
+      failed = true;
+      error->sqlstate = Field(r.get(), PG_DIAG_SQLSTATE);
+      error->severity = Field(r.get(), PG_DIAG_SEVERITY);
+      error->message = Field(r.get(), PG_DIAG_MESSAGE_PRIMARY);
+      if (error->message.empty()) error->message = PQerrorMessage(conn);
+      error->detail = Field(r.get(), PG_DIAG_MESSAGE_DETAIL);
+      error->hint = Field(r.get(), PG_DIAG_MESSAGE_HINT);
+      std::string pos = Field(r.get(), PG_DIAG_STATEMENT_POSITION);
+      error->position = pos.empty() ? 0 : std::atoi(pos.c_str());
+      out = Status::Database(error->message);
+    } else if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT) {
+      failed = true;
+      error->message = "COPY to or from the client is not supported in migrations";
+      out = Status::Database(error->message);
+      PQputCopyEnd(conn, "not supported");
+    } else {
+      out = Convert(r.get());
+    }
+  }
+  if (!failed && PQstatus(conn) != CONNECTION_OK) {
+    error->message = PQerrorMessage(conn);
+    return Status::Database("connection lost: " + error->message);
+  }
+  return out;
+}
+}  // namespace
+
+Result<QueryResult> Connection::Exec(const std::string& sql) {
+  error_.Clear();
+  if (!PQsendQuery(impl_->conn, sql.c_str())) {
+    error_.message = PQerrorMessage(impl_->conn);
+    return Status::Database(error_.message);
+  }
+  return Finish(impl_->conn, &error_);
+}
+
+Result<QueryResult> Connection::ExecParams(const std::string& sql,
+                                           const std::vector<std::optional<std::string>>& params) {
+  error_.Clear();
+  std::vector<const char*> values;
+  for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+  if (!PQsendQueryParams(impl_->conn, sql.c_str(), static_cast<int>(values.size()), nullptr,
+                         values.data(), nullptr, nullptr, 0)) {
+    error_.message = PQerrorMessage(impl_->conn);
+    return Status::Database(error_.message);
+  }
+  return Finish(impl_->conn, &error_);
+}
+
+std::vector<std::string> Connection::TakeNotices() {
+  std::lock_guard<std::mutex> lock(impl_->notice_mu);
+  std::vector<std::string> out;
+  out.swap(impl_->notices);
+  return out;
+}
+
+int Connection::server_version() const { return PQserverVersion(impl_->conn); }
+
+void Connection::Cancel() {
+  PGcancel* c = PQgetCancel(impl_->conn);
+  if (!c) return;
+  char buf[256];
+  PQcancel(c, buf, sizeof(buf));
+  PQfreeCancel(c);
+}
+
+std::string MaskPassword(const std::string& text) {
+  // URL form: scheme://user:password@host
+  static const std::regex url_re(R"(((?:postgres|postgresql)://[^:/@\s]*:)([^@\s]*)@)");
+  // Keyword form: password=secret or password='se cret'
+  static const std::regex kw_re(R"((password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s]+))",
+                                std::regex::icase);
+  // Query parameter form: ?password=secret
+  static const std::regex param_re(R"(([?&]password=)([^&\s]*))", std::regex::icase);
+  std::string out = std::regex_replace(text, url_re, "$1****@");
+  out = std::regex_replace(out, param_re, "$1****");
+  return std::regex_replace(out, kw_re, "$1****");
+}
+
+bool LibpqEnvironmentSet() {
+  for (const char* v : {"PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGSERVICE"}) {
+    const char* s = std::getenv(v);
+    if (s && *s) return true;
+  }
+  return false;
+}
+
+}  // namespace strata

@@ -1,0 +1,86 @@
+// The database session. Session is the interface the runner talks to (so tests can
+// fake it); Connection is the libpq implementation. This folder is the only code that
+// includes libpq-fe.h.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace strata {
+
+// What the server said when a statement failed.
+struct DbError {
+  std::string sqlstate;  // e.g. "55P03" (lock_not_available)
+  std::string severity;
+  std::string message;
+  std::string detail;
+  std::string hint;
+  int position = 0;      // 1-based character offset into the statement text; 0 when none
+  // In a multi-statement Exec, how many statements succeeded before the failing one.
+  int statement_index = 0;
+  void Clear() { *this = DbError(); }
+};
+
+struct QueryResult {
+  std::vector<std::string> columns;
+  std::vector<std::vector<std::optional<std::string>>> rows;
+  int64_t affected = 0;
+  // Text of row r, column c, or "" for NULL.
+  std::string Get(size_t r, size_t c) const {
+    return rows.at(r).at(c).value_or("");
+  }
+};
+
+class Session {
+ public:
+  virtual ~Session() = default;
+  // Runs `sql` (one or more statements, simple protocol). Returns the last result.
+  // On failure the Status message is the server's, and last_error() holds the details.
+  virtual Result<QueryResult> Exec(const std::string& sql) = 0;
+  // One statement with $1.. parameters (text format; nullopt is NULL).
+  virtual Result<QueryResult> ExecParams(const std::string& sql,
+                                         const std::vector<std::optional<std::string>>& params) = 0;
+  virtual const DbError& last_error() const = 0;
+  // NOTICE/WARNING messages received since the last call, oldest first.
+  virtual std::vector<std::string> TakeNotices() = 0;
+  // Server version as an integer (150004 for 15.4).
+  virtual int server_version() const = 0;
+  // Asks the server to cancel whatever this session is running (thread-safe).
+  virtual void Cancel() = 0;
+};
+
+class Connection : public Session {
+ public:
+  struct Impl;
+  // `conninfo` is a URL or a keyword string; empty means libpq's PG* variables.
+  static Result<std::unique_ptr<Connection>> Open(const std::string& conninfo);
+  ~Connection() override;
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  Result<QueryResult> Exec(const std::string& sql) override;
+  Result<QueryResult> ExecParams(const std::string& sql,
+                                 const std::vector<std::optional<std::string>>& params) override;
+  const DbError& last_error() const override { return error_; }
+  std::vector<std::string> TakeNotices() override;
+  int server_version() const override;
+  void Cancel() override;
+
+ private:
+  explicit Connection(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+  DbError error_;
+};
+
+// Replaces the password in a URL or keyword conninfo with "****". Safe on any text.
+std::string MaskPassword(const std::string& conninfo);
+
+// True when libpq's PG* variables name a server or database (so an empty conninfo means
+// something the user chose).
+bool LibpqEnvironmentSet();
+
+}  // namespace strata

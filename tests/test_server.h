@@ -1,0 +1,62 @@
+// A throwaway PostgreSQL shared by every test in the binary. It starts on first use
+// (initdb in a temp folder, 127.0.0.1 only, fsync off) and stops when the tests end.
+// A server that cannot start is a test failure, never a skip.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/subprocess.h"
+#include "pg/session.h"
+
+namespace strata::testing {
+
+class TestServer {
+ public:
+  static TestServer& Get();
+  // A new empty database; returns its URL. Names are unique per process.
+  std::string NewDatabase(const std::string& prefix = "t");
+  std::string AdminUrl() const;
+  bool ok() const { return ok_; }
+  const std::string& error() const { return error_; }
+  // Stops and deletes the server if a test started it.
+  static void ShutdownIfStarted();
+
+ private:
+  TestServer();
+  std::string dir_;
+  bool ok_ = false;
+  std::string error_;
+  int counter_ = 0;
+};
+
+// Runs a query on `url` and returns the first column of the first row ("" when none).
+std::string QueryValue(const std::string& url, const std::string& sql);
+void ExecOrDie(const std::string& url, const std::string& sql);
+
+// A temporary project folder with migrations/ and helpers to run the strata binary in it.
+class TempProject {
+ public:
+  TempProject();
+  ~TempProject();
+  const std::string& dir() const { return dir_; }
+  std::string Path(const std::string& rel) const { return dir_ + "/" + rel; }
+  void Write(const std::string& rel, const std::string& content) const;
+  std::string Read(const std::string& rel) const;
+  // Writes migrations/<name> (name without folder).
+  void Migration(const std::string& name, const std::string& sql) const {
+    Write("migrations/" + name, sql);
+  }
+  // Runs `strata args...` in the project with DATABASE_URL=url (when not empty).
+  ProcessResult Run(const std::vector<std::string>& args, const std::string& url = "",
+                    std::map<std::string, std::string> env = {}) const;
+
+ private:
+  std::string dir_;
+};
+
+// "20260101000000" + 3-digit n: a valid 17-digit version for test file names.
+std::string Version(int n);
+
+}  // namespace strata::testing
