@@ -1,0 +1,82 @@
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <map>
+
+namespace strata {
+namespace {
+
+struct TempToml {
+  explicit TempToml(const std::string& text) {
+    char tmpl[] = "/tmp/strata-config-XXXXXX";
+    int fd = ::mkstemp(tmpl);
+    ::close(fd);
+    path = tmpl;
+    std::ofstream(path) << text;
+  }
+  ~TempToml() { ::unlink(path.c_str()); }
+  std::string path;
+};
+
+EnvLookup Env(std::map<std::string, std::string> vars) {
+  return [vars = std::move(vars)](const char* k) -> const char* {
+    auto it = vars.find(k);
+    return it == vars.end() ? nullptr : it->second.c_str();
+  };
+}
+
+TEST(Config, DefaultsWithoutFile) {
+  auto cfg = LoadConfig("/nonexistent/strata.toml", Env({}));
+  ASSERT_TRUE(cfg.ok());
+  EXPECT_EQ(cfg->migrations_dir, "migrations");
+  EXPECT_EQ(cfg->history_table.Display(), "public.strata_migrations");
+  EXPECT_EQ(cfg->naming, Naming::kTimestamp);
+  EXPECT_EQ(cfg->lock_timeout, "5s");
+  EXPECT_EQ(cfg->lock_retries, 3);
+}
+
+TEST(Config, FileThenEnvironmentOverrides) {
+  TempToml t(
+      "history_table = \"kortix_migrations.pgmigrations\"\nnaming = \"sequence\"\n"
+      "lock_timeout = 1500\n[environments.prod]\nurl_env = \"PROD_URL\"\nprotected = true\n"
+      "[lint]\ndisable = [\"ban-char-field\"]\n");
+  auto cfg = LoadConfig(t.path, Env({{"STRATA_MIGRATIONS_DIR", "db/migrations"}}));
+  ASSERT_TRUE(cfg.ok()) << cfg.status().message();
+  EXPECT_EQ(cfg->history_table.schema, "kortix_migrations");
+  EXPECT_EQ(cfg->history_table.name, "pgmigrations");
+  EXPECT_EQ(cfg->history_table.Quoted(), "\"kortix_migrations\".\"pgmigrations\"");
+  EXPECT_EQ(cfg->naming, Naming::kSequence);
+  EXPECT_EQ(cfg->lock_timeout, "1500ms");
+  EXPECT_EQ(cfg->migrations_dir, "db/migrations");
+  ASSERT_EQ(cfg->environments.count("prod"), 1u);
+  EXPECT_TRUE(cfg->environments["prod"].is_protected);
+  EXPECT_EQ(cfg->environments["prod"].url_env, "PROD_URL");
+  EXPECT_EQ(cfg->lint_disable, std::vector<std::string>{"ban-char-field"});
+}
+
+TEST(Config, ErrorsNameFileLineAndColumn) {
+  TempToml t("migrations_dir = \"m\"\nnaming = \"weird\"\n");
+  auto cfg = LoadConfig(t.path, Env({}));
+  ASSERT_FALSE(cfg.ok());
+  EXPECT_NE(cfg.status().message().find(t.path + ":2:"), std::string::npos) << cfg.status().message();
+  TempToml unknown("migration_dir = \"m\"\n");
+  cfg = LoadConfig(unknown.path, Env({}));
+  ASSERT_FALSE(cfg.ok());
+  EXPECT_NE(cfg.status().message().find("unknown key 'migration_dir'"), std::string::npos);
+  TempToml broken("naming = \n");
+  cfg = LoadConfig(broken.path, Env({}));
+  ASSERT_FALSE(cfg.ok());
+  EXPECT_NE(cfg.status().message().find(broken.path + ":1:"), std::string::npos);
+}
+
+TEST(Config, QualifiedNames) {
+  EXPECT_EQ(ParseQualifiedName("t")->Display(), "public.t");
+  EXPECT_FALSE(ParseQualifiedName("a.b.c").ok());
+  EXPECT_FALSE(ParseQualifiedName(".t").ok());
+}
+
+}  // namespace
+}  // namespace strata
