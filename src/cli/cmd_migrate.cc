@@ -39,7 +39,8 @@ int DryRun(Context& ctx, Runner& runner, const MigrateOptions& opts) {
   auto files = runner.Pending(opts);
   if (!files.ok()) return ctx.Fail(files.status());
   nlohmann::json list = nlohmann::json::array();
-  for (const MigrationFile* f : *files) {
+  for (const PendingMigration& m : *files) {
+    const MigrationFile* f = m.file;
     bool tx = !f->directives.no_transaction;
     if (ctx.json()) {
       list.push_back({{"name", f->name}, {"transaction", tx}, {"sql", f->content}});

@@ -90,16 +90,15 @@ bool MatchesTarget(const MigrationFile& f, const std::string& to) {
 
 }  // namespace
 
-Result<std::vector<const MigrationFile*>> Runner::Select(const std::vector<MigrationState>& states,
-                                                         const MigrateOptions& opts,
-                                                         bool validate) {
+Result<std::vector<PendingMigration>> Runner::Select(const std::vector<MigrationState>& states,
+                                                     const MigrateOptions& opts, bool validate) {
   STRATA_RETURN_IF_ERROR(CheckIntegrity(dir_, states));
   if (!opts.to.empty()) {
     bool known = std::any_of(dir_.files.begin(), dir_.files.end(),
                              [&](const MigrationFile& f) { return MatchesTarget(f, opts.to); });
     if (!known) return Status::Usage("--to " + opts.to + ": no such migration in " + dir_.path);
   }
-  std::vector<const MigrationFile*> out;
+  std::vector<PendingMigration> out;
   std::string blocked;
   for (const auto& s : states) {
     if (s.kind != MigrationStateKind::kPending) {
@@ -112,7 +111,7 @@ Result<std::vector<const MigrationFile*>> Runner::Select(const std::vector<Migra
                  ": pending, but sorts before a migration that is already applied; give it a "
                  "newer name, or pass --allow-out-of-order\n";
     }
-    out.push_back(s.file);
+    out.push_back({s.file, {}});
     if (!opts.to.empty() && MatchesTarget(*s.file, opts.to)) break;
   }
   if (!blocked.empty()) {
@@ -121,10 +120,11 @@ Result<std::vector<const MigrationFile*>> Runner::Select(const std::vector<Migra
   }
   if (!validate) return out;
   std::string errors;
-  for (const MigrationFile* f : out) {
+  for (PendingMigration& m : out) {
     std::vector<FileError> errs;
-    ParseMigration(*f, &errs);
-    for (const auto& e : errs) errors += e.Format(f->content) + "\n";
+    auto parsed = ParseMigration(*m.file, &errs);
+    if (parsed.ok()) m.parsed = std::move(*parsed);
+    for (const auto& e : errs) errors += e.Format(m.file->content) + "\n";
   }
   if (!errors.empty()) {
     errors.pop_back();
@@ -133,7 +133,7 @@ Result<std::vector<const MigrationFile*>> Runner::Select(const std::vector<Migra
   return out;
 }
 
-Result<std::vector<const MigrationFile*>> Runner::Pending(const MigrateOptions& opts) {
+Result<std::vector<PendingMigration>> Runner::Pending(const MigrateOptions& opts) {
   auto states = States();
   if (!states.ok()) return states.status();
   return Select(*states, opts, /*validate=*/true);
@@ -150,9 +150,9 @@ Result<MigrateReport> Runner::Migrate(const MigrateOptions& opts) {
   STRATA_RETURN_IF_ERROR(history_.Ensure());
   int total = static_cast<int>(files->size());
   for (int i = 0; i < total; ++i) {
-    const MigrationFile& f = *(*files)[static_cast<size_t>(i)];
-    STRATA_RETURN_IF_ERROR(Apply(f, i + 1, total, opts.applied_by));
-    report.applied.push_back(f.name);
+    const PendingMigration& m = (*files)[static_cast<size_t>(i)];
+    STRATA_RETURN_IF_ERROR(Apply(m, i + 1, total, opts.applied_by));
+    report.applied.push_back(m.file->name);
   }
   return report;
 }
@@ -169,9 +169,9 @@ Result<MigrateReport> Runner::Fake(const MigrateOptions& opts) {
   if (files->empty()) return report;
   STRATA_RETURN_IF_ERROR(history_.Ensure());
   std::string sql = "BEGIN;\n";
-  for (const MigrationFile* f : *files) {
-    sql += history_.InsertSql(f->name, f->checksum, "fake", 0, "0", opts.applied_by) + ";\n";
-    report.applied.push_back(f->name);
+  for (const PendingMigration& m : *files) {
+    sql += history_.InsertSql(m.file->name, m.file->checksum, "fake", 0, "0", opts.applied_by) + ";\n";
+    report.applied.push_back(m.file->name);
   }
   auto r = session_->Exec(sql + "COMMIT");
   if (!r.ok()) {
@@ -197,10 +197,10 @@ Status Runner::FileFailure(const MigrationFile& f, size_t offset, const std::str
   return Status::Database(out);
 }
 
-Status Runner::Apply(const MigrationFile& f, int index, int total, const std::string& applied_by) {
-  std::vector<FileError> errs;
-  auto pm = ParseMigration(f, &errs);
-  if (!pm.ok()) return Status::InvalidInput(errs.at(0).Format(f.content));
+Status Runner::Apply(const PendingMigration& m, int index, int total,
+                     const std::string& applied_by) {
+  const MigrationFile& f = *m.file;
+  const ParsedMigration* pm = &m.parsed;
   if (observer_) observer_->OnFileStart(f, index, total);
   int64_t start = MonotonicMillis();
   Status st = f.directives.no_transaction ? ApplyEachStatement(f, *pm, applied_by, start)

@@ -48,6 +48,12 @@ class RunObserver {
   virtual void OnNotice(const std::string& message) {}
 };
 
+// A pending file that passed every check, with its statements split.
+struct PendingMigration {
+  const MigrationFile* file = nullptr;
+  ParsedMigration parsed;
+};
+
 struct MigrateReport {
   std::vector<std::string> applied;  // names, in order
 };
@@ -62,16 +68,18 @@ class Runner {
   Result<std::vector<MigrationState>> States();
   // The files `Migrate` would apply, after every check (edited, missing, out of order,
   // syntax) has passed. Writes nothing.
-  Result<std::vector<const MigrationFile*>> Pending(const MigrateOptions& opts);
+  Result<std::vector<PendingMigration>> Pending(const MigrateOptions& opts);
   // Takes the lock, re-reads the history, validates, applies.
   Result<MigrateReport> Migrate(const MigrateOptions& opts);
   // Records pending files as applied (kind 'fake') without running them.
   Result<MigrateReport> Fake(const MigrateOptions& opts);
 
  private:
-  Result<std::vector<const MigrationFile*>> Select(const std::vector<MigrationState>& states,
-                                                   const MigrateOptions& opts, bool validate);
-  Status Apply(const MigrationFile& f, int index, int total, const std::string& applied_by);
+  // The pending files `opts` selects, after the integrity and order checks. With
+  // `validate`, also parsed; every file's errors are reported together.
+  Result<std::vector<PendingMigration>> Select(const std::vector<MigrationState>& states,
+                                               const MigrateOptions& opts, bool validate);
+  Status Apply(const PendingMigration& m, int index, int total, const std::string& applied_by);
   Status ApplyTransactional(const MigrationFile& f, const ParsedMigration& pm,
                             const std::string& applied_by);
   Status ApplyEachStatement(const MigrationFile& f, const ParsedMigration& pm,

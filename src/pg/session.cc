@@ -1,19 +1,23 @@
 #include "pg/session.h"
 
-#include <libpq-fe.h>
+#include "pg/libpq.h"
 
 #include <cstdlib>
 #include <mutex>
 #include <regex>
 
 namespace strata {
+namespace {
+// REQUIRES: pg::Load() succeeded (Connection::Open checks it before anything else).
+const pg::LibPq& L() { return **pg::Load(); }
+}  // namespace
 
 struct Connection::Impl {
   PGconn* conn = nullptr;
   std::mutex notice_mu;
   std::vector<std::string> notices;
   ~Impl() {
-    if (conn) PQfinish(conn);
+    if (conn) L().PQfinish(conn);
   }
 };
 
@@ -21,40 +25,40 @@ namespace {
 
 void OnNotice(void* arg, const PGresult* res) {
   auto* impl = static_cast<Connection::Impl*>(arg);
-  const char* sev = PQresultErrorField(res, PG_DIAG_SEVERITY);
-  const char* msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+  const char* sev = L().PQresultErrorField(res, PG_DIAG_SEVERITY);
+  const char* msg = L().PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
   std::lock_guard<std::mutex> lock(impl->notice_mu);
   impl->notices.push_back(std::string(sev ? sev : "NOTICE") + ": " + (msg ? msg : ""));
 }
 
 struct ResultDeleter {
-  void operator()(PGresult* r) const { PQclear(r); }
+  void operator()(PGresult* r) const { L().PQclear(r); }
 };
 using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
 
 std::string Field(const PGresult* r, int code) {
-  const char* v = PQresultErrorField(r, code);
+  const char* v = L().PQresultErrorField(r, code);
   return v ? v : "";
 }
 
 QueryResult Convert(const PGresult* r) {
   QueryResult out;
-  int ncols = PQnfields(r), nrows = PQntuples(r);
-  for (int c = 0; c < ncols; ++c) out.columns.push_back(PQfname(r, c));
+  int ncols = L().PQnfields(r), nrows = L().PQntuples(r);
+  for (int c = 0; c < ncols; ++c) out.columns.push_back(L().PQfname(r, c));
   out.rows.reserve(static_cast<size_t>(nrows));
   for (int i = 0; i < nrows; ++i) {
     std::vector<std::optional<std::string>> row;
     row.reserve(static_cast<size_t>(ncols));
     for (int c = 0; c < ncols; ++c) {
-      if (PQgetisnull(r, i, c)) {
+      if (L().PQgetisnull(r, i, c)) {
         row.emplace_back(std::nullopt);
       } else {
-        row.emplace_back(std::string(PQgetvalue(r, i, c), static_cast<size_t>(PQgetlength(r, i, c))));
+        row.emplace_back(std::string(L().PQgetvalue(r, i, c), static_cast<size_t>(L().PQgetlength(r, i, c))));
       }
     }
     out.rows.push_back(std::move(row));
   }
-  const char* tuples = PQcmdTuples(const_cast<PGresult*>(r));
+  const char* tuples = L().PQcmdTuples(const_cast<PGresult*>(r));
   out.affected = tuples && *tuples ? std::atoll(tuples) : 0;
   return out;
 }
@@ -65,18 +69,19 @@ Connection::Connection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Connection::~Connection() = default;
 
 Result<std::unique_ptr<Connection>> Connection::Open(const std::string& conninfo) {
+  if (auto lib = pg::Load(); !lib.ok()) return lib.status();
   const char* keys[] = {"dbname", "application_name", "connect_timeout", nullptr};
   const char* vals[] = {conninfo.c_str(), "strata", "10", nullptr};
   auto impl = std::make_unique<Impl>();
-  impl->conn = PQconnectdbParams(keys, vals, /*expand_dbname=*/1);
+  impl->conn = L().PQconnectdbParams(keys, vals, /*expand_dbname=*/1);
   if (impl->conn == nullptr) return Status::Database("out of memory connecting");
-  if (PQstatus(impl->conn) != CONNECTION_OK) {
-    std::string msg = PQerrorMessage(impl->conn);
+  if (L().PQstatus(impl->conn) != CONNECTION_OK) {
+    std::string msg = L().PQerrorMessage(impl->conn);
     while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
     return Status::Database("cannot connect to " + MaskPassword(conninfo.empty() ? "(PG* environment)" : conninfo) +
                             ": " + MaskPassword(msg));
   }
-  PQsetNoticeReceiver(impl->conn, OnNotice, impl.get());
+  L().PQsetNoticeReceiver(impl->conn, OnNotice, impl.get());
   return std::unique_ptr<Connection>(new Connection(std::move(impl)));
 }
 
@@ -86,9 +91,9 @@ Result<QueryResult> Finish(PGconn* conn, DbError* error) {
   Result<QueryResult> out = QueryResult{};
   bool failed = false;
   int succeeded = 0;
-  while (PGresult* raw = PQgetResult(conn)) {
+  while (PGresult* raw = L().PQgetResult(conn)) {
     ResultPtr r(raw);
-    ExecStatusType st = PQresultStatus(r.get());
+    ExecStatusType st = L().PQresultStatus(r.get());
     if (failed) continue;
     error->statement_index = succeeded++;
     if (st == PGRES_FATAL_ERROR || st == PGRES_NONFATAL_ERROR || st == PGRES_BAD_RESPONSE) {
@@ -96,7 +101,7 @@ Result<QueryResult> Finish(PGconn* conn, DbError* error) {
       error->sqlstate = Field(r.get(), PG_DIAG_SQLSTATE);
       error->severity = Field(r.get(), PG_DIAG_SEVERITY);
       error->message = Field(r.get(), PG_DIAG_MESSAGE_PRIMARY);
-      if (error->message.empty()) error->message = PQerrorMessage(conn);
+      if (error->message.empty()) error->message = L().PQerrorMessage(conn);
       error->detail = Field(r.get(), PG_DIAG_MESSAGE_DETAIL);
       error->hint = Field(r.get(), PG_DIAG_MESSAGE_HINT);
       std::string pos = Field(r.get(), PG_DIAG_STATEMENT_POSITION);
@@ -106,13 +111,13 @@ Result<QueryResult> Finish(PGconn* conn, DbError* error) {
       failed = true;
       error->message = "COPY to or from the client is not supported in migrations";
       out = Status::Database(error->message);
-      PQputCopyEnd(conn, "not supported");
+      L().PQputCopyEnd(conn, "not supported");
     } else {
       out = Convert(r.get());
     }
   }
-  if (!failed && PQstatus(conn) != CONNECTION_OK) {
-    error->message = PQerrorMessage(conn);
+  if (!failed && L().PQstatus(conn) != CONNECTION_OK) {
+    error->message = L().PQerrorMessage(conn);
     return Status::Database("connection lost: " + error->message);
   }
   return out;
@@ -121,8 +126,8 @@ Result<QueryResult> Finish(PGconn* conn, DbError* error) {
 
 Result<QueryResult> Connection::Exec(const std::string& sql) {
   error_.Clear();
-  if (!PQsendQuery(impl_->conn, sql.c_str())) {
-    error_.message = PQerrorMessage(impl_->conn);
+  if (!L().PQsendQuery(impl_->conn, sql.c_str())) {
+    error_.message = L().PQerrorMessage(impl_->conn);
     return Status::Database(error_.message);
   }
   return Finish(impl_->conn, &error_);
@@ -133,9 +138,9 @@ Result<QueryResult> Connection::ExecParams(const std::string& sql,
   error_.Clear();
   std::vector<const char*> values;
   for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
-  if (!PQsendQueryParams(impl_->conn, sql.c_str(), static_cast<int>(values.size()), nullptr,
+  if (!L().PQsendQueryParams(impl_->conn, sql.c_str(), static_cast<int>(values.size()), nullptr,
                          values.data(), nullptr, nullptr, 0)) {
-    error_.message = PQerrorMessage(impl_->conn);
+    error_.message = L().PQerrorMessage(impl_->conn);
     return Status::Database(error_.message);
   }
   return Finish(impl_->conn, &error_);
@@ -148,14 +153,14 @@ std::vector<std::string> Connection::TakeNotices() {
   return out;
 }
 
-int Connection::server_version() const { return PQserverVersion(impl_->conn); }
+int Connection::server_version() const { return L().PQserverVersion(impl_->conn); }
 
 void Connection::Cancel() {
-  PGcancel* c = PQgetCancel(impl_->conn);
+  PGcancel* c = L().PQgetCancel(impl_->conn);
   if (!c) return;
   char buf[256];
-  PQcancel(c, buf, sizeof(buf));
-  PQfreeCancel(c);
+  L().PQcancel(c, buf, sizeof(buf));
+  L().PQfreeCancel(c);
 }
 
 std::string MaskPassword(const std::string& text) {
