@@ -62,11 +62,8 @@ int RunDev(int argc, char** argv) {
     if (!CanPrompt()) {
       return ctx.Fail(Status::Usage("dev " + action + " deletes the dev database's data; pass --yes"));
     }
-    std::fprintf(stderr, "dev %s deletes all data in the dev database. Continue? [y/N] ", action.c_str());
-    char answer[16] = {0};
-    if (!std::fgets(answer, sizeof(answer), stdin) || (answer[0] != 'y' && answer[0] != 'Y')) {
-      return ctx.Fail(Status::Refused("cancelled"));
-    }
+    std::string answer = Ask("dev " + action + " deletes all data in the dev database. Continue? [y/N] ");
+    if (answer != "y" && answer != "Y" && answer != "yes") return ctx.Fail(Status::Refused("cancelled"));
   }
   Status st = action == "reset" ? dev.Reset() : dev.Destroy();
   if (!st.ok()) return ctx.Fail(st);

@@ -1,8 +1,13 @@
-// strata migrate — apply pending migrations under the advisory lock.
+// strata migrate — apply pending migrations under the migration lock.
+#include <unistd.h>
+
 #include <cstdlib>
 #include <fmt/format.h>
+#include <mutex>
 
 #include "base/clock.h"
+#include "base/strings.h"
+#include <tuple>
 #include "cli/commands.h"
 #include "cli/project.h"
 #include "migrate/runner.h"
@@ -10,24 +15,67 @@
 namespace strata::cli {
 namespace {
 
+int EnvInt(const char* name, int fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::atoi(v) : fallback;
+}
+
 class Printer : public RunObserver {
  public:
-  explicit Printer(const Context& ctx) : ctx_(ctx) {}
+  explicit Printer(const Context& ctx)
+      : ctx_(ctx), tty_(::isatty(2)), every_ms_(EnvInt("STRATA_PROGRESS_EVERY_MS", 5000)) {}
   void OnWaitingForLock() override {
     ctx_.Note("waiting for another strata run to release the migration lock ...");
   }
   void OnFileDone(const MigrationFile& f, int i, int n, int64_t ms) override {
+    ClearProgress();
     if (ctx_.json()) return;
     ctx_.Out(fmt::format("{} [{}/{}] {} ({} ms)", ctx_.Paint("applied", "32"), i, n, f.name, ms));
+  }
+  void OnResume(const MigrationFile& f, int done) override {
+    ctx_.Note(fmt::format("{}: resuming after statement {} (no-transaction file)", f.name, done));
   }
   void OnRetry(const MigrationFile& f, int attempt, int max, int64_t wait_ms,
                const std::string& why) override {
     ctx_.Note(fmt::format("{}: {}; retry {}/{} in {} ms", f.name, why, attempt, max, wait_ms));
   }
+  void OnRepair(const MigrationFile& f, const std::string& index) override {
+    ctx_.Note(fmt::format("{}: dropping INVALID index {} to rebuild it (--repair-invalid-indexes)",
+                          f.name, index));
+  }
+  void OnSkip(const MigrationFile& f, const std::string& why) override {
+    ctx_.Note(fmt::format("{}: skipped, {}", f.name, why));
+  }
+  void OnIndexProgress(const IndexProgress& p) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::string pct = p.percent < 0 ? "" : fmt::format(" {:.0f}%", p.percent);
+    std::string line = fmt::format("  index {}: {}{}", p.index.empty() ? "(new)" : p.index, p.phase, pct);
+    if (tty_) {
+      std::fprintf(stderr, "\r\033[K%s", line.c_str());
+      std::fflush(stderr);
+      shown_ = true;
+      return;
+    }
+    int64_t now = MonotonicMillis();
+    if (last_ms_ != 0 && now - last_ms_ < every_ms_) return;
+    last_ms_ = now;
+    ctx_.Note(line);
+  }
   void OnNotice(const std::string& m) override { ctx_.Note("  " + m); }
 
  private:
+  void ClearProgress() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (shown_) std::fprintf(stderr, "\r\033[K");
+    shown_ = false;
+    last_ms_ = 0;
+  }
   const Context& ctx_;
+  bool tty_;
+  int every_ms_;
+  std::mutex mu_;
+  bool shown_ = false;
+  int64_t last_ms_ = 0;
 };
 
 std::string AppliedBy() {
@@ -35,27 +83,31 @@ std::string AppliedBy() {
   return user && *user ? user : "";
 }
 
-int DryRun(Context& ctx, Runner& runner, const MigrateOptions& opts) {
-  auto files = runner.Pending(opts);
-  if (!files.ok()) return ctx.Fail(files.status());
-  nlohmann::json list = nlohmann::json::array();
-  for (const PendingMigration& m : *files) {
-    const MigrationFile* f = m.file;
-    bool tx = !f->directives.no_transaction;
-    if (ctx.json()) {
-      list.push_back({{"name", f->name}, {"transaction", tx}, {"sql", f->content}});
-      continue;
+// Prints the exact SQL of every pending file and the plan hash; returns the hash.
+std::string PrintPlan(Context& ctx, const std::vector<PendingMigration>& files,
+                      const std::string& target) {
+  std::string hash = PlanHash(files);
+  if (ctx.json()) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& m : files) {
+      list.push_back({{"name", m.file->name}, {"checksum", m.file->checksum},
+                      {"transaction", !m.file->directives.no_transaction},
+                      {"resume_from", m.resume_from}, {"sql", m.file->content}});
     }
-    ctx.Out(ctx.Paint("-- " + f->name + (tx ? " (one transaction)" : " (no transaction: statement by statement)"), "1"));
+    ctx.PrintJson({{"target", target}, {"pending", list}, {"plan_hash", hash}});
+    return hash;
+  }
+  for (const auto& m : files) {
+    const MigrationFile* f = m.file;
+    std::string how = f->directives.no_transaction ? "no transaction: statement by statement"
+                                                   : "one transaction";
+    if (m.resume_from > 0) how += fmt::format(", resuming after statement {}", m.resume_from);
+    ctx.Out(ctx.Paint("-- " + f->name + " (" + how + ")", "1"));
     ctx.Out(f->content);
   }
-  if (ctx.json()) {
-    ctx.PrintJson({{"dry_run", true}, {"pending", list}});
-  } else {
-    ctx.Note(fmt::format("dry run: {} migration(s) would be applied; nothing was changed",
-                         files->size()));
-  }
-  return kExitOk;
+  ctx.Out(fmt::format("-- {} migration(s) pending on {}", files.size(), target));
+  ctx.Out("plan-hash: " + hash);
+  return hash;
 }
 
 }  // namespace
@@ -64,24 +116,73 @@ int RunMigrate(int argc, char** argv) {
   CLI::App app{"Apply pending migrations, in order, each in its own transaction", "strata migrate"};
   GlobalOptions g;
   MigrateOptions opts;
-  bool dry_run = false;
+  bool plan = false;
+  std::string lock_mode = "session", lock_timeout, statement_timeout;
   auto* to = app.add_option("--to", opts.to, "Apply up to and including this migration");
   app.add_option("--count", opts.count, "Apply at most N migrations")->excludes(to);
-  app.add_flag("--dry-run", dry_run, "Print the SQL that would run; change nothing");
+  app.add_flag("--plan,--dry-run", plan,
+               "Print the exact SQL of every pending file and its plan-hash; change nothing");
+  app.add_option("--approve", opts.approve,
+                 "Apply only if the plan-hash of what would run equals this (protected environments)");
   app.add_flag("--allow-out-of-order", opts.allow_out_of_order,
                "Apply pending files that sort before an applied one");
+  app.add_flag("--repair-invalid-indexes", opts.repair_invalid_indexes,
+               "Drop and rebuild indexes left INVALID by a failed CREATE INDEX CONCURRENTLY");
+  app.add_option("--lock-mode", lock_mode,
+                 "session (default), transaction (behind PgBouncer transaction pooling) or none")
+      ->check(CLI::IsMember({"session", "transaction", "none"}));
+  app.add_option("--lock-timeout", lock_timeout, "Override lock_timeout (e.g. 2s)");
+  app.add_option("--statement-timeout", statement_timeout, "Override statement_timeout (e.g. 10min)");
   AddGlobalOptions(app, &g);
   if (int rc = ParseArgs(app, argc, argv); rc >= 0) return rc;
   Context ctx(g);
+  opts.lock_mode = *ParseLockMode(lock_mode);
   auto project = LoadProject(ctx);
   if (!project.ok()) return ctx.Fail(project.status());
+  Config& cfg = project->config;
+  for (const auto& [flag, value, field] :
+       {std::tuple{"--lock-timeout", &lock_timeout, &cfg.lock_timeout},
+        std::tuple{"--statement-timeout", &statement_timeout, &cfg.statement_timeout}}) {
+    if (value->empty()) continue;
+    if (!IsValidDuration(*value)) {
+      return ctx.Fail(Status::Usage(std::string(flag) + " needs a duration such as 5s or 250ms"));
+    }
+    *field = *value;
+  }
   if (Status st = DirectiveErrors(*project); !st.ok()) return ctx.Fail(st);
   if (Status st = CheckSumFile(ctx, *project); !st.ok()) return ctx.Fail(st);
-  auto conn = ctx.Connect();
+  std::string source;
+  auto url = ctx.ResolveUrl(&source);
+  if (!url.ok()) return ctx.Fail(url.status());
+  auto conn = Connection::Open(*url);
   if (!conn.ok()) return ctx.Fail(conn.status());
   Printer printer(ctx);
-  Runner runner(conn->get(), project->config, project->dir, &printer);
-  if (dry_run) return DryRun(ctx, runner, opts);
+  RunnerHooks hooks;
+  hooks.open_monitor = [u = *url]() -> Result<std::unique_ptr<Session>> {
+    auto c = Connection::Open(u);
+    if (!c.ok()) return c.status();
+    return std::unique_ptr<Session>(std::move(*c));
+  };
+  hooks.progress_delay_ms = EnvInt("STRATA_PROGRESS_DELAY_MS", 1000);
+  hooks.progress_interval_ms = EnvInt("STRATA_PROGRESS_INTERVAL_MS", 500);
+  Runner runner(conn->get(), cfg, project->dir, &printer, hooks);
+  std::string target = g.env.empty() ? MaskPassword(url->empty() ? source : *url) : "environment " + g.env;
+  bool is_protected = !g.env.empty() && cfg.environments[g.env].is_protected;
+  if (plan || (is_protected && opts.approve.empty())) {
+    auto files = runner.Pending(opts);
+    if (!files.ok()) return ctx.Fail(files.status());
+    std::string hash = PrintPlan(ctx, *files, target);
+    if (plan || files->empty()) return kExitOk;
+    if (!CanPrompt()) {
+      return ctx.Fail(Status::Refused(
+          g.env + " is a protected environment: nothing was changed. Review the SQL above, then "
+                  "run again with --approve " + hash));
+    }
+    std::string answer = Ask(fmt::format("{} is protected. Type '{}' to apply the {} migration(s) above: ",
+                                         g.env, g.env, files->size()));
+    if (answer != g.env) return ctx.Fail(Status::Refused("not confirmed: nothing was changed"));
+    opts.approve = hash;  // apply exactly what was shown, or nothing
+  }
   opts.applied_by = AppliedBy();
   double start = MonotonicSeconds();
   auto report = runner.Migrate(opts);

@@ -11,7 +11,8 @@ namespace {
 const char* Color(MigrationStateKind k) {
   switch (k) {
     case MigrationStateKind::kApplied: return "32";
-    case MigrationStateKind::kPending: return "33";
+    case MigrationStateKind::kPending:
+    case MigrationStateKind::kPartial: return "33";
     default: return "31";
   }
 }
@@ -32,14 +33,19 @@ int RunStatus(int argc, char** argv) {
   Runner runner(conn->get(), project->config, project->dir, nullptr);
   auto states = runner.States();
   if (!states.ok()) return ctx.Fail(states.status());
-  int counts[4] = {0, 0, 0, 0};
+  int counts[5] = {0, 0, 0, 0, 0};
   nlohmann::json list = nlohmann::json::array();
   std::string text;
   for (const auto& s : *states) {
     ++counts[static_cast<int>(s.kind)];
     std::string when = s.applied ? s.applied->applied_at : "";
     std::string note;
-    if (s.applied && s.applied->kind != "applied") note = " (" + s.applied->kind + ")";
+    if (s.applied && s.applied->kind == "partial") {
+      note = " (no-transaction file stopped after statement " +
+             std::to_string(s.applied->statements_done) + "; `strata migrate` resumes it)";
+    } else if (s.applied && s.applied->kind != "applied") {
+      note = " (" + s.applied->kind + ")";
+    }
     if (s.out_of_order) note += " (out of order)";
     if (ctx.json()) {
       list.push_back({{"name", s.name}, {"state", StateName(s.kind)}, {"applied_at", when},
@@ -51,7 +57,7 @@ int RunStatus(int argc, char** argv) {
                           s.name, when, note);
     }
   }
-  int applied = counts[0], pending = counts[1], edited = counts[2], missing = counts[3];
+  int applied = counts[0], pending = counts[1] + counts[4], edited = counts[2], missing = counts[3];
   if (ctx.json()) {
     ctx.PrintJson({{"migrations", list},
                    {"applied", applied}, {"pending", pending}, {"edited", edited}, {"missing", missing}});

@@ -18,6 +18,8 @@ int RunFake(int argc, char** argv);
 int RunHash(int argc, char** argv);
 int RunLint(int argc, char** argv);
 int RunMigrate(int argc, char** argv);
+int RunRollback(int argc, char** argv);
+int RunAdopt(int argc, char** argv);
 int RunStatus(int argc, char** argv);
 
 }  // namespace strata::cli

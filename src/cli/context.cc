@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "base/fs.h"
+#include "base/strings.h"
 #include "devdb/dev_cluster.h"
 
 namespace strata::cli {
@@ -135,9 +136,19 @@ int ParseArgs(CLI::App& app, int argc, char** argv) {
   return -1;
 }
 
-bool CanPrompt() {
+bool InCi() {
   const char* ci = std::getenv("CI");
-  return ::isatty(0) && !(ci && *ci && std::string(ci) != "0" && std::string(ci) != "false");
+  return ci && *ci && std::string(ci) != "0" && std::string(ci) != "false";
+}
+
+bool CanPrompt() { return ::isatty(0) && !InCi(); }
+
+std::string Ask(const std::string& question) {
+  std::fprintf(stderr, "%s", question.c_str());
+  std::fflush(stderr);
+  std::string line;
+  if (!std::getline(std::cin, line)) return "";
+  return std::string(Trim(line));
 }
 
 }  // namespace strata::cli

@@ -67,7 +67,11 @@ class Context {
 // Parses a command's flags. Returns -1 to continue, else the exit code (help or usage).
 int ParseArgs(CLI::App& app, int argc, char** argv);
 
-// True when asking the user is allowed: stdin is a TTY and CI is unset.
+// True when the CI variable is set (to anything but "", "0" or "false").
+bool InCi();
+// True when asking the user is allowed: stdin is a TTY and not in CI.
 bool CanPrompt();
+// Asks on stderr and reads one line. REQUIRES: CanPrompt().
+std::string Ask(const std::string& question);
 
 }  // namespace strata::cli

@@ -11,12 +11,14 @@ namespace strata::cli {
 namespace {
 
 constexpr Command kCommands[] = {
+    {"adopt", "Import history from node-pg-migrate or drizzle without re-running anything", RunAdopt},
     {"create", "Write a new, empty migration from the header template", RunCreate},
     {"dev", "Manage the embedded dev database (start|stop|status|url|reset)", RunDev},
     {"fake", "Record pending migrations as applied without running them", RunFake},
     {"hash", "Rewrite migrations/strata.sum after a deliberate edit", RunHash},
     {"lint", "Check migration files (names, order, directives, syntax)", RunLint},
     {"migrate", "Apply pending migrations", RunMigrate},
+    {"rollback", "Run _rollback.sql files of the newest applied migrations (manual only)", RunRollback},
     {"status", "Show applied, pending, edited and missing migrations (exit 3 if pending)", RunStatus},
 };
 

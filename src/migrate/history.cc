@@ -9,7 +9,12 @@
 namespace strata {
 
 Result<bool> History::Exists() {
-  auto r = session_->ExecParams("SELECT to_regclass($1) IS NOT NULL", {table_.Quoted()});
+  // A plain catalog query, not to_regclass(): it reads with this statement's snapshot, so
+  // it sees a table another runner committed while we waited for an advisory lock.
+  auto r = session_->ExecParams(
+      "SELECT count(*) > 0 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
+      "ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2",
+      {table_.schema, table_.name});
   if (!r.ok()) return r.status().Wrap("reading history table " + table_.Display());
   return r->Get(0, 0) == "t";
 }
@@ -28,7 +33,7 @@ Status History::Ensure() {
                     "  duration_ms bigint,\n"
                     "  applied_by text NOT NULL DEFAULT current_user,\n"
                     "  kind text NOT NULL DEFAULT 'applied'\n"
-                    "    CHECK (kind IN ('applied', 'fake', 'adopted')),\n"
+                    "    CHECK (kind IN ('applied', 'fake', 'adopted', 'partial')),\n"
                     "  statements_done int NOT NULL DEFAULT 0,\n"
                     "  tool_version text\n"
                     ")";
@@ -49,7 +54,7 @@ Result<std::vector<AppliedMigration>> History::Load() {
   auto r = session_->Exec(
       "SELECT name, coalesce(checksum, ''), to_char(applied_at AT TIME ZONE 'UTC', "
       "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), coalesce(duration_ms, 0), applied_by, kind, "
-      "statements_done, coalesce(tool_version, '') FROM " +
+      "statements_done, coalesce(tool_version, ''), id FROM " +
       table_.Quoted() + " ORDER BY name");
   if (!r.ok()) return r.status().Wrap("reading history table " + table_.Display());
   for (size_t i = 0; i < r->rows.size(); ++i) {
@@ -62,6 +67,7 @@ Result<std::vector<AppliedMigration>> History::Load() {
     m.kind = r->Get(i, 5);
     m.statements_done = std::stoi(r->Get(i, 6));
     m.tool_version = r->Get(i, 7);
+    m.id = std::stoll(r->Get(i, 8));
     out.push_back(std::move(m));
   }
   return out;
@@ -77,6 +83,33 @@ std::string History::InsertSql(const std::string& name, const std::string& check
          (applied_by.empty() ? "current_user" : QuoteLiteral(applied_by)) + ", " +
          QuoteLiteral(kind) + ", " + std::to_string(statements_done) + ", " +
          QuoteLiteral(STRATA_VERSION) + ")";
+}
+
+std::string History::ProgressSql(const std::string& name, int done) const {
+  return "UPDATE " + table_.Quoted() + " SET statements_done = " + std::to_string(done) +
+         " WHERE name = " + QuoteLiteral(name);
+}
+
+std::string History::CompleteSql(const std::string& name, int done, int64_t duration_ms) const {
+  return "UPDATE " + table_.Quoted() + " SET kind = 'applied', statements_done = " +
+         std::to_string(done) + ", duration_ms = " + std::to_string(duration_ms) +
+         ", applied_at = now() WHERE name = " + QuoteLiteral(name);
+}
+
+std::string History::AdoptSql(const std::string& name, const std::string& checksum,
+                              const std::string& applied_at_sql) const {
+  return "INSERT INTO " + table_.Quoted() +
+         " (name, checksum, applied_at, duration_ms, kind, statements_done, tool_version) VALUES (" +
+         QuoteLiteral(name) + ", " + QuoteLiteral(checksum) + ", " + applied_at_sql +
+         ", NULL, 'adopted', 0, " + QuoteLiteral(STRATA_VERSION) + ")";
+}
+
+std::string History::DeleteSql(const std::string& name) const {
+  return "DELETE FROM " + table_.Quoted() + " WHERE name = " + QuoteLiteral(name);
+}
+
+std::string History::CountSql(const std::string& name) const {
+  return "SELECT count(*) FROM " + table_.Quoted() + " WHERE name = " + QuoteLiteral(name);
 }
 
 int64_t MigrationLock::KeyFor(const QualifiedName& table) {

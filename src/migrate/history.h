@@ -14,12 +14,13 @@
 namespace strata {
 
 struct AppliedMigration {
+  int64_t id = 0;        // order of application
   std::string name;
   std::string checksum;  // empty for adopted rows that had none
   std::string applied_at;
   int64_t duration_ms = 0;
   std::string applied_by;
-  std::string kind;      // applied | fake | adopted
+  std::string kind;      // applied | fake | adopted | partial (a no-transaction file in progress)
   int statements_done = 0;
   std::string tool_version;
 };
@@ -38,6 +39,16 @@ class History {
   std::string InsertSql(const std::string& name, const std::string& checksum,
                         const std::string& kind, int statements_done,
                         const std::string& duration_sql, const std::string& applied_by) const;
+  // Progress of a no-transaction file: `done` statements have run.
+  std::string ProgressSql(const std::string& name, int done) const;
+  // Marks a partial row applied.
+  std::string CompleteSql(const std::string& name, int done, int64_t duration_ms) const;
+  std::string DeleteSql(const std::string& name) const;
+  // A row of kind 'adopted'; `applied_at_sql` is an SQL expression.
+  std::string AdoptSql(const std::string& name, const std::string& checksum,
+                       const std::string& applied_at_sql) const;
+  // Whether `name` has a row: "SELECT count(*) ..." for use inside a transaction.
+  std::string CountSql(const std::string& name) const;
   const QualifiedName& table() const { return table_; }
 
  private:

@@ -1,14 +1,11 @@
 #include "migrate/runner.h"
 
 #include <algorithm>
-#include <chrono>
 #include <map>
-#include <thread>
 
-#include "base/clock.h"
 #include "base/fs.h"
+#include "base/sha256.h"
 #include "base/strings.h"
-#include "sql/statement.h"
 
 namespace strata {
 
@@ -18,8 +15,16 @@ const char* StateName(MigrationStateKind k) {
     case MigrationStateKind::kPending: return "pending";
     case MigrationStateKind::kEdited: return "edited";
     case MigrationStateKind::kMissing: return "missing";
+    case MigrationStateKind::kPartial: return "partial";
   }
   return "?";
+}
+
+Result<LockMode> ParseLockMode(const std::string& text) {
+  if (text == "session") return LockMode::kSession;
+  if (text == "transaction") return LockMode::kTransaction;
+  if (text == "none") return LockMode::kNone;
+  return Status::Usage("--lock-mode must be session, transaction or none, not '" + text + "'");
 }
 
 std::vector<MigrationState> ComputeStates(const MigrationDir& dir,
@@ -32,7 +37,7 @@ std::vector<MigrationState> ComputeStates(const MigrationDir& dir,
     s.kind = MigrationStateKind::kMissing;
     s.applied = a;
     by_name[a.name] = s;
-    last_applied = std::max(last_applied, a.name);
+    if (a.kind != "partial") last_applied = std::max(last_applied, a.name);
   }
   for (const auto& f : dir.files) {
     auto it = by_name.find(f.name);
@@ -47,11 +52,25 @@ std::vector<MigrationState> ComputeStates(const MigrationDir& dir,
     MigrationState& s = it->second;
     s.file = &f;
     bool same = s.applied->checksum.empty() || s.applied->checksum == f.checksum;
-    s.kind = same ? MigrationStateKind::kApplied : MigrationStateKind::kEdited;
+    if (!same) {
+      s.kind = MigrationStateKind::kEdited;
+    } else {
+      s.kind = s.applied->kind == "partial" ? MigrationStateKind::kPartial
+                                            : MigrationStateKind::kApplied;
+    }
   }
   std::vector<MigrationState> out;
   for (auto& [name, s] : by_name) out.push_back(std::move(s));
   return out;
+}
+
+std::string PlanHash(const std::vector<PendingMigration>& pending) {
+  Sha256 h;
+  for (const auto& m : pending) {
+    h.Update(m.file->name + " " + m.file->checksum + " " + std::to_string(m.resume_from) + "\n");
+  }
+  auto d = h.Finish();
+  return ToHex(d.data(), 8);
 }
 
 Result<std::vector<MigrationState>> Runner::States() {
@@ -88,6 +107,10 @@ bool MatchesTarget(const MigrationFile& f, const std::string& to) {
   return f.name == to || f.stem() == to || f.version == to;
 }
 
+bool Runnable(MigrationStateKind k) {
+  return k == MigrationStateKind::kPending || k == MigrationStateKind::kPartial;
+}
+
 }  // namespace
 
 Result<std::vector<PendingMigration>> Runner::Select(const std::vector<MigrationState>& states,
@@ -101,7 +124,7 @@ Result<std::vector<PendingMigration>> Runner::Select(const std::vector<Migration
   std::vector<PendingMigration> out;
   std::string blocked;
   for (const auto& s : states) {
-    if (s.kind != MigrationStateKind::kPending) {
+    if (!Runnable(s.kind)) {
       if (s.file && !opts.to.empty() && MatchesTarget(*s.file, opts.to)) break;
       continue;
     }
@@ -111,7 +134,10 @@ Result<std::vector<PendingMigration>> Runner::Select(const std::vector<Migration
                  ": pending, but sorts before a migration that is already applied; give it a "
                  "newer name, or pass --allow-out-of-order\n";
     }
-    out.push_back({s.file, {}});
+    PendingMigration m;
+    m.file = s.file;
+    if (s.kind == MigrationStateKind::kPartial) m.resume_from = s.applied->statements_done;
+    out.push_back(std::move(m));
     if (!opts.to.empty() && MatchesTarget(*s.file, opts.to)) break;
   }
   if (!blocked.empty()) {
@@ -139,27 +165,57 @@ Result<std::vector<PendingMigration>> Runner::Pending(const MigrateOptions& opts
   return Select(*states, opts, /*validate=*/true);
 }
 
+Result<std::unique_ptr<MigrationLock>> Runner::Lock(LockMode mode) {
+  if (mode != LockMode::kSession) return std::unique_ptr<MigrationLock>();
+  return MigrationLock::Acquire(session_, config_.history_table,
+                                [this] { if (observer_) observer_->OnWaitingForLock(); });
+}
+
+Status Runner::EnsureHistory(LockMode mode) {
+  if (mode != LockMode::kTransaction) return history_.Ensure();
+  std::string key = std::to_string(MigrationLock::KeyFor(config_.history_table));
+  auto r = session_->Exec("BEGIN; SELECT pg_advisory_xact_lock(" + key + ")");
+  if (!r.ok()) return r.status();
+  Status st = history_.Ensure();
+  session_->Exec(st.ok() ? "COMMIT" : "ROLLBACK");
+  return st;
+}
+
 Result<MigrateReport> Runner::Migrate(const MigrateOptions& opts) {
-  auto lock = MigrationLock::Acquire(session_, config_.history_table,
-                                     [this] { if (observer_) observer_->OnWaitingForLock(); });
+  auto lock = Lock(opts.lock_mode);
   if (!lock.ok()) return lock.status();
   auto files = Pending(opts);
   if (!files.ok()) return files.status();
+  if (!opts.approve.empty() && PlanHash(*files) != opts.approve) {
+    return Status::Refused("--approve " + opts.approve + " does not match what would run now (plan-hash " +
+                           PlanHash(*files) + "); review the plan again with --plan");
+  }
   MigrateReport report;
   if (files->empty()) return report;
-  STRATA_RETURN_IF_ERROR(history_.Ensure());
+  STRATA_RETURN_IF_ERROR(EnsureHistory(opts.lock_mode));
+  if (hooks_.open_monitor && observer_) {
+    monitor_ = std::make_unique<ProgressMonitor>(
+        hooks_.open_monitor, session_->backend_pid(),
+        [this](const IndexProgress& p) { observer_->OnIndexProgress(p); },
+        hooks_.progress_delay_ms, hooks_.progress_interval_ms);
+  }
   int total = static_cast<int>(files->size());
   for (int i = 0; i < total; ++i) {
     const PendingMigration& m = (*files)[static_cast<size_t>(i)];
-    STRATA_RETURN_IF_ERROR(Apply(m, i + 1, total, opts.applied_by));
+    Status st = Apply(m, i + 1, total, opts);
+    if (st.code() == Status::Code::kConflict && opts.lock_mode == LockMode::kTransaction) {
+      if (observer_) observer_->OnSkip(*m.file, st.message());
+      continue;
+    }
+    if (!st.ok()) return st;
     report.applied.push_back(m.file->name);
   }
+  monitor_.reset();
   return report;
 }
 
 Result<MigrateReport> Runner::Fake(const MigrateOptions& opts) {
-  auto lock = MigrationLock::Acquire(session_, config_.history_table,
-                                     [this] { if (observer_) observer_->OnWaitingForLock(); });
+  auto lock = Lock(opts.lock_mode);
   if (!lock.ok()) return lock.status();
   auto states = States();
   if (!states.ok()) return states.status();
@@ -167,9 +223,16 @@ Result<MigrateReport> Runner::Fake(const MigrateOptions& opts) {
   if (!files.ok()) return files.status();
   MigrateReport report;
   if (files->empty()) return report;
-  STRATA_RETURN_IF_ERROR(history_.Ensure());
+  STRATA_RETURN_IF_ERROR(EnsureHistory(opts.lock_mode));
   std::string sql = "BEGIN;\n";
+  if (opts.lock_mode == LockMode::kTransaction) {
+    sql += "SELECT pg_advisory_xact_lock(" +
+           std::to_string(MigrationLock::KeyFor(config_.history_table)) + ");\n";
+  }
   for (const PendingMigration& m : *files) {
+    if (m.resume_from > 0) {
+      return Status::Conflict(m.file->name + " is partially applied; finish it with `strata migrate`");
+    }
     sql += history_.InsertSql(m.file->name, m.file->checksum, "fake", 0, "0", opts.applied_by) + ";\n";
     report.applied.push_back(m.file->name);
   }
@@ -195,157 +258,6 @@ Status Runner::FileFailure(const MigrationFile& f, size_t offset, const std::str
   if (!e.detail.empty()) out += "\n  detail: " + e.detail;
   if (!e.hint.empty()) out += "\n  hint: " + e.hint;
   return Status::Database(out);
-}
-
-Status Runner::Apply(const PendingMigration& m, int index, int total,
-                     const std::string& applied_by) {
-  const MigrationFile& f = *m.file;
-  const ParsedMigration* pm = &m.parsed;
-  if (observer_) observer_->OnFileStart(f, index, total);
-  int64_t start = MonotonicMillis();
-  Status st = f.directives.no_transaction ? ApplyEachStatement(f, *pm, applied_by, start)
-                                          : ApplyTransactional(f, *pm, applied_by);
-  FlushNotices();
-  if (!st.ok()) return st;
-  if (observer_) observer_->OnFileDone(f, index, total, MonotonicMillis() - start);
-  return Status::Ok();
-}
-
-namespace {
-
-std::string TimeoutSettings(const std::string& scope, const std::string& lock_timeout,
-                            const std::string& statement_timeout) {
-  std::string out;
-  if (!lock_timeout.empty()) out += "SET " + scope + "lock_timeout = " + QuoteLiteral(lock_timeout) + ";\n";
-  if (!statement_timeout.empty()) {
-    out += "SET " + scope + "statement_timeout = " + QuoteLiteral(statement_timeout) + ";\n";
-  }
-  return out;
-}
-
-bool SetsSessionState(const ParsedMigration& pm) {
-  return std::any_of(pm.body.begin(), pm.body.end(),
-                     [](const Statement& s) { return s.kind == "variable_set_stmt"; });
-}
-
-constexpr char kLockNotAvailable[] = "55P03";
-
-int64_t BackoffMillis(int attempt) { return std::min<int64_t>(500LL << attempt, 8000); }
-
-}  // namespace
-
-Status Runner::ApplyTransactional(const MigrationFile& f, const ParsedMigration& pm,
-                                  const std::string& applied_by) {
-  const Directives& d = f.directives;
-  std::string settings = TimeoutSettings(
-      "LOCAL ", d.lock_timeout.empty() ? config_.lock_timeout : d.lock_timeout,
-      d.statement_timeout.empty() ? config_.statement_timeout : d.statement_timeout);
-  std::string prefix = "BEGIN;\n" + settings;
-  int prefix_statements = 1 + static_cast<int>(std::count(settings.begin(), settings.end(), '\n'));
-  std::string body(f.body());
-  std::string insert = history_.InsertSql(
-      f.name, f.checksum, "applied", static_cast<int>(pm.body.size()),
-      "(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint", applied_by);
-  std::string sql = prefix + body + "\n;\n";
-  if (pm.verify.empty()) sql += insert + ";\nCOMMIT";
-  for (int attempt = 0;; ++attempt) {
-    auto r = session_->Exec(sql);
-    if (r.ok()) break;
-    DbError e = session_->last_error();
-    session_->Exec("ROLLBACK");
-    if (e.sqlstate == kLockNotAvailable && attempt < config_.lock_retries) {
-      int64_t wait = BackoffMillis(attempt);
-      if (observer_) observer_->OnRetry(f, attempt + 1, config_.lock_retries, wait, e.message);
-      std::this_thread::sleep_for(std::chrono::milliseconds(wait));
-      continue;
-    }
-    size_t offset = 0;
-    size_t at = e.position > 0 ? CharPositionToOffset(sql, e.position) : std::string::npos;
-    int idx = e.statement_index - prefix_statements;
-    if (at != std::string::npos && at >= prefix.size() && at < prefix.size() + body.size()) {
-      offset = at - prefix.size();
-    } else if (idx >= 0 && idx < static_cast<int>(pm.body.size())) {
-      offset = pm.body[static_cast<size_t>(idx)].offset;
-    }
-    return FileFailure(f, offset, "");
-  }
-  if (!pm.verify.empty()) {
-    Status v = RunVerify(f, pm);
-    if (!v.ok()) {
-      session_->Exec("ROLLBACK");
-      return v;
-    }
-    auto r = session_->Exec(insert + ";\nCOMMIT");
-    if (!r.ok()) {
-      session_->Exec("ROLLBACK");
-      return FileFailure(f, 0, "recording the migration: ");
-    }
-  }
-  if (SetsSessionState(pm)) session_->Exec("RESET ALL");
-  return Status::Ok();
-}
-
-Status Runner::RunVerify(const MigrationFile& f, const ParsedMigration& pm) {
-  for (const Statement& st : pm.verify) {
-    std::string text = st.Text(f.content);
-    auto r = session_->Exec(text);
-    if (!r.ok()) return FileFailure(f, st.offset, "verify query failed: ");
-    std::string got;
-    if (r->rows.size() != 1) {
-      got = std::to_string(r->rows.size()) + " rows";
-    } else if (r->columns.empty() || !r->rows[0][0].has_value()) {
-      got = "NULL";
-    } else if (*r->rows[0][0] != "t") {
-      got = *r->rows[0][0] == "f" ? "false" : "'" + *r->rows[0][0] + "'";
-    }
-    if (!got.empty()) {
-      return Status::Database(PointAt(f.path, f.content, st.offset,
-                                      "verification failed: the query returned " + got +
-                                          ", expected one row whose first column is true; "
-                                          "the migration was rolled back") +
-                              "\n  query: " + text);
-    }
-  }
-  return Status::Ok();
-}
-
-Status Runner::ApplyEachStatement(const MigrationFile& f, const ParsedMigration& pm,
-                                  const std::string& applied_by, int64_t started_ms) {
-  const Directives& d = f.directives;
-  std::string settings = TimeoutSettings(
-      "", d.lock_timeout.empty() ? config_.lock_timeout : d.lock_timeout,
-      d.statement_timeout.empty() ? config_.statement_timeout : d.statement_timeout);
-  if (!settings.empty()) {
-    auto r = session_->Exec(settings);
-    if (!r.ok()) return FileFailure(f, 0, "setting timeouts: ");
-  }
-  int done = 0;
-  for (const Statement& st : pm.body) {
-    for (int attempt = 0;; ++attempt) {
-      auto r = session_->Exec(st.Text(f.content));
-      if (r.ok()) break;
-      DbError e = session_->last_error();
-      if (e.sqlstate == kLockNotAvailable && attempt < config_.lock_retries) {
-        int64_t wait = BackoffMillis(attempt);
-        if (observer_) observer_->OnRetry(f, attempt + 1, config_.lock_retries, wait, e.message);
-        std::this_thread::sleep_for(std::chrono::milliseconds(wait));
-        continue;
-      }
-      session_->Exec("RESET lock_timeout; RESET statement_timeout");
-      std::string note = done == 0 ? "" : "(statements 1-" + std::to_string(done) +
-                                              " of this no-transaction file were applied) ";
-      size_t at = e.position > 0 ? st.offset + CharPositionToOffset(st.Text(f.content), e.position)
-                                 : st.offset;
-      return FileFailure(f, at, note);
-    }
-    ++done;
-  }
-  auto r = session_->Exec(history_.InsertSql(f.name, f.checksum, "applied", done,
-                                             std::to_string(MonotonicMillis() - started_ms),
-                                             applied_by) +
-                          ";\nRESET lock_timeout; RESET statement_timeout");
-  if (!r.ok()) return FileFailure(f, 0, "recording the migration: ");
-  return Status::Ok();
 }
 
 }  // namespace strata

@@ -1,7 +1,8 @@
 // Applies migrations: merges the folder with the history table, validates everything
-// pending before touching the database, then runs file by file under the advisory lock.
+// pending before touching the database, then runs file by file under the migration lock.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,11 +11,12 @@
 #include "config/config.h"
 #include "migrate/history.h"
 #include "migrate/migration_dir.h"
+#include "migrate/progress_monitor.h"
 #include "pg/session.h"
 
 namespace strata {
 
-enum class MigrationStateKind { kApplied, kPending, kEdited, kMissing };
+enum class MigrationStateKind { kApplied, kPending, kEdited, kMissing, kPartial };
 const char* StateName(MigrationStateKind k);
 
 struct MigrationState {
@@ -29,22 +31,37 @@ struct MigrationState {
 std::vector<MigrationState> ComputeStates(const MigrationDir& dir,
                                           const std::vector<AppliedMigration>& applied);
 
+// How runners exclude each other (see docs/history-table.md):
+//  kSession     — pg_advisory_lock for the whole run (needs a direct or session-pooled connection)
+//  kTransaction — pg_advisory_xact_lock inside each file's transaction (PgBouncer transaction pooling)
+//  kNone        — no lock; the caller guarantees a single runner
+enum class LockMode { kSession, kTransaction, kNone };
+Result<LockMode> ParseLockMode(const std::string& text);
+
 struct MigrateOptions {
-  std::string to;          // apply up to and including this name (or version prefix)
+  std::string to;          // apply up to and including this name (or version, or stem)
   int count = -1;          // at most this many; -1: all
   bool allow_out_of_order = false;
+  bool repair_invalid_indexes = false;  // drop and rebuild indexes a failed CONCURRENTLY left
+  LockMode lock_mode = LockMode::kSession;
   std::string applied_by;  // recorded in the history; empty: current_user
+  std::string approve;     // plan hash that must match what would run (empty: no check)
 };
 
-// Progress callbacks; the CLI prints them. Every method has a no-op default.
+// Progress callbacks; the CLI prints them. Every method has a no-op default. Index
+// progress arrives on another thread.
 class RunObserver {
  public:
   virtual ~RunObserver() = default;
   virtual void OnWaitingForLock() {}
   virtual void OnFileStart(const MigrationFile& f, int index, int total) {}
   virtual void OnFileDone(const MigrationFile& f, int index, int total, int64_t ms) {}
+  virtual void OnResume(const MigrationFile& f, int done) {}
   virtual void OnRetry(const MigrationFile& f, int attempt, int max, int64_t wait_ms,
                        const std::string& why) {}
+  virtual void OnRepair(const MigrationFile& f, const std::string& index) {}
+  virtual void OnSkip(const MigrationFile& f, const std::string& why) {}
+  virtual void OnIndexProgress(const IndexProgress& p) {}
   virtual void OnNotice(const std::string& message) {}
 };
 
@@ -52,38 +69,78 @@ class RunObserver {
 struct PendingMigration {
   const MigrationFile* file = nullptr;
   ParsedMigration parsed;
+  int resume_from = 0;  // statements already done (a partial no-transaction file)
 };
+
+// Hash of what a run would apply (names and checksums, in order): what `--approve` takes.
+std::string PlanHash(const std::vector<PendingMigration>& pending);
 
 struct MigrateReport {
   std::vector<std::string> applied;  // names, in order
 };
 
+struct RollbackOptions {
+  std::string to;  // roll back everything applied after this migration (it stays applied)
+  int count = 1;   // else the last N applied
+  std::string applied_by;
+};
+
+// One migration to undo: its companion <stem>_rollback.sql, parsed.
+struct RollbackStep {
+  const MigrationFile* migration = nullptr;
+  MigrationFile rollback;
+  ParsedMigration parsed;
+};
+
+struct RunnerHooks {
+  // Opens a second session for index progress; unset: no progress reports.
+  ProgressMonitor::Opener open_monitor;
+  int progress_delay_ms = 1000;
+  int progress_interval_ms = 500;
+};
+
 class Runner {
  public:
-  Runner(Session* session, const Config& config, const MigrationDir& dir, RunObserver* observer)
+  Runner(Session* session, const Config& config, const MigrationDir& dir, RunObserver* observer,
+         RunnerHooks hooks = {})
       : session_(session), config_(config), dir_(dir), observer_(observer),
-        history_(session, config.history_table) {}
+        hooks_(std::move(hooks)), history_(session, config.history_table) {}
 
   // Current states (no lock, no writes).
   Result<std::vector<MigrationState>> States();
-  // The files `Migrate` would apply, after every check (edited, missing, out of order,
+  // What `Migrate` would apply, after every check (edited, missing, out of order,
   // syntax) has passed. Writes nothing.
   Result<std::vector<PendingMigration>> Pending(const MigrateOptions& opts);
-  // Takes the lock, re-reads the history, validates, applies.
+  // Locks, re-reads the history, validates, applies. With opts.approve set, refuses
+  // (changing nothing) unless PlanHash of what would run equals it.
   Result<MigrateReport> Migrate(const MigrateOptions& opts);
   // Records pending files as applied (kind 'fake') without running them.
   Result<MigrateReport> Fake(const MigrateOptions& opts);
+  // The rollback files to run, newest applied first. Every one must exist and parse,
+  // or nothing is returned.
+  Result<std::vector<RollbackStep>> PlanRollback(const RollbackOptions& opts);
+  // Takes the lock, re-plans, and runs each rollback file with removal of its history
+  // row — only if the plan still names exactly `expected` (what the user confirmed).
+  Result<MigrateReport> Rollback(const RollbackOptions& opts, const std::vector<std::string>& expected);
 
  private:
   // The pending files `opts` selects, after the integrity and order checks. With
   // `validate`, also parsed; every file's errors are reported together.
   Result<std::vector<PendingMigration>> Select(const std::vector<MigrationState>& states,
                                                const MigrateOptions& opts, bool validate);
-  Status Apply(const PendingMigration& m, int index, int total, const std::string& applied_by);
-  Status ApplyTransactional(const MigrationFile& f, const ParsedMigration& pm,
-                            const std::string& applied_by);
-  Status ApplyEachStatement(const MigrationFile& f, const ParsedMigration& pm,
-                            const std::string& applied_by, int64_t started_ms);
+  Result<std::unique_ptr<MigrationLock>> Lock(LockMode mode);
+  Status EnsureHistory(LockMode mode);
+  Status Apply(const PendingMigration& m, int index, int total, const MigrateOptions& opts);
+  // Returns kConflict when another runner applied the file first (transaction lock mode).
+  Status ApplyTransactional(const PendingMigration& m, const MigrateOptions& opts);
+  // Runs f's body in one transaction, then its verify section, then `epilogue` (the
+  // history write) and COMMIT; retries on lock timeouts. `claim` (may be empty) runs
+  // first in the transaction and must return 0, else kConflict.
+  Status RunInTransaction(const MigrationFile& f, const ParsedMigration& pm,
+                          const std::string& epilogue, const std::string& claim);
+  Status ApplyEachStatement(const PendingMigration& m, const MigrateOptions& opts);
+  Status ClaimNoTransactionFile(const PendingMigration& m, const MigrateOptions& opts);
+  Status CheckInvalidIndex(const PendingMigration& m, const Statement& st, bool repair);
   Status RunVerify(const MigrationFile& f, const ParsedMigration& pm);
   Status FileFailure(const MigrationFile& f, size_t offset, const std::string& prefix);
   void FlushNotices();
@@ -92,7 +149,9 @@ class Runner {
   const Config& config_;
   const MigrationDir& dir_;
   RunObserver* observer_;
+  RunnerHooks hooks_;
   History history_;
+  std::unique_ptr<ProgressMonitor> monitor_;
 };
 
 }  // namespace strata

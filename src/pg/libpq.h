@@ -11,7 +11,7 @@
 namespace strata::pg {
 
 #define STRATA_LIBPQ_FUNCTIONS(X)                                                        \
-  X(PQcancel) X(PQclear) X(PQcmdTuples) X(PQconnectdbParams) X(PQerrorMessage) X(PQfinish) \
+  X(PQbackendPID) X(PQcancel) X(PQclear) X(PQcmdTuples) X(PQconnectdbParams) X(PQerrorMessage) X(PQfinish) \
   X(PQfname) X(PQfreeCancel) X(PQgetCancel) X(PQgetResult) X(PQgetisnull) X(PQgetlength)   \
   X(PQgetvalue) X(PQnfields) X(PQntuples) X(PQputCopyEnd) X(PQresultErrorField)            \
   X(PQresultStatus) X(PQsendQuery) X(PQsendQueryParams) X(PQserverVersion)                 \

@@ -153,6 +153,8 @@ std::vector<std::string> Connection::TakeNotices() {
   return out;
 }
 
+int Connection::backend_pid() const { return L().PQbackendPID(impl_->conn); }
+
 int Connection::server_version() const { return L().PQserverVersion(impl_->conn); }
 
 void Connection::Cancel() {

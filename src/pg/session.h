@@ -51,6 +51,8 @@ class Session {
   virtual int server_version() const = 0;
   // Asks the server to cancel whatever this session is running (thread-safe).
   virtual void Cancel() = 0;
+  // Process id of the server backend serving this session.
+  virtual int backend_pid() const = 0;
 };
 
 class Connection : public Session {
@@ -69,6 +71,7 @@ class Connection : public Session {
   std::vector<std::string> TakeNotices() override;
   int server_version() const override;
   void Cancel() override;
+  int backend_pid() const override;
 
  private:
   explicit Connection(std::unique_ptr<Impl> impl);

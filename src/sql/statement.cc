@@ -26,9 +26,17 @@ void Classify(const PgQuery__Node* node, Statement* st) {
     case PG_QUERY__NODE__NODE_TRANSACTION_STMT:
       st->transaction_control = true;
       break;
-    case PG_QUERY__NODE__NODE_INDEX_STMT:
-      st->needs_no_transaction = node->index_stmt->concurrent;
+    case PG_QUERY__NODE__NODE_INDEX_STMT: {
+      const PgQuery__IndexStmt* idx = node->index_stmt;
+      st->needs_no_transaction = st->concurrent = idx->concurrent;
+      st->creates_index = true;
+      st->index_name = idx->idxname ? idx->idxname : "";
+      if (idx->relation) {
+        st->table_schema = idx->relation->schemaname ? idx->relation->schemaname : "";
+        st->table_name = idx->relation->relname ? idx->relation->relname : "";
+      }
       break;
+    }
     case PG_QUERY__NODE__NODE_DROP_STMT:
       st->needs_no_transaction = node->drop_stmt->concurrent;
       break;

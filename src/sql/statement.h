@@ -17,6 +17,12 @@ struct Statement {
   bool transaction_control = false;  // BEGIN, COMMIT, ROLLBACK, SAVEPOINT, ...
   // PostgreSQL refuses it inside a transaction block (CREATE INDEX CONCURRENTLY, VACUUM, ...).
   bool needs_no_transaction = false;
+  // For CREATE INDEX: the index name (empty when PostgreSQL picks one) and its table.
+  bool creates_index = false;
+  bool concurrent = false;
+  std::string index_name;
+  std::string table_schema;  // empty: search_path
+  std::string table_name;
   std::string Text(std::string_view source) const {
     return std::string(source.substr(offset, end - offset));
   }

@@ -20,6 +20,17 @@ TEST(ParseStatements, SplitsAndClassifies) {
   EXPECT_TRUE((*stmts)[3].needs_no_transaction);
   EXPECT_EQ((*stmts)[4].Text(sql), "SELECT 'x;y'");
   EXPECT_FALSE((*stmts)[0].needs_no_transaction);
+  EXPECT_TRUE((*stmts)[1].creates_index);
+  EXPECT_TRUE((*stmts)[1].concurrent);
+  EXPECT_EQ((*stmts)[1].index_name, "i");
+  EXPECT_EQ((*stmts)[1].table_name, "a");
+  auto q = ParseStatements("CREATE UNIQUE INDEX ON app.users (email)");
+  ASSERT_TRUE(q.ok());
+  EXPECT_TRUE((*q)[0].creates_index);
+  EXPECT_FALSE((*q)[0].concurrent);
+  EXPECT_EQ((*q)[0].index_name, "");
+  EXPECT_EQ((*q)[0].table_schema, "app");
+  EXPECT_EQ((*q)[0].table_name, "users");
 }
 
 TEST(ParseStatements, SyntaxErrorOffsetIsInBytes) {

@@ -1,0 +1,293 @@
+// Runner: running one file (transactional, or statement by statement).
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include "base/clock.h"
+#include "base/strings.h"
+#include "migrate/runner.h"
+#include "sql/statement.h"
+
+namespace strata {
+namespace {
+
+constexpr char kLockNotAvailable[] = "55P03";
+
+std::string TimeoutSettings(const std::string& scope, const std::string& lock_timeout,
+                            const std::string& statement_timeout) {
+  std::string out;
+  if (!lock_timeout.empty()) out += "SET " + scope + "lock_timeout = " + QuoteLiteral(lock_timeout) + ";\n";
+  if (!statement_timeout.empty()) {
+    out += "SET " + scope + "statement_timeout = " + QuoteLiteral(statement_timeout) + ";\n";
+  }
+  return out;
+}
+
+bool SetsSessionState(const ParsedMigration& pm) {
+  return std::any_of(pm.body.begin(), pm.body.end(),
+                     [](const Statement& s) { return s.kind == "variable_set_stmt"; });
+}
+
+bool BuildsIndex(const ParsedMigration& pm) {
+  return std::any_of(pm.body.begin(), pm.body.end(), [](const Statement& s) { return s.creates_index; });
+}
+
+int64_t BackoffMillis(int attempt) { return std::min<int64_t>(500LL << attempt, 8000); }
+
+// Arms the progress monitor for the lifetime of a statement.
+class Watch {
+ public:
+  Watch(ProgressMonitor* m, bool on) : m_(on ? m : nullptr) {
+    if (m_) m_->Arm();
+  }
+  ~Watch() {
+    if (m_) m_->Disarm();
+  }
+
+ private:
+  ProgressMonitor* m_;
+};
+
+}  // namespace
+
+Status Runner::Apply(const PendingMigration& m, int index, int total, const MigrateOptions& opts) {
+  const MigrationFile& f = *m.file;
+  if (observer_) observer_->OnFileStart(f, index, total);
+  int64_t start = MonotonicMillis();
+  Status st = f.directives.no_transaction ? ApplyEachStatement(m, opts) : ApplyTransactional(m, opts);
+  FlushNotices();
+  if (!st.ok()) return st;
+  if (observer_) observer_->OnFileDone(f, index, total, MonotonicMillis() - start);
+  return Status::Ok();
+}
+
+Status Runner::ApplyTransactional(const PendingMigration& m, const MigrateOptions& opts) {
+  const MigrationFile& f = *m.file;
+  std::string insert = history_.InsertSql(
+      f.name, f.checksum, "applied", static_cast<int>(m.parsed.body.size()),
+      "(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint", opts.applied_by);
+  std::string claim;
+  if (opts.lock_mode == LockMode::kTransaction) {
+    claim = "SELECT pg_advisory_xact_lock(" +
+            std::to_string(MigrationLock::KeyFor(config_.history_table)) + "); " +
+            history_.CountSql(f.name);
+  }
+  return RunInTransaction(f, m.parsed, insert, claim);
+}
+
+Status Runner::RunInTransaction(const MigrationFile& f, const ParsedMigration& pm,
+                                const std::string& epilogue, const std::string& claim) {
+  const Directives& d = f.directives;
+  std::string settings = TimeoutSettings(
+      "LOCAL ", d.lock_timeout.empty() ? config_.lock_timeout : d.lock_timeout,
+      d.statement_timeout.empty() ? config_.statement_timeout : d.statement_timeout);
+  // With a claim, BEGIN and the claim go first, in a round trip of their own.
+  std::string prefix = (claim.empty() ? "BEGIN;\n" : "") + settings;
+  int prefix_statements = static_cast<int>(std::count(prefix.begin(), prefix.end(), '\n'));
+  std::string body(f.body());
+  std::string sql = prefix + body + "\n;\n";
+  if (pm.verify.empty()) sql += epilogue + ";\nCOMMIT";
+  for (int attempt = 0;; ++attempt) {
+    if (!claim.empty()) {
+      auto c = session_->Exec("BEGIN; " + claim);
+      if (!c.ok() || c->Get(0, 0) != "0") {
+        session_->Exec("ROLLBACK");
+        return c.ok() ? Status::Conflict("already applied by another runner") : c.status();
+      }
+    }
+    Watch watch(monitor_.get(), BuildsIndex(pm));
+    auto r = session_->Exec(sql);
+    if (r.ok()) break;
+    DbError e = session_->last_error();
+    session_->Exec("ROLLBACK");
+    if (e.sqlstate == kLockNotAvailable && attempt < config_.lock_retries) {
+      int64_t wait = BackoffMillis(attempt);
+      if (observer_) observer_->OnRetry(f, attempt + 1, config_.lock_retries, wait, e.message);
+      std::this_thread::sleep_for(std::chrono::milliseconds(wait));
+      continue;
+    }
+    size_t offset = 0;
+    size_t at = e.position > 0 ? CharPositionToOffset(sql, e.position) : std::string::npos;
+    int idx = e.statement_index - prefix_statements;
+    if (at != std::string::npos && at >= prefix.size() && at < prefix.size() + body.size()) {
+      offset = at - prefix.size();
+    } else if (idx >= 0 && idx < static_cast<int>(pm.body.size())) {
+      offset = pm.body[static_cast<size_t>(idx)].offset;
+    }
+    return FileFailure(f, offset, "");
+  }
+  if (!pm.verify.empty()) {
+    Status v = RunVerify(f, pm);
+    if (!v.ok()) {
+      session_->Exec("ROLLBACK");
+      return v;
+    }
+    auto r = session_->Exec(epilogue + ";\nCOMMIT");
+    if (!r.ok()) {
+      session_->Exec("ROLLBACK");
+      return FileFailure(f, 0, "recording the migration: ");
+    }
+  }
+  if (SetsSessionState(pm)) session_->Exec("RESET ALL");
+  return Status::Ok();
+}
+
+Status Runner::RunVerify(const MigrationFile& f, const ParsedMigration& pm) {
+  for (const Statement& st : pm.verify) {
+    std::string text = st.Text(f.content);
+    auto r = session_->Exec(text);
+    if (!r.ok()) {
+      Status failed = FileFailure(f, st.offset, "verify query failed: ");
+      return Status::Database(failed.message() + "\n  the migration was rolled back");
+    }
+    std::string got;
+    if (r->rows.size() != 1) {
+      got = std::to_string(r->rows.size()) + " rows";
+    } else if (r->columns.empty() || !r->rows[0][0].has_value()) {
+      got = "NULL";
+    } else if (*r->rows[0][0] != "t") {
+      got = *r->rows[0][0] == "f" ? "false" : "'" + *r->rows[0][0] + "'";
+    }
+    if (!got.empty()) {
+      return Status::Database(PointAt(f.path, f.content, st.offset,
+                                      "verification failed: the query returned " + got +
+                                          ", expected one row whose first column is true; "
+                                          "the migration was rolled back") +
+                              "\n  query: " + text);
+    }
+  }
+  return Status::Ok();
+}
+
+Status Runner::ClaimNoTransactionFile(const PendingMigration& m, const MigrateOptions& opts) {
+  const MigrationFile& f = *m.file;
+  if (m.resume_from > 0) {
+    if (opts.lock_mode == LockMode::kTransaction) {
+      return Status::Conflict(f.name + " is partially applied (statement " +
+                              std::to_string(m.resume_from) +
+                              " done), maybe by a runner that is still working; resume it with "
+                              "--lock-mode session over a direct connection");
+    }
+    if (observer_) observer_->OnResume(f, m.resume_from);
+    return Status::Ok();
+  }
+  std::string insert = history_.InsertSql(f.name, f.checksum, "partial", 0, "NULL", opts.applied_by);
+  if (opts.lock_mode != LockMode::kTransaction) {
+    auto r = session_->Exec(insert);
+    return r.ok() ? Status::Ok() : FileFailure(f, 0, "recording the migration: ");
+  }
+  auto c = session_->Exec("BEGIN; SELECT pg_advisory_xact_lock(" +
+                          std::to_string(MigrationLock::KeyFor(config_.history_table)) + "); " +
+                          history_.CountSql(f.name));
+  if (!c.ok() || c->Get(0, 0) != "0") {
+    session_->Exec("ROLLBACK");
+    return c.ok() ? Status::Conflict("already claimed by another runner") : c.status();
+  }
+  auto r = session_->Exec(insert + ";\nCOMMIT");
+  if (!r.ok()) {
+    session_->Exec("ROLLBACK");
+    return FileFailure(f, 0, "recording the migration: ");
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+// Invalid indexes a failed CREATE INDEX CONCURRENTLY of `st` may have left behind.
+Result<std::vector<std::string>> InvalidIndexes(Session* s, const Statement& st) {
+  std::string table = (st.table_schema.empty() ? "" : QuoteIdent(st.table_schema) + ".") +
+                      QuoteIdent(st.table_name);
+  auto r = s->ExecParams(
+      "SELECT i.indexrelid::regclass::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+      "WHERE NOT i.indisvalid AND i.indrelid = to_regclass($1) AND ($2 = '' OR c.relname = $2) "
+      "ORDER BY 1",
+      {table, st.index_name});
+  if (!r.ok()) return r.status();
+  std::vector<std::string> out;
+  for (size_t i = 0; i < r->rows.size(); ++i) out.push_back(r->Get(i, 0));
+  return out;
+}
+
+std::string DropStatements(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : " ") + ("DROP INDEX CONCURRENTLY IF EXISTS " + n + ";");
+  return out;
+}
+
+}  // namespace
+
+Status Runner::CheckInvalidIndex(const PendingMigration& m, const Statement& st, bool repair) {
+  auto invalid = InvalidIndexes(session_, st);
+  if (!invalid.ok() || invalid->empty()) return invalid.status();
+  if (!repair) {
+    return Status::Conflict(PointAt(m.file->path, m.file->content, st.offset,
+                                    "index " + (*invalid)[0] + " is INVALID: an earlier CREATE INDEX "
+                                    "CONCURRENTLY failed and left it behind") +
+                            "\n  fix: " + DropStatements(*invalid) +
+                            " then re-run strata migrate, or pass --repair-invalid-indexes");
+  }
+  for (const auto& name : *invalid) {
+    if (observer_) observer_->OnRepair(*m.file, name);
+    auto r = session_->Exec("DROP INDEX CONCURRENTLY IF EXISTS " + name);
+    if (!r.ok()) return FileFailure(*m.file, st.offset, "dropping invalid index " + name + ": ");
+  }
+  return Status::Ok();
+}
+
+Status Runner::ApplyEachStatement(const PendingMigration& m, const MigrateOptions& opts) {
+  const MigrationFile& f = *m.file;
+  const ParsedMigration& pm = m.parsed;
+  const Directives& d = f.directives;
+  int64_t started = MonotonicMillis();
+  STRATA_RETURN_IF_ERROR(ClaimNoTransactionFile(m, opts));
+  std::string settings = TimeoutSettings(
+      "", d.lock_timeout.empty() ? config_.lock_timeout : d.lock_timeout,
+      d.statement_timeout.empty() ? config_.statement_timeout : d.statement_timeout);
+  if (!settings.empty() && !session_->Exec(settings).ok()) return FileFailure(f, 0, "setting timeouts: ");
+  int total = static_cast<int>(pm.body.size());
+  for (int i = m.resume_from; i < total; ++i) {
+    const Statement& st = pm.body[static_cast<size_t>(i)];
+    if (st.creates_index && st.concurrent) {
+      Status ok = CheckInvalidIndex(m, st, opts.repair_invalid_indexes);
+      if (!ok.ok()) return ok;
+    }
+    for (int attempt = 0;; ++attempt) {
+      Watch watch(monitor_.get(), st.creates_index);
+      auto r = session_->Exec(st.Text(f.content));
+      if (r.ok()) break;
+      DbError e = session_->last_error();
+      if (e.sqlstate == kLockNotAvailable && attempt < config_.lock_retries) {
+        int64_t wait = BackoffMillis(attempt);
+        if (observer_) observer_->OnRetry(f, attempt + 1, config_.lock_retries, wait, e.message);
+        std::this_thread::sleep_for(std::chrono::milliseconds(wait));
+        continue;
+      }
+      session_->Exec("RESET lock_timeout; RESET statement_timeout");
+      std::string note = i == 0 ? "" : "(statements 1-" + std::to_string(i) +
+                                           " of this no-transaction file are applied and recorded; "
+                                           "a re-run continues with statement " +
+                                           std::to_string(i + 1) + ") ";
+      size_t at = e.position > 0 ? st.offset + CharPositionToOffset(st.Text(f.content), e.position)
+                                 : st.offset;
+      Status failed = FileFailure(f, at, note);
+      if (st.creates_index && st.concurrent) {
+        auto left = InvalidIndexes(session_, st);
+        if (left.ok() && !left->empty()) {
+          return Status::Database(failed.message() + "\n  the failed build left " + (*left)[0] +
+                                  " INVALID: fix the cause, then `strata migrate "
+                                  "--repair-invalid-indexes` drops and rebuilds it (or run: " +
+                                  DropStatements(*left) + ")");
+        }
+      }
+      return failed;
+    }
+    auto p = session_->Exec(history_.ProgressSql(f.name, i + 1));
+    if (!p.ok()) return FileFailure(f, st.offset, "recording progress: ");
+  }
+  auto r = session_->Exec(history_.CompleteSql(f.name, total, MonotonicMillis() - started) +
+                          ";\nRESET lock_timeout; RESET statement_timeout");
+  if (!r.ok()) return FileFailure(f, 0, "recording the migration: ");
+  return Status::Ok();
+}
+
+}  // namespace strata
