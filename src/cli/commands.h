@@ -16,6 +16,7 @@ int RunCreate(int argc, char** argv);
 int RunDev(int argc, char** argv);
 int RunFake(int argc, char** argv);
 int RunHash(int argc, char** argv);
+int RunInspect(int argc, char** argv);
 int RunLint(int argc, char** argv);
 int RunMigrate(int argc, char** argv);
 int RunRollback(int argc, char** argv);

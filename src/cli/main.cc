@@ -16,6 +16,7 @@ constexpr Command kCommands[] = {
     {"dev", "Manage the embedded dev database (start|stop|status|url|reset)", RunDev},
     {"fake", "Record pending migrations as applied without running them", RunFake},
     {"hash", "Rewrite migrations/strata.sum after a deliberate edit", RunHash},
+    {"inspect", "Print a live database's schema as ordered SQL or as the JSON model", RunInspect},
     {"lint", "Check migration files (names, order, directives, syntax)", RunLint},
     {"migrate", "Apply pending migrations", RunMigrate},
     {"rollback", "Run _rollback.sql files of the newest applied migrations (manual only)", RunRollback},

@@ -1,0 +1,193 @@
+// The schema model: every object PostgreSQL has that users put in a schema, in the
+// canonical forms PostgreSQL itself prints (format_type, pg_get_expr, pg_get_*def).
+// Pure values: introspect/ fills it, diff/ compares two, ddl.h prints it back.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace strata {
+
+// A privilege set held by one grantee ("PUBLIC" or a role name). The owner's own
+// privileges are implied and not listed.
+struct Grant {
+  std::string grantee;
+  std::vector<std::string> privileges;  // sorted, e.g. {"INSERT", "SELECT"}
+  bool grantable = false;
+  bool operator==(const Grant&) const = default;
+};
+// nullopt: the default privileges (the catalog's ACL is NULL).
+using Acl = std::optional<std::vector<Grant>>;
+
+struct Schema {
+  std::string name;
+  std::string owner;  // schemas only: the public schema's owner differs between clusters
+  std::string comment;
+  Acl acl;
+};
+
+struct Extension {
+  std::string name, schema, version, comment;
+};
+
+struct EnumType {
+  std::string schema, name;
+  std::vector<std::string> labels;  // in sort order
+  std::string comment;
+  Acl acl;
+};
+
+struct DomainCheck {
+  std::string name;
+  std::string definition;  // "CHECK (...)" with " NOT VALID" when not validated
+  std::string comment;
+};
+
+struct Domain {
+  std::string schema, name, base_type, collation, default_expr;
+  bool not_null = false;
+  std::vector<DomainCheck> checks;  // by name
+  std::string comment;
+  Acl acl;
+};
+
+struct Attribute {  // of a composite type
+  std::string name, type, collation, comment;
+};
+
+struct CompositeType {
+  std::string schema, name;
+  std::vector<Attribute> attributes;  // in order
+  std::string comment;
+  Acl acl;
+};
+
+struct SequenceOptions {
+  std::string data_type;  // e.g. "bigint"
+  int64_t start = 1, increment = 1, min = 1, max = 0, cache = 1;
+  bool cycle = false;
+};
+
+struct Sequence {
+  std::string schema, name;
+  SequenceOptions options;
+  std::string owned_by;  // "schema.table.column" (quoted parts joined) or empty
+  std::string owned_by_table_key;
+  std::string comment;
+  Acl acl;
+};
+
+struct Column {
+  std::string name, type, collation, default_expr, comment;
+  bool not_null = false;
+  char identity = 0;   // 'a' ALWAYS, 'd' BY DEFAULT, 0 none
+  std::string identity_sequence;  // qualified, quoted name of the identity sequence
+  SequenceOptions identity_options;
+  std::string generated;  // expression of a STORED generated column
+  int statistics = -1;    // SET STATISTICS target; -1: default
+  std::string storage;    // SET STORAGE when not the type's default (PLAIN, EXTERNAL, ...)
+  std::string compression;  // SET COMPRESSION (pglz, lz4) when set
+  Acl acl;
+};
+
+struct Table {
+  std::string schema, name;
+  bool unlogged = false;
+  std::string partition_key;   // "RANGE (payment_date)" for a partitioned table
+  std::string partition_of;    // key of the parent when this is a partition
+  std::string partition_parent_sql;  // its quoted name
+  std::string partition_bound; // "FOR VALUES ..." / "DEFAULT"
+  std::vector<std::string> inherits;  // quoted parent names, in order
+  std::vector<std::string> inherits_keys;
+  bool rls_enabled = false, rls_forced = false;
+  char replica_identity = 'd';  // d, n, f, i
+  std::string replica_index;    // index name when 'i'
+  std::vector<std::string> options;  // reloptions, e.g. "fillfactor=70"
+  std::vector<Column> columns;  // local columns, in order
+  std::string comment;
+  Acl acl;
+};
+
+struct View {
+  std::string schema, name;
+  bool materialized = false;
+  std::string definition;  // pg_get_viewdef, without the trailing ';'
+  std::vector<std::string> options;
+  std::vector<std::pair<std::string, std::string>> column_comments;
+  std::vector<std::pair<std::string, Acl>> column_acls;
+  std::string comment;
+  Acl acl;
+};
+
+struct Function {
+  std::string schema, name, identity_args;
+  char kind = 'f';         // f function, p procedure, w window, a aggregate, o operator
+  std::string definition;  // pg_get_functiondef, or CREATE AGGREGATE / CREATE OPERATOR
+  std::string comment;
+  Acl acl;
+};
+
+struct Constraint {
+  std::string table_key, table_sql, name;
+  char type = 'c';         // p u f c x
+  std::string definition;  // pg_get_constraintdef (with NOT VALID when not validated)
+  std::string comment;
+};
+
+struct Index {
+  std::string table_key, schema, name;
+  std::string definition;  // pg_get_indexdef ("ON ONLY" for a partitioned table's index)
+  std::string parent;      // quoted name of the partitioned index it is attached to
+  std::string parent_key;
+  std::vector<std::pair<int, int>> statistics;  // (column number, SET STATISTICS target)
+  std::string comment;
+};
+
+struct Trigger {
+  std::string table_key, table_sql, name;
+  std::string definition;  // pg_get_triggerdef
+  char enabled = 'O';      // O, D, R, A
+  std::string comment;
+};
+
+struct Policy {
+  std::string table_key, table_sql, name;
+  bool permissive = true;
+  std::string command;     // ALL SELECT INSERT UPDATE DELETE
+  std::vector<std::string> roles;
+  std::string using_expr, check_expr, comment;
+};
+
+// "a must be created before b": from pg_depend, mapped onto object keys.
+struct Dependency {
+  std::string object, depends_on;
+};
+
+struct Catalog {
+  std::vector<Schema> schemas;
+  std::vector<Extension> extensions;
+  std::vector<EnumType> enums;
+  std::vector<Domain> domains;
+  std::vector<CompositeType> composites;
+  std::vector<Sequence> sequences;
+  std::vector<Table> tables;
+  std::vector<View> views;
+  std::vector<Function> functions;
+  std::vector<Constraint> constraints;
+  std::vector<Index> indexes;
+  std::vector<Trigger> triggers;
+  std::vector<Policy> policies;
+  std::vector<Dependency> dependencies;  // not part of the JSON snapshot
+};
+
+// Stable identities: kind + schema + name [+ arguments].
+std::string QualifiedSql(const std::string& schema, const std::string& name);  // "s"."n"
+std::string Key(const char* kind, const std::string& schema, const std::string& name);
+
+// Sorts every list by identity so that output is deterministic.
+void Normalize(Catalog* c);
+
+}  // namespace strata

@@ -1,0 +1,420 @@
+#include "introspect/introspect.h"
+
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+
+#include "base/strings.h"
+#include "introspect/queries.h"
+
+namespace strata {
+namespace {
+
+using nlohmann::json;
+
+std::string Str(const json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return "";
+  return it->is_string() ? it->get<std::string>() : it->dump();
+}
+
+bool Bool(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_boolean() && it->get<bool>();
+}
+
+char Char(const json& j, const char* key) {
+  std::string s = Str(j, key);
+  return s.empty() ? 0 : s[0];
+}
+
+std::string Oid(const json& j, const char* key = "oid") { return Str(j, key); }
+
+Acl ParseAcl(const json& j) {
+  if (j.is_null()) return std::nullopt;
+  std::vector<Grant> out;
+  for (const auto& g : j) {
+    out.push_back({g["grantee"].get<std::string>(), g["privileges"].get<std::vector<std::string>>(),
+                   g["grantable"].get<bool>()});
+  }
+  return out;
+}
+
+Acl AclOf(const json& j) { return j.contains("acl") ? ParseAcl(j["acl"]) : std::nullopt; }
+
+SequenceOptions ParseSeq(const json& j) {
+  SequenceOptions o;
+  o.data_type = Str(j, "type");
+  o.start = j.value("start", int64_t{1});
+  o.increment = j.value("increment", int64_t{1});
+  o.min = j.value("min", int64_t{1});
+  o.max = j.value("max", int64_t{0});
+  o.cache = j.value("cache", int64_t{1});
+  o.cycle = Bool(j, "cycle");
+  return o;
+}
+
+std::vector<std::string> Strings(const json& j) {
+  return j.is_array() ? j.get<std::vector<std::string>>() : std::vector<std::string>{};
+}
+
+class Loader {
+ public:
+  Loader(Session* s, const IntrospectOptions& o) : s_(s) {
+    params_ = {ArrayLiteral(o.schemas), ArrayLiteral(o.exclude_schemas)};
+  }
+
+  Status Run(Catalog* c);
+
+ private:
+  static std::string ArrayLiteral(const std::vector<std::string>& v) {
+    std::string out = "{";
+    for (size_t i = 0; i < v.size(); ++i) {
+      out += (i ? "," : "") + std::string("\"");
+      for (char ch : v[i]) {
+        if (ch == '"' || ch == '\\') out += '\\';
+        out += ch;
+      }
+      out += "\"";
+    }
+    return out + "}";
+  }
+  Result<json> Query(const std::string& sql, const char* what) {
+    auto r = sql.find("$1") == std::string::npos ? s_->Exec(sql) : s_->ExecParams(sql, params_);
+    if (!r.ok()) return r.status().Wrap("reading " + std::string(what));
+    return json::parse(r->Get(0, 0));
+  }
+  void Address(const std::string& addr, const std::string& key) { keys_[addr] = key; }
+
+  void LoadSchemas(const json& rows, Catalog* c);
+  void LoadTypes(const json& enums, const json& domains, const json& composites, Catalog* c);
+  void LoadSequences(const json& rows, Catalog* c);
+  void LoadTables(const json& rows, Catalog* c);
+  void LoadViews(const json& rows, Catalog* c);
+  Status LoadFunctions(const json& funcs, const json& aggs, Catalog* c);
+  void LoadOperators(const json& ops, Catalog* c);
+  void LoadTableObjects(const json& cons, const json& idx, const json& trg, const json& pol, Catalog* c);
+  void LoadDependencies(const json& rows, Catalog* c);
+
+  Session* s_;
+  std::vector<std::optional<std::string>> params_;
+  std::unordered_map<std::string, std::string> keys_;  // "c1234" -> object key
+  std::unordered_map<std::string, std::string> seq_owner_;  // "c<seq oid>" -> owner node key
+};
+
+std::string RelKey(const json& row, const char* schema_field, const char* name_field, const char* kind_field) {
+  std::string kind = Str(row, kind_field);
+  bool view = kind == "v" || kind == "m";
+  return Key(view ? "view" : "table", Str(row, schema_field), Str(row, name_field));
+}
+
+void Loader::LoadSchemas(const json& rows, Catalog* c) {
+  for (const auto& r : rows) {
+    c->schemas.push_back({Str(r, "name"), Str(r, "owner"), Str(r, "comment"), AclOf(r)});
+    Address("n" + Oid(r), "schema:" + Str(r, "name"));
+  }
+}
+
+void Loader::LoadTypes(const json& enums, const json& domains, const json& composites, Catalog* c) {
+  for (const auto& r : enums) {
+    c->enums.push_back({Str(r, "schema"), Str(r, "name"), Strings(r["labels"]), Str(r, "comment"), AclOf(r)});
+    Address("t" + Oid(r), Key("type", Str(r, "schema"), Str(r, "name")));
+  }
+  for (const auto& r : domains) {
+    Domain d{Str(r, "schema"), Str(r, "name"), Str(r, "base_type"), Str(r, "collation"),
+             Str(r, "default"), Bool(r, "not_null"), {}, Str(r, "comment"), AclOf(r)};
+    std::string key = Key("type", d.schema, d.name);
+    if (r["checks"].is_array()) {
+      for (const auto& k : r["checks"]) {
+        d.checks.push_back({Str(k, "name"), Str(k, "definition"), Str(k, "comment")});
+        Address("k" + Oid(k), key);
+      }
+    }
+    c->domains.push_back(std::move(d));
+    Address("t" + Oid(r), key);
+  }
+  for (const auto& r : composites) {
+    CompositeType t{Str(r, "schema"), Str(r, "name"), {}, Str(r, "comment"), AclOf(r)};
+    for (const auto& a : r["attributes"]) {
+      t.attributes.push_back({Str(a, "name"), Str(a, "type"), Str(a, "collation"), Str(a, "comment")});
+    }
+    std::string key = Key("type", t.schema, t.name);
+    Address("t" + Oid(r), key);
+    Address("c" + Oid(r, "relid"), key);
+    c->composites.push_back(std::move(t));
+  }
+}
+
+void Loader::LoadSequences(const json& rows, Catalog* c) {
+  for (const auto& r : rows) {
+    Sequence s{Str(r, "schema"), Str(r, "name"), ParseSeq(r["options"]), "", "", Str(r, "comment"), AclOf(r)};
+    std::string key = Key("sequence", s.schema, s.name);
+    if (r["owned_by"].is_object()) {
+      const json& o = r["owned_by"];
+      s.owned_by = QualifiedSql(Str(o, "schema"), Str(o, "table")) + "." + QuoteIdent(Str(o, "column"));
+      s.owned_by_table_key = Key("table", Str(o, "schema"), Str(o, "table"));
+      seq_owner_["c" + Oid(r)] = "owner:" + key;
+    }
+    Address("c" + Oid(r), key);
+    c->sequences.push_back(std::move(s));
+  }
+}
+
+void Loader::LoadTables(const json& rows, Catalog* c) {
+  for (const auto& r : rows) {
+    Table t;
+    t.schema = Str(r, "schema");
+    t.name = Str(r, "name");
+    t.unlogged = Bool(r, "unlogged");
+    t.partition_key = Str(r, "partition_key");
+    if (r["partition_parent"].is_object()) {
+      const json& p = r["partition_parent"];
+      t.partition_of = Key("table", Str(p, "schema"), Str(p, "name"));
+      t.partition_parent_sql = QualifiedSql(Str(p, "schema"), Str(p, "name"));
+      t.partition_bound = Str(r, "partition_bound");
+    }
+    if (r["inherits"].is_array()) {
+      for (const auto& p : r["inherits"]) {
+        t.inherits.push_back(QualifiedSql(Str(p, "schema"), Str(p, "name")));
+        t.inherits_keys.push_back(Key("table", Str(p, "schema"), Str(p, "name")));
+      }
+    }
+    t.rls_enabled = Bool(r, "rls");
+    t.rls_forced = Bool(r, "rls_forced");
+    t.replica_identity = Char(r, "replident");
+    t.replica_index = Str(r, "replica_index");
+    t.options = Strings(r["options"]);
+    t.comment = Str(r, "comment");
+    t.acl = AclOf(r);
+    if (r["columns"].is_array()) {
+      for (const auto& a : r["columns"]) {
+        if (!Bool(a, "local")) continue;  // inherited from a parent or the partitioned table
+        Column col;
+        col.name = Str(a, "name");
+        col.type = Str(a, "type");
+        col.not_null = Bool(a, "not_null");
+        col.collation = Str(a, "collation");
+        col.identity = Char(a, "identity");
+        if (Char(a, "generated") == 's') col.generated = Str(a, "default");
+        else col.default_expr = Str(a, "default");
+        if (col.identity) {
+          col.identity_sequence = Str(a, "identity_sequence");
+          col.identity_options = ParseSeq(a["identity_options"]);
+        }
+        col.comment = Str(a, "comment");
+        col.statistics = a.value("statistics", -1);
+        col.storage = Str(a, "storage");
+        col.compression = Str(a, "compression");
+        col.acl = ParseAcl(a["acl"]);
+        t.columns.push_back(std::move(col));
+      }
+    }
+    Address("c" + Oid(r), Key("table", t.schema, t.name));
+    c->tables.push_back(std::move(t));
+  }
+}
+
+void Loader::LoadViews(const json& rows, Catalog* c) {
+  for (const auto& r : rows) {
+    View v;
+    v.schema = Str(r, "schema");
+    v.name = Str(r, "name");
+    v.materialized = Bool(r, "materialized");
+    v.definition = std::string(Trim(Str(r, "definition")));
+    if (!v.definition.empty() && v.definition.back() == ';') v.definition.pop_back();
+    v.options = Strings(r["options"]);
+    if (r["column_comments"].is_array()) {
+      for (const auto& p : r["column_comments"]) v.column_comments.push_back({p[0], p[1]});
+    }
+    if (r["column_acls"].is_array()) {
+      for (const auto& p : r["column_acls"]) v.column_acls.push_back({p[0], ParseAcl(p[1])});
+    }
+    v.comment = Str(r, "comment");
+    v.acl = AclOf(r);
+    Address("c" + Oid(r), Key("view", v.schema, v.name));
+    c->views.push_back(std::move(v));
+  }
+}
+
+std::string AggregateSql(const json& r) {
+  std::string sql = "CREATE AGGREGATE " + QualifiedSql(Str(r, "schema"), Str(r, "name")) + "(" +
+                    Str(r, "args") + ") (\n    SFUNC = " + Str(r, "sfunc") + ",\n    STYPE = " + Str(r, "stype");
+  auto opt = [&](const char* field, const char* name) {
+    if (!Str(r, field).empty()) sql += ",\n    " + std::string(name) + " = " + Str(r, field);
+  };
+  if (r.value("sspace", 0) != 0) sql += ",\n    SSPACE = " + Str(r, "sspace");
+  opt("finalfunc", "FINALFUNC");
+  if (Bool(r, "finalfunc_extra")) sql += ",\n    FINALFUNC_EXTRA";
+  std::string modify = Str(r, "finalfunc_modify");
+  if (!Str(r, "finalfunc").empty() && modify != "r") {
+    sql += std::string(",\n    FINALFUNC_MODIFY = ") + (modify == "s" ? "SHAREABLE" : "READ_WRITE");
+  }
+  opt("combinefunc", "COMBINEFUNC");
+  opt("serialfunc", "SERIALFUNC");
+  opt("deserialfunc", "DESERIALFUNC");
+  if (!Str(r, "initcond").empty()) sql += ",\n    INITCOND = " + QuoteLiteral(Str(r, "initcond"));
+  if (!Str(r, "sortop").empty()) {
+    std::string op = Str(r, "sortop");  // "pg_catalog.>(integer,integer)" -> OPERATOR(pg_catalog.>)
+    sql += ",\n    SORTOP = OPERATOR(" + op.substr(0, op.find('(')) + ")";
+  }
+  std::string par = Str(r, "parallel");
+  if (par == "s") sql += ",\n    PARALLEL = SAFE";
+  if (par == "r") sql += ",\n    PARALLEL = RESTRICTED";
+  return sql + "\n)";
+}
+
+Status Loader::LoadFunctions(const json& funcs, const json& aggs, Catalog* c) {
+  for (const auto& r : funcs) {
+    Function f{Str(r, "schema"), Str(r, "name"), Str(r, "args"), Char(r, "kind"),
+               std::string(Trim(Str(r, "definition"))), Str(r, "comment"), AclOf(r)};
+    Address("p" + Oid(r), Key("function", f.schema, f.name + "(" + f.identity_args + ")"));
+    c->functions.push_back(std::move(f));
+  }
+  std::string unsupported;
+  for (const auto& r : aggs) {
+    if (Str(r, "aggkind") != "n" || Bool(r, "moving")) {
+      unsupported += "\n  aggregate " + Str(r, "schema") + "." + Str(r, "name") + "(" + Str(r, "args") +
+                     ") (ordered-set, hypothetical-set or moving-aggregate options)";
+      continue;
+    }
+    Function f{Str(r, "schema"), Str(r, "name"), Str(r, "args"), 'a', AggregateSql(r), Str(r, "comment"), AclOf(r)};
+    Address("p" + Oid(r), Key("function", f.schema, f.name + "(" + f.identity_args + ")"));
+    c->functions.push_back(std::move(f));
+  }
+  if (!unsupported.empty()) return Status::InvalidInput("strata cannot represent these objects yet:" + unsupported);
+  return Status::Ok();
+}
+
+void Loader::LoadOperators(const json& ops, Catalog* c) {
+  for (const auto& r : ops) {
+    std::string left = Str(r, "left"), right = Str(r, "right");
+    std::string sql = "CREATE OPERATOR " + QuoteIdent(Str(r, "schema")) + "." + Str(r, "name") +
+                      " (\n    FUNCTION = " + Str(r, "function");
+    if (!left.empty()) sql += ",\n    LEFTARG = " + left;
+    if (!right.empty()) sql += ",\n    RIGHTARG = " + right;
+    for (const auto& [field, word] : {std::pair{"commutator", "COMMUTATOR"}, std::pair{"negator", "NEGATOR"}}) {
+      if (!Str(r, field).empty()) sql += ",\n    " + std::string(word) + " = OPERATOR(" + Str(r, field) + ")";
+    }
+    if (!Str(r, "restrict").empty()) sql += ",\n    RESTRICT = " + Str(r, "restrict");
+    if (!Str(r, "join").empty()) sql += ",\n    JOIN = " + Str(r, "join");
+    if (Bool(r, "hashes")) sql += ",\n    HASHES";
+    if (Bool(r, "merges")) sql += ",\n    MERGES";
+    std::string args = (left.empty() ? "NONE" : left) + ", " + (right.empty() ? "NONE" : right);
+    Function f{Str(r, "schema"), Str(r, "name"), args, 'o', sql + "\n)", Str(r, "comment"), std::nullopt};
+    Address("o" + Oid(r), Key("operator", f.schema, f.name + "(" + args + ")"));
+    c->functions.push_back(std::move(f));
+  }
+}
+
+void Loader::LoadTableObjects(const json& cons, const json& idx, const json& trg, const json& pol, Catalog* c) {
+  for (const auto& r : cons) {
+    std::string table_key = Key("table", Str(r, "schema"), Str(r, "table"));
+    Constraint k{table_key, QualifiedSql(Str(r, "schema"), Str(r, "table")), Str(r, "name"), Char(r, "type"),
+                 Str(r, "definition"), Str(r, "comment")};
+    std::string key = "constraint:" + table_key + "/" + k.name;
+    Address("k" + Oid(r), key);
+    if (Str(r, "index") != "0") Address("c" + Str(r, "index"), key);
+    c->constraints.push_back(std::move(k));
+  }
+  for (const auto& r : idx) {
+    Index i{RelKey(r, "table_schema", "table", "table_kind"), Str(r, "schema"), Str(r, "name"),
+            Str(r, "definition"), "", "", {}, Str(r, "comment")};
+    if (r["parent"].is_object()) {
+      i.parent = QualifiedSql(Str(r["parent"], "schema"), Str(r["parent"], "name"));
+      i.parent_key = Key("index", Str(r["parent"], "schema"), Str(r["parent"], "name"));
+    }
+    if (r["statistics"].is_array()) {
+      for (const auto& s : r["statistics"]) i.statistics.push_back({s[0].get<int>(), s[1].get<int>()});
+    }
+    Address("c" + Oid(r), Key("index", i.schema, i.name));
+    c->indexes.push_back(std::move(i));
+  }
+  for (const auto& r : trg) {
+    std::string table_key = RelKey(r, "schema", "table", "table_kind");
+    Trigger t{table_key, QualifiedSql(Str(r, "schema"), Str(r, "table")), Str(r, "name"),
+              Str(r, "definition"), Char(r, "enabled"), Str(r, "comment")};
+    Address("g" + Oid(r), "trigger:" + table_key + "/" + t.name);
+    c->triggers.push_back(std::move(t));
+  }
+  static const std::unordered_map<char, const char*> kCommands = {
+      {'r', "SELECT"}, {'a', "INSERT"}, {'w', "UPDATE"}, {'d', "DELETE"}, {'*', "ALL"}};
+  for (const auto& r : pol) {
+    std::string table_key = RelKey(r, "schema", "table", "table_kind");
+    Policy p{table_key, QualifiedSql(Str(r, "schema"), Str(r, "table")), Str(r, "name"), Bool(r, "permissive"),
+             kCommands.at(Char(r, "command")), Strings(r["roles"]), Str(r, "using"), Str(r, "check"),
+             Str(r, "comment")};
+    Address("y" + Oid(r), "policy:" + table_key + "/" + p.name);
+    c->policies.push_back(std::move(p));
+  }
+}
+
+void Loader::LoadDependencies(const json& rows, Catalog* c) {
+  for (const auto& d : rows) {
+    if (!d[0].is_string() || !d[1].is_string()) continue;
+    std::string from = d[0], to = d[1];
+    // A sequence's OWNED BY link belongs to its owner node, not the sequence: otherwise
+    // "table default uses sequence" and "sequence owned by table" would form a cycle.
+    auto owner = seq_owner_.find(from);
+    if (owner != seq_owner_.end() && d[2] == "a" && d[3].get<int>() > 0) {
+      auto t = keys_.find(to);
+      if (t != keys_.end()) c->dependencies.push_back({owner->second, t->second});
+      continue;
+    }
+    auto a = keys_.find(from), b = keys_.find(to);
+    if (a == keys_.end() || b == keys_.end() || a->second == b->second) continue;
+    c->dependencies.push_back({a->second, b->second});
+  }
+}
+
+Status Loader::Run(Catalog* c) {
+  auto set = s_->Exec("SET search_path = ''");
+  if (!set.ok()) return set.status();
+  namespace q = introspect_sql;
+  auto unsupported = Query(q::Unsupported(), "unsupported objects");
+  if (!unsupported.ok()) return unsupported.status();
+  if (!unsupported->empty()) {
+    std::string list;
+    for (const auto& u : *unsupported) list += "\n  " + u.get<std::string>();
+    return Status::InvalidInput("strata cannot represent these objects yet (they would be lost):" + list);
+  }
+  std::vector<std::pair<std::string, const char*>> queries = {
+      {q::Schemas(), "schemas"},       {q::Extensions(), "extensions"}, {q::Enums(), "enums"},
+      {q::Domains(), "domains"},       {q::Composites(), "composite types"},
+      {q::Sequences(), "sequences"},   {q::Tables(), "tables"},         {q::Views(), "views"},
+      {q::Functions(), "functions"},   {q::Aggregates(), "aggregates"}, {q::Constraints(), "constraints"},
+      {q::Operators(), "operators"},
+      {q::Indexes(), "indexes"},       {q::Triggers(), "triggers"},     {q::Policies(), "policies"},
+      {q::Dependencies(), "dependencies"}};
+  std::vector<json> r;
+  for (const auto& [sql, what] : queries) {
+    auto j = Query(sql, what);
+    if (!j.ok()) return j.status();
+    r.push_back(std::move(*j));
+  }
+  LoadSchemas(r[0], c);
+  for (const auto& e : r[1]) {
+    c->extensions.push_back({Str(e, "name"), Str(e, "schema"), Str(e, "version"), Str(e, "comment")});
+    Address("x" + Oid(e), "extension:" + Str(e, "name"));
+  }
+  LoadTypes(r[2], r[3], r[4], c);
+  LoadSequences(r[5], c);
+  LoadTables(r[6], c);
+  LoadViews(r[7], c);
+  STRATA_RETURN_IF_ERROR(LoadFunctions(r[8], r[9], c));
+  LoadOperators(r[11], c);
+  LoadTableObjects(r[10], r[12], r[13], r[14], c);
+  LoadDependencies(r[15], c);
+  Normalize(c);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Catalog> Introspect(Session* session, const IntrospectOptions& opts) {
+  Catalog c;
+  Loader loader(session, opts);
+  Status st = loader.Run(&c);
+  if (!st.ok()) return st;
+  return c;
+}
+
+}  // namespace strata

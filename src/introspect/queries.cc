@@ -1,0 +1,327 @@
+#include "introspect/queries.h"
+
+namespace strata::introspect_sql {
+namespace {
+
+// A user namespace that passes the include/exclude filters.
+std::string Ns(const std::string& n) {
+  return "(" + n + ".nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND " + n +
+         ".nspname !~ '^pg_(toast_)?temp_' AND (cardinality($1::text[]) = 0 OR " + n +
+         ".nspname = ANY($1::text[])) AND NOT " + n + ".nspname = ANY($2::text[]))";
+}
+
+// Not a member of an extension.
+std::string NotExt(const std::string& catalog, const std::string& oid) {
+  return "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend dx WHERE dx.classid = 'pg_catalog." +
+         catalog + "'::pg_catalog.regclass AND dx.objid = " + oid + " AND dx.deptype = 'e')";
+}
+
+// JSON of an ACL without the owner's implied entry; JSON null when the ACL is NULL.
+std::string Acl(const std::string& acl, const std::string& owner) {
+  return "CASE WHEN " + acl + " IS NULL THEN NULL ELSE coalesce((SELECT json_agg(json_build_object("
+         "'grantee', g.grantee, 'privileges', g.privs, 'grantable', g.grantable) ORDER BY g.grantee, g.grantable) "
+         "FROM (SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(a.grantee) END AS grantee, "
+         "array_agg(a.privilege_type ORDER BY a.privilege_type) AS privs, a.is_grantable AS grantable "
+         "FROM pg_catalog.aclexplode(" + acl + ") a WHERE a.grantee <> " + owner +
+         " GROUP BY 1, 3) g), '[]'::json) END";
+}
+
+std::string Agg(const std::string& object, const std::string& order, const std::string& from) {
+  return "SELECT coalesce(json_agg(" + object + " ORDER BY " + order + "), '[]')::text " + from;
+}
+
+std::string SeqJson(const std::string& s) {
+  return "json_build_object('type', pg_catalog.format_type(" + s + ".seqtypid, NULL), 'start', " + s +
+         ".seqstart, 'increment', " + s + ".seqincrement, 'min', " + s + ".seqmin, 'max', " + s +
+         ".seqmax, 'cache', " + s + ".seqcache, 'cycle', " + s + ".seqcycle)";
+}
+
+const char* kCollation =
+    "(SELECT pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) "
+    "FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace "
+    "WHERE co.oid = %s)";
+
+std::string Collation(const std::string& oid) {
+  std::string s = kCollation;
+  return s.replace(s.find("%s"), 2, oid);
+}
+
+}  // namespace
+
+std::string Schemas() {
+  return Agg("json_build_object('oid', n.oid, 'name', n.nspname, 'owner', pg_catalog.pg_get_userbyid(n.nspowner), 'comment', "
+             "pg_catalog.obj_description(n.oid, 'pg_namespace'), 'acl', " + Acl("n.nspacl", "n.nspowner") + ")",
+             "n.nspname", "FROM pg_catalog.pg_namespace n WHERE " + Ns("n") + " AND " + NotExt("pg_namespace", "n.oid"));
+}
+
+std::string Extensions() {
+  return Agg("json_build_object('oid', x.oid, 'name', x.extname, 'schema', n.nspname, 'version', x.extversion, "
+             "'comment', pg_catalog.obj_description(x.oid, 'pg_extension'))",
+             "x.extname",
+             "FROM pg_catalog.pg_extension x JOIN pg_catalog.pg_namespace n ON n.oid = x.extnamespace "
+             "WHERE x.extname <> 'plpgsql' AND (" + Ns("n") + " OR n.nspname = 'pg_catalog')");
+}
+
+std::string Enums() {
+  return Agg("json_build_object('oid', t.oid, 'schema', n.nspname, 'name', t.typname, 'labels', "
+             "(SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid), "
+             "'comment', pg_catalog.obj_description(t.oid, 'pg_type'), 'acl', " + Acl("t.typacl", "t.typowner") + ")",
+             "n.nspname, t.typname",
+             "FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "
+             "WHERE t.typtype = 'e' AND " + Ns("n") + " AND " + NotExt("pg_type", "t.oid"));
+}
+
+std::string Domains() {
+  return Agg("json_build_object('oid', t.oid, 'schema', n.nspname, 'name', t.typname, "
+             "'base_type', pg_catalog.format_type(t.typbasetype, t.typtypmod), 'not_null', t.typnotnull, "
+             "'default', t.typdefault, 'collation', CASE WHEN t.typcollation <> b.typcollation THEN " +
+                 Collation("t.typcollation") + " END, "
+             "'checks', (SELECT json_agg(json_build_object('oid', k.oid, 'name', k.conname, 'definition', "
+             "pg_catalog.pg_get_constraintdef(k.oid), 'comment', pg_catalog.obj_description(k.oid, 'pg_constraint')) "
+             "ORDER BY k.conname) FROM pg_catalog.pg_constraint k WHERE k.contypid = t.oid), "
+             "'comment', pg_catalog.obj_description(t.oid, 'pg_type'), 'acl', " + Acl("t.typacl", "t.typowner") + ")",
+             "n.nspname, t.typname",
+             "FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "
+             "JOIN pg_catalog.pg_type b ON b.oid = t.typbasetype "
+             "WHERE t.typtype = 'd' AND " + Ns("n") + " AND " + NotExt("pg_type", "t.oid"));
+}
+
+std::string Composites() {
+  return Agg("json_build_object('oid', t.oid, 'relid', c.oid, 'schema', n.nspname, 'name', t.typname, "
+             "'attributes', (SELECT json_agg(json_build_object('name', a.attname, 'type', "
+             "pg_catalog.format_type(a.atttypid, a.atttypmod), 'collation', CASE WHEN a.attcollation <> at.typcollation THEN " +
+                 Collation("a.attcollation") + " END, 'comment', pg_catalog.col_description(c.oid, a.attnum)) ORDER BY a.attnum) "
+             "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type at ON at.oid = a.atttypid "
+             "WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), "
+             "'comment', pg_catalog.obj_description(t.oid, 'pg_type'), 'acl', " + Acl("t.typacl", "t.typowner") + ")",
+             "n.nspname, t.typname",
+             "FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "
+             "JOIN pg_catalog.pg_class c ON c.oid = t.typrelid "
+             "WHERE t.typtype = 'c' AND c.relkind = 'c' AND " + Ns("n") + " AND " + NotExt("pg_type", "t.oid"));
+}
+
+std::string Sequences() {
+  return Agg("json_build_object('oid', c.oid, 'schema', n.nspname, 'name', c.relname, 'options', " + SeqJson("s") +
+             ", 'owned_by', (SELECT json_build_object('schema', tn.nspname, 'table', tc.relname, 'column', a.attname) "
+             "FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class tc ON tc.oid = d.refobjid "
+             "JOIN pg_catalog.pg_namespace tn ON tn.oid = tc.relnamespace "
+             "JOIN pg_catalog.pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid "
+             "WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid AND "
+             "d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype = 'a' AND d.refobjsubid > 0 LIMIT 1), "
+             "'comment', pg_catalog.obj_description(c.oid, 'pg_class'), 'acl', " + Acl("c.relacl", "c.relowner") + ")",
+             "n.nspname, c.relname",
+             "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+             "JOIN pg_catalog.pg_sequence s ON s.seqrelid = c.oid WHERE c.relkind = 'S' AND " + Ns("n") + " AND " +
+             NotExt("pg_class", "c.oid") +
+             " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
+             "AND d.objid = c.oid AND d.deptype = 'i')");
+}
+
+std::string Tables() {
+  std::string columns =
+      "(SELECT json_agg(json_build_object('name', a.attname, 'type', pg_catalog.format_type(a.atttypid, a.atttypmod), "
+      "'not_null', a.attnotnull, 'local', a.attislocal, 'collation', CASE WHEN a.attcollation <> t.typcollation THEN " +
+      Collation("a.attcollation") + " END, 'default', pg_catalog.pg_get_expr(ad.adbin, ad.adrelid), "
+      "'identity', a.attidentity, 'generated', a.attgenerated, "
+      "'identity_sequence', CASE WHEN a.attidentity <> '' THEN pg_catalog.pg_get_serial_sequence("
+      "pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname), a.attname) END, "
+      "'identity_options', CASE WHEN a.attidentity <> '' THEN (SELECT " + SeqJson("s") +
+      " FROM pg_catalog.pg_sequence s WHERE s.seqrelid = pg_catalog.pg_get_serial_sequence("
+      "pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname), a.attname)::pg_catalog.regclass) END, "
+      "'statistics', a.attstattarget, "
+      "'storage', CASE WHEN a.attstorage <> t.typstorage THEN CASE a.attstorage WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL' "
+      "WHEN 'm' THEN 'MAIN' WHEN 'x' THEN 'EXTENDED' END END, "
+      "'compression', CASE a.attcompression WHEN 'p' THEN 'pglz' WHEN 'l' THEN 'lz4' END, "
+      "'comment', pg_catalog.col_description(c.oid, a.attnum), 'acl', " + Acl("a.attacl", "c.relowner") +
+      ") ORDER BY a.attnum) FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
+      "LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum "
+      "WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)";
+  std::string parent =
+      "FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent "
+      "JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace WHERE i.inhrelid = c.oid";
+  return Agg("json_build_object('oid', c.oid, 'schema', n.nspname, 'name', c.relname, "
+             "'unlogged', c.relpersistence = 'u', "
+             "'partition_key', CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END, "
+             "'partition_parent', CASE WHEN c.relispartition THEN (SELECT json_build_object('schema', pn.nspname, 'name', pc.relname) " +
+                 parent + ") END, "
+             "'partition_bound', CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END, "
+             "'inherits', CASE WHEN NOT c.relispartition THEN (SELECT json_agg(json_build_object('schema', pn.nspname, 'name', pc.relname) "
+             "ORDER BY i.inhseqno) " + parent + ") END, "
+             "'rls', c.relrowsecurity, 'rls_forced', c.relforcerowsecurity, 'replident', c.relreplident, "
+             "'replica_index', (SELECT ic.relname FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid "
+             "WHERE x.indrelid = c.oid AND x.indisreplident), "
+             "'options', c.reloptions, 'comment', pg_catalog.obj_description(c.oid, 'pg_class'), "
+             "'acl', " + Acl("c.relacl", "c.relowner") + ", 'columns', " + columns + ")",
+             "n.nspname, c.relname",
+             "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+             "WHERE c.relkind IN ('r', 'p') AND " + Ns("n") + " AND " + NotExt("pg_class", "c.oid"));
+}
+
+std::string Views() {
+  return Agg("json_build_object('oid', c.oid, 'schema', n.nspname, 'name', c.relname, 'materialized', c.relkind = 'm', "
+             "'definition', pg_catalog.pg_get_viewdef(c.oid, true), 'options', c.reloptions, "
+             "'column_comments', (SELECT json_agg(json_build_array(a.attname, d.description) ORDER BY a.attnum) "
+             "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_description d ON d.objoid = c.oid "
+             "AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objsubid = a.attnum "
+             "WHERE a.attrelid = c.oid AND a.attnum > 0), "
+             "'column_acls', (SELECT json_agg(json_build_array(a.attname, " + Acl("a.attacl", "c.relowner") +
+             ") ORDER BY a.attnum) FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND a.attacl IS NOT NULL), "
+             "'comment', pg_catalog.obj_description(c.oid, 'pg_class'), 'acl', " + Acl("c.relacl", "c.relowner") + ")",
+             "n.nspname, c.relname",
+             "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+             "WHERE c.relkind IN ('v', 'm') AND " + Ns("n") + " AND " + NotExt("pg_class", "c.oid"));
+}
+
+std::string Functions() {
+  return Agg("json_build_object('oid', p.oid, 'schema', n.nspname, 'name', p.proname, "
+             "'args', pg_catalog.pg_get_function_identity_arguments(p.oid), 'kind', p.prokind, "
+             "'definition', pg_catalog.pg_get_functiondef(p.oid), "
+             "'comment', pg_catalog.obj_description(p.oid, 'pg_proc'), 'acl', " + Acl("p.proacl", "p.proowner") + ")",
+             "n.nspname, p.proname, p.oid",
+             "FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
+             "WHERE p.prokind IN ('f', 'p', 'w') AND " + Ns("n") + " AND " + NotExt("pg_proc", "p.oid"));
+}
+
+std::string Aggregates() {
+  return Agg("json_build_object('oid', p.oid, 'schema', n.nspname, 'name', p.proname, "
+             "'args', pg_catalog.pg_get_function_identity_arguments(p.oid), 'aggkind', g.aggkind, "
+             "'sfunc', g.aggtransfn::pg_catalog.regproc::text, 'stype', pg_catalog.format_type(g.aggtranstype, NULL), "
+             "'sspace', g.aggtransspace, 'finalfunc', CASE WHEN g.aggfinalfn <> 0 THEN g.aggfinalfn::pg_catalog.regproc::text END, "
+             "'finalfunc_extra', g.aggfinalextra, 'finalfunc_modify', g.aggfinalmodify, "
+             "'combinefunc', CASE WHEN g.aggcombinefn <> 0 THEN g.aggcombinefn::pg_catalog.regproc::text END, "
+             "'serialfunc', CASE WHEN g.aggserialfn <> 0 THEN g.aggserialfn::pg_catalog.regproc::text END, "
+             "'deserialfunc', CASE WHEN g.aggdeserialfn <> 0 THEN g.aggdeserialfn::pg_catalog.regproc::text END, "
+             "'moving', g.aggmtransfn <> 0, 'initcond', g.agginitval, "
+             "'sortop', CASE WHEN g.aggsortop <> 0 THEN g.aggsortop::pg_catalog.regoperator::text END, "
+             "'parallel', p.proparallel, "
+             "'comment', pg_catalog.obj_description(p.oid, 'pg_proc'), 'acl', " + Acl("p.proacl", "p.proowner") + ")",
+             "n.nspname, p.proname, p.oid",
+             "FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
+             "JOIN pg_catalog.pg_aggregate g ON g.aggfnoid = p.oid "
+             "WHERE p.prokind = 'a' AND " + Ns("n") + " AND " + NotExt("pg_proc", "p.oid"));
+}
+
+std::string Operators() {
+  auto op = [](const std::string& col) {
+    return "CASE WHEN o." + col + " <> 0 THEN (SELECT pg_catalog.quote_ident(cn.nspname) || '.' || c.oprname "
+           "FROM pg_catalog.pg_operator c JOIN pg_catalog.pg_namespace cn ON cn.oid = c.oprnamespace WHERE c.oid = o." + col + ") END";
+  };
+  auto fn = [](const std::string& col) {
+    return "CASE WHEN o." + col + " <> 0 THEN o." + col + "::pg_catalog.regproc::text END";
+  };
+  return Agg("json_build_object('oid', o.oid, 'schema', n.nspname, 'name', o.oprname, "
+             "'left', CASE WHEN o.oprleft <> 0 THEN pg_catalog.format_type(o.oprleft, NULL) END, "
+             "'right', CASE WHEN o.oprright <> 0 THEN pg_catalog.format_type(o.oprright, NULL) END, "
+             "'function', o.oprcode::pg_catalog.regproc::text, 'commutator', " + op("oprcom") + ", 'negator', " + op("oprnegate") +
+             ", 'restrict', " + fn("oprrest") + ", 'join', " + fn("oprjoin") + ", 'hashes', o.oprcanhash, 'merges', o.oprcanmerge, "
+             "'comment', pg_catalog.obj_description(o.oid, 'pg_operator'))",
+             "n.nspname, o.oprname, o.oid",
+             "FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace "
+             "WHERE o.oprcode <> 0 AND " + Ns("n") + " AND " + NotExt("pg_operator", "o.oid"));
+}
+
+std::string Constraints() {
+  return Agg("json_build_object('oid', k.oid, 'index', k.conindid, 'schema', n.nspname, 'table', c.relname, "
+             "'name', k.conname, 'type', k.contype, 'definition', pg_catalog.pg_get_constraintdef(k.oid), "
+             "'comment', pg_catalog.obj_description(k.oid, 'pg_constraint'))",
+             "n.nspname, c.relname, k.conname",
+             "FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_class c ON c.oid = k.conrelid "
+             "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+             "WHERE k.contype IN ('p', 'u', 'f', 'c', 'x') AND k.conislocal AND k.conparentid = 0 AND " + Ns("n") +
+             " AND " + NotExt("pg_class", "c.oid"));
+}
+
+std::string Indexes() {
+  return Agg("json_build_object('oid', ic.oid, 'schema', n.nspname, 'name', ic.relname, 'table_schema', tn.nspname, "
+             "'table', c.relname, 'table_kind', c.relkind, 'definition', pg_catalog.pg_get_indexdef(x.indexrelid), "
+             "'parent', (SELECT json_build_object('schema', pn.nspname, 'name', pc.relname) FROM pg_catalog.pg_inherits i "
+             "JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace "
+             "WHERE i.inhrelid = x.indexrelid), "
+             "'statistics', (SELECT json_agg(json_build_array(a.attnum, a.attstattarget) ORDER BY a.attnum) "
+             "FROM pg_catalog.pg_attribute a WHERE a.attrelid = ic.oid AND a.attstattarget >= 0), "
+             "'comment', pg_catalog.obj_description(ic.oid, 'pg_class'))",
+             "n.nspname, ic.relname",
+             "FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid "
+             "JOIN pg_catalog.pg_namespace n ON n.oid = ic.relnamespace JOIN pg_catalog.pg_class c ON c.oid = x.indrelid "
+             "JOIN pg_catalog.pg_namespace tn ON tn.oid = c.relnamespace "
+             "WHERE " + Ns("n") + " AND " + NotExt("pg_class", "c.oid") +
+             " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conindid = x.indexrelid AND k.contype IN ('p', 'u', 'x'))");
+}
+
+std::string Triggers() {
+  return Agg("json_build_object('oid', g.oid, 'schema', n.nspname, 'table', c.relname, 'table_kind', c.relkind, "
+             "'name', g.tgname, 'definition', pg_catalog.pg_get_triggerdef(g.oid, true), 'enabled', g.tgenabled, "
+             "'comment', pg_catalog.obj_description(g.oid, 'pg_trigger'))",
+             "n.nspname, c.relname, g.tgname",
+             "FROM pg_catalog.pg_trigger g JOIN pg_catalog.pg_class c ON c.oid = g.tgrelid "
+             "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+             "WHERE NOT g.tgisinternal AND g.tgparentid = 0 AND " + Ns("n") + " AND " + NotExt("pg_class", "c.oid"));
+}
+
+std::string Policies() {
+  return Agg("json_build_object('oid', p.oid, 'schema', n.nspname, 'table', c.relname, 'table_kind', c.relkind, "
+             "'name', p.polname, 'permissive', p.polpermissive, 'command', p.polcmd, "
+             "'roles', (SELECT json_agg(CASE WHEN r = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(r) END ORDER BY 1) "
+             "FROM unnest(p.polroles) r), 'using', pg_catalog.pg_get_expr(p.polqual, p.polrelid), "
+             "'check', pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid), "
+             "'comment', pg_catalog.obj_description(p.oid, 'pg_policy'))",
+             "n.nspname, c.relname, p.polname",
+             "FROM pg_catalog.pg_policy p JOIN pg_catalog.pg_class c ON c.oid = p.polrelid "
+             "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE " + Ns("n") + " AND " + NotExt("pg_class", "c.oid"));
+}
+
+std::string Unsupported() {
+  auto part = [](const std::string& label, const std::string& from, const std::string& ns,
+                 const std::string& cat, const std::string& oid, const std::string& extra) {
+    return "SELECT " + label + " AS what " + from + " WHERE " + Ns(ns) + " AND " + NotExt(cat, oid) + extra;
+  };
+  std::string q =
+      part("'rule ' || r.rulename || ' on ' || n.nspname || '.' || c.relname", "FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_class c ON c.oid = r.ev_class JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace", "n", "pg_class", "c.oid", " AND r.rulename <> '_RETURN'") +
+      " UNION ALL " +
+      part("'foreign table ' || n.nspname || '.' || c.relname", "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace", "n", "pg_class", "c.oid", " AND c.relkind = 'f'") +
+      " UNION ALL " +
+      part("CASE t.typtype WHEN 'r' THEN 'range type ' ELSE 'base type ' END || n.nspname || '.' || t.typname", "FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace", "n", "pg_type", "t.oid",
+           " AND (t.typtype = 'r' OR (t.typtype = 'b' AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type e WHERE e.typarray = t.oid)))") +
+      " UNION ALL " +
+      part("'collation ' || n.nspname || '.' || co.collname", "FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace n ON n.oid = co.collnamespace", "n", "pg_collation", "co.oid", "") +
+      " UNION ALL " +
+      part("'text search configuration ' || n.nspname || '.' || t.cfgname", "FROM pg_catalog.pg_ts_config t JOIN pg_catalog.pg_namespace n ON n.oid = t.cfgnamespace", "n", "pg_ts_config", "t.oid", "") +
+      " UNION ALL " +
+      part("'text search dictionary ' || n.nspname || '.' || t.dictname", "FROM pg_catalog.pg_ts_dict t JOIN pg_catalog.pg_namespace n ON n.oid = t.dictnamespace", "n", "pg_ts_dict", "t.oid", "") +
+      " UNION ALL " +
+      part("'statistics object ' || n.nspname || '.' || s.stxname", "FROM pg_catalog.pg_statistic_ext s JOIN pg_catalog.pg_namespace n ON n.oid = s.stxnamespace", "n", "pg_statistic_ext", "s.oid", "") +
+      " UNION ALL " +
+      part("'operator class ' || n.nspname || '.' || o.opcname", "FROM pg_catalog.pg_opclass o JOIN pg_catalog.pg_namespace n ON n.oid = o.opcnamespace", "n", "pg_opclass", "o.oid", "") +
+      " UNION ALL " +
+      part("'conversion ' || n.nspname || '.' || c.conname", "FROM pg_catalog.pg_conversion c JOIN pg_catalog.pg_namespace n ON n.oid = c.connamespace", "n", "pg_conversion", "c.oid", "") +
+      " UNION ALL SELECT 'event trigger ' || e.evtname FROM pg_catalog.pg_event_trigger e WHERE " + NotExt("pg_event_trigger", "e.oid") +
+      " UNION ALL SELECT 'cast (' || pg_catalog.format_type(c.castsource, NULL) || ' AS ' || pg_catalog.format_type(c.casttarget, NULL) || ')' "
+      "FROM pg_catalog.pg_cast c WHERE c.oid >= 16384 AND " + NotExt("pg_cast", "c.oid");
+  return "SELECT coalesce(json_agg(what ORDER BY what), '[]')::text FROM (" + q + ") u";
+}
+
+std::string Dependencies() {
+  // Each side is reduced to the object that owns it: a view's rewrite rule to the view,
+  // a column default to its table, an array type to its element, a row type to its relation.
+  auto addr = [](const std::string& cls, const std::string& oid) {
+    return "CASE " + cls +
+           " WHEN 'pg_catalog.pg_rewrite'::pg_catalog.regclass THEN (SELECT 'c' || r.ev_class FROM pg_catalog.pg_rewrite r WHERE r.oid = " + oid + ")"
+           " WHEN 'pg_catalog.pg_attrdef'::pg_catalog.regclass THEN (SELECT 'c' || a.adrelid FROM pg_catalog.pg_attrdef a WHERE a.oid = " + oid + ")"
+           " WHEN 'pg_catalog.pg_type'::pg_catalog.regclass THEN (SELECT CASE WHEN t.typrelid <> 0 THEN 'c' || t.typrelid "
+           "WHEN t.typelem <> 0 AND EXISTS (SELECT 1 FROM pg_catalog.pg_type e WHERE e.typarray = t.oid) THEN 't' || t.typelem "
+           "ELSE 't' || t.oid END FROM pg_catalog.pg_type t WHERE t.oid = " + oid + ")"
+           " WHEN 'pg_catalog.pg_class'::pg_catalog.regclass THEN 'c' || " + oid +
+           " WHEN 'pg_catalog.pg_proc'::pg_catalog.regclass THEN 'p' || " + oid +
+           " WHEN 'pg_catalog.pg_operator'::pg_catalog.regclass THEN 'o' || " + oid +
+           " WHEN 'pg_catalog.pg_constraint'::pg_catalog.regclass THEN 'k' || " + oid +
+           " WHEN 'pg_catalog.pg_trigger'::pg_catalog.regclass THEN 'g' || " + oid +
+           " WHEN 'pg_catalog.pg_policy'::pg_catalog.regclass THEN 'y' || " + oid +
+           " WHEN 'pg_catalog.pg_namespace'::pg_catalog.regclass THEN 'n' || " + oid +
+           " WHEN 'pg_catalog.pg_extension'::pg_catalog.regclass THEN 'x' || " + oid + " END";
+  };
+  return "SELECT coalesce(json_agg(json_build_array(" + addr("d.classid", "d.objid") + ", " +
+         addr("d.refclassid", "d.refobjid") + ", d.deptype, d.refobjsubid)), '[]')::text "
+         "FROM pg_catalog.pg_depend d WHERE d.objid >= 16384 AND d.refobjid >= 16384 AND d.deptype IN ('n', 'a')";
+}
+
+}  // namespace strata::introspect_sql

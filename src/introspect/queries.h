@@ -1,0 +1,26 @@
+// The catalog queries behind Introspect. $1: schemas to include ('{}' = all), $2: to exclude.
+#pragma once
+
+#include <string>
+
+namespace strata::introspect_sql {
+
+std::string Schemas();
+std::string Extensions();
+std::string Enums();
+std::string Domains();
+std::string Composites();
+std::string Sequences();
+std::string Tables();
+std::string Views();
+std::string Functions();
+std::string Aggregates();
+std::string Operators();
+std::string Constraints();
+std::string Indexes();
+std::string Triggers();
+std::string Policies();
+std::string Unsupported();
+std::string Dependencies();
+
+}  // namespace strata::introspect_sql
