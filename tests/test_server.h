@@ -3,6 +3,7 @@
 // A server that cannot start is a test failure, never a skip.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <string>
 #include <vector>
@@ -28,7 +29,7 @@ class TestServer {
   std::string dir_;
   bool ok_ = false;
   std::string error_;
-  int counter_ = 0;
+  std::atomic<int> counter_{0};
 };
 
 // Runs a query on `url` and returns the first column of the first row ("" when none).

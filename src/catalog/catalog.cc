@@ -27,6 +27,7 @@ auto TableName = [](const auto& o) { return std::make_pair(o.table_key, o.name);
 void Normalize(Catalog* c) {
   SortBy(&c->schemas, [](const Schema& s) { return s.name; });
   SortBy(&c->extensions, [](const Extension& e) { return e.name; });
+  SortBy(&c->collations, SchemaName);
   SortBy(&c->enums, SchemaName);
   SortBy(&c->domains, SchemaName);
   for (auto& d : c->domains) SortBy(&d.checks, [](const DomainCheck& k) { return k.name; });

@@ -33,6 +33,15 @@ struct Extension {
   std::string name, schema, version, comment;
 };
 
+struct Collation {
+  std::string schema, name;
+  std::string provider;  // "icu" or "libc"
+  std::string locale;    // icu locale
+  std::string lc_collate, lc_ctype;  // libc
+  bool deterministic = true;
+  std::string comment;
+};
+
 struct EnumType {
   std::string schema, name;
   std::vector<std::string> labels;  // in sort order
@@ -134,6 +143,8 @@ struct Constraint {
   std::string table_key, table_sql, name;
   char type = 'c';         // p u f c x
   std::string definition;  // pg_get_constraintdef (with NOT VALID when not validated)
+  std::string index;       // p u x: its index (quoted, qualified)
+  std::string attached_to; // p u x on a partition: the partitioned index its index is attached to
   std::string comment;
 };
 
@@ -169,6 +180,7 @@ struct Dependency {
 struct Catalog {
   std::vector<Schema> schemas;
   std::vector<Extension> extensions;
+  std::vector<Collation> collations;
   std::vector<EnumType> enums;
   std::vector<Domain> domains;
   std::vector<CompositeType> composites;

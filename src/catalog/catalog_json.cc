@@ -76,7 +76,7 @@ nlohmann::json CatalogToJson(const Catalog& c) {
   j["format"] = "strata.catalog.v1";
   json& o = j["objects"];
   o = json::object();
-  for (const char* k : {"schemas", "extensions", "enums", "domains", "composite_types", "sequences",
+  for (const char* k : {"schemas", "extensions", "collations", "enums", "domains", "composite_types", "sequences",
                         "tables", "views", "functions", "constraints", "indexes", "triggers", "policies"}) {
     o[k] = json::array();
   }
@@ -89,6 +89,14 @@ nlohmann::json CatalogToJson(const Catalog& c) {
     json x = {{"name", e.name}, {"schema", e.schema}, {"version", e.version}};
     Put(x, "comment", e.comment);
     o["extensions"].push_back(x);
+  }
+  for (const auto& k : c.collations) {
+    json x = {{"schema", k.schema}, {"name", k.name}, {"provider", k.provider}, {"deterministic", k.deterministic}};
+    Put(x, "locale", k.locale);
+    Put(x, "lc_collate", k.lc_collate);
+    Put(x, "lc_ctype", k.lc_ctype);
+    Put(x, "comment", k.comment);
+    o["collations"].push_back(x);
   }
   for (const auto& e : c.enums) {
     json x = {{"schema", e.schema}, {"name", e.name}, {"labels", e.labels}, {"acl", AclJson(e.acl)}};
@@ -136,6 +144,7 @@ nlohmann::json CatalogToJson(const Catalog& c) {
   for (const auto& k : c.constraints) {
     json x = {{"table", k.table_key}, {"name", k.name}, {"type", std::string(1, k.type)},
               {"definition", k.definition}};
+    Put(x, "attached_to", k.attached_to);
     Put(x, "comment", k.comment);
     o["constraints"].push_back(x);
   }

@@ -243,6 +243,15 @@ Result<std::string> CatalogSql(const Catalog& c) {
               " VERSION " + QuoteLiteral(e.version) + ";\n" + Comment("EXTENSION " + QuoteIdent(e.name), e.comment),
           in_schema(e.schema));
   }
+  for (const auto& k : c.collations) {
+    std::string q = QualifiedSql(k.schema, k.name);
+    std::string opts = "provider = " + k.provider;
+    if (k.provider == "icu") opts += ", locale = " + QuoteLiteral(k.locale);
+    else opts += ", lc_collate = " + QuoteLiteral(k.lc_collate) + ", lc_ctype = " + QuoteLiteral(k.lc_ctype);
+    if (!k.deterministic) opts += ", deterministic = false";
+    g.Add(Key("collation", k.schema, k.name), kEnum,
+          "CREATE COLLATION " + q + " (" + opts + ");\n" + Comment("COLLATION " + q, k.comment), in_schema(k.schema));
+  }
   for (const auto& e : c.enums) {
     std::string q = QualifiedSql(e.schema, e.name), labels;
     for (size_t i = 0; i < e.labels.size(); ++i) labels += (i ? ", " : "") + QuoteLiteral(e.labels[i]);
@@ -283,18 +292,20 @@ Result<std::string> CatalogSql(const Catalog& c) {
   }
   for (const auto& v : c.views) g.Add(Key("view", v.schema, v.name), kView, ViewSql(v), in_schema(v.schema));
   for (const auto& k : c.constraints) {
-    std::string on = "ALTER TABLE " + k.table_sql;
+    // Index-backed constraints never cascade to partitions here: each partition's own is
+    // printed and attached, as in the source database.
+    bool indexed = k.type == 'p' || k.type == 'u' || k.type == 'x';
+    std::string sql = "ALTER TABLE " + std::string(indexed ? "ONLY " : "") + k.table_sql + " ADD CONSTRAINT " +
+                      QuoteIdent(k.name) + " " + k.definition + ";\n";
+    if (!k.attached_to.empty()) sql += "ALTER INDEX " + k.attached_to + " ATTACH PARTITION " + k.index + ";\n";
     g.Add("constraint:" + k.table_key + "/" + k.name, k.type == 'f' ? kForeignKey : kConstraint,
-          on + " ADD CONSTRAINT " + QuoteIdent(k.name) + " " + k.definition + ";\n" +
-              Comment("CONSTRAINT " + QuoteIdent(k.name) + " ON " + k.table_sql, k.comment),
-          {k.table_key});
+          sql + Comment("CONSTRAINT " + QuoteIdent(k.name) + " ON " + k.table_sql, k.comment), {k.table_key});
   }
   for (const auto& i : c.indexes) {
     std::string sql = i.definition + ";\n";
     std::vector<std::string> deps = {i.table_key};
     if (!i.parent.empty()) {
       sql += "ALTER INDEX " + i.parent + " ATTACH PARTITION " + QualifiedSql(i.schema, i.name) + ";\n";
-      deps.push_back(i.parent_key);
     }
     for (const auto& [col, target] : i.statistics) {
       sql += "ALTER INDEX " + QualifiedSql(i.schema, i.name) + " ALTER COLUMN " + std::to_string(col) +

@@ -1,9 +1,13 @@
 #include "introspect/introspect.h"
 
 #include <nlohmann/json.hpp>
+#include <map>
 #include <unordered_map>
 
+#include "base/clock.h"
 #include "base/strings.h"
+#include <cstdio>
+#include <cstdlib>
 #include "introspect/queries.h"
 
 namespace strata {
@@ -79,13 +83,18 @@ class Loader {
     return out + "}";
   }
   Result<json> Query(const std::string& sql, const char* what) {
+    double start = MonotonicSeconds();
     auto r = sql.find("$1") == std::string::npos ? s_->Exec(sql) : s_->ExecParams(sql, params_);
+    if (std::getenv("STRATA_TRACE_QUERIES")) {
+      std::fprintf(stderr, "introspect %-16s %7.1f ms\n", what, 1000 * (MonotonicSeconds() - start));
+    }
     if (!r.ok()) return r.status().Wrap("reading " + std::string(what));
     return json::parse(r->Get(0, 0));
   }
   void Address(const std::string& addr, const std::string& key) { keys_[addr] = key; }
 
   void LoadSchemas(const json& rows, Catalog* c);
+  void LoadCollations(const json& rows, Catalog* c);
   void LoadTypes(const json& enums, const json& domains, const json& composites, Catalog* c);
   void LoadSequences(const json& rows, Catalog* c);
   void LoadTables(const json& rows, Catalog* c);
@@ -99,6 +108,9 @@ class Loader {
   std::vector<std::optional<std::string>> params_;
   std::unordered_map<std::string, std::string> keys_;  // "c1234" -> object key
   std::unordered_map<std::string, std::string> seq_owner_;  // "c<seq oid>" -> owner node key
+  // (object key, address of the partitioned index it attaches to): resolved once every
+  // object has its address, since the parent may be a plain index or a constraint's.
+  std::vector<std::pair<std::string, std::string>> attachments_;
 };
 
 std::string RelKey(const json& row, const char* schema_field, const char* name_field, const char* kind_field) {
@@ -111,6 +123,17 @@ void Loader::LoadSchemas(const json& rows, Catalog* c) {
   for (const auto& r : rows) {
     c->schemas.push_back({Str(r, "name"), Str(r, "owner"), Str(r, "comment"), AclOf(r)});
     Address("n" + Oid(r), "schema:" + Str(r, "name"));
+  }
+}
+
+void Loader::LoadCollations(const json& rows, Catalog* c) {
+  for (const auto& k : rows) {
+    const json& row = k["row"];
+    Collation col{Str(k, "schema"), Str(k, "name"), Str(row, "collprovider") == "i" ? "icu" : "libc",
+                  row.contains("colllocale") ? Str(row, "colllocale") : Str(row, "colliculocale"),
+                  Str(row, "collcollate"), Str(row, "collctype"), Bool(row, "collisdeterministic"), Str(k, "comment")};
+    Address("l" + Oid(k), Key("collation", col.schema, col.name));
+    c->collations.push_back(std::move(col));
   }
 }
 
@@ -309,10 +332,19 @@ void Loader::LoadTableObjects(const json& cons, const json& idx, const json& trg
   for (const auto& r : cons) {
     std::string table_key = Key("table", Str(r, "schema"), Str(r, "table"));
     Constraint k{table_key, QualifiedSql(Str(r, "schema"), Str(r, "table")), Str(r, "name"), Char(r, "type"),
-                 Str(r, "definition"), Str(r, "comment")};
+                 Str(r, "definition"), "", "", Str(r, "comment")};
     std::string key = "constraint:" + table_key + "/" + k.name;
     Address("k" + Oid(r), key);
-    if (Str(r, "index") != "0") Address("c" + Str(r, "index"), key);
+    // conindid of a foreign key names the referenced table's index: only p, u and x own theirs.
+    if (k.type == 'p' || k.type == 'u' || k.type == 'x') {
+      if (r["index_name"].is_object()) k.index = QualifiedSql(Str(r["index_name"], "schema"), Str(r["index_name"], "name"));
+      if (r["parent_index"].is_object()) {
+        const json& p = r["parent_index"];
+        k.attached_to = QualifiedSql(Str(p, "schema"), Str(p, "name"));
+        attachments_.push_back({key, "c" + Oid(p)});
+      }
+      Address("c" + Str(r, "index"), key);
+    }
     c->constraints.push_back(std::move(k));
   }
   for (const auto& r : idx) {
@@ -321,6 +353,7 @@ void Loader::LoadTableObjects(const json& cons, const json& idx, const json& trg
     if (r["parent"].is_object()) {
       i.parent = QualifiedSql(Str(r["parent"], "schema"), Str(r["parent"], "name"));
       i.parent_key = Key("index", Str(r["parent"], "schema"), Str(r["parent"], "name"));
+      attachments_.push_back({Key("index", i.schema, i.name), "c" + Oid(r["parent"])});
     }
     if (r["statistics"].is_array()) {
       for (const auto& s : r["statistics"]) i.statistics.push_back({s[0].get<int>(), s[1].get<int>()});
@@ -348,6 +381,10 @@ void Loader::LoadTableObjects(const json& cons, const json& idx, const json& trg
 }
 
 void Loader::LoadDependencies(const json& rows, Catalog* c) {
+  for (const auto& [key, parent] : attachments_) {
+    auto it = keys_.find(parent);
+    if (it != keys_.end()) c->dependencies.push_back({key, it->second});
+  }
   for (const auto& d : rows) {
     if (!d[0].is_string() || !d[1].is_string()) continue;
     std::string from = d[0], to = d[1];
@@ -376,33 +413,33 @@ Status Loader::Run(Catalog* c) {
     for (const auto& u : *unsupported) list += "\n  " + u.get<std::string>();
     return Status::InvalidInput("strata cannot represent these objects yet (they would be lost):" + list);
   }
-  std::vector<std::pair<std::string, const char*>> queries = {
-      {q::Schemas(), "schemas"},       {q::Extensions(), "extensions"}, {q::Enums(), "enums"},
-      {q::Domains(), "domains"},       {q::Composites(), "composite types"},
-      {q::Sequences(), "sequences"},   {q::Tables(), "tables"},         {q::Views(), "views"},
-      {q::Functions(), "functions"},   {q::Aggregates(), "aggregates"}, {q::Constraints(), "constraints"},
-      {q::Operators(), "operators"},
-      {q::Indexes(), "indexes"},       {q::Triggers(), "triggers"},     {q::Policies(), "policies"},
-      {q::Dependencies(), "dependencies"}};
-  std::vector<json> r;
+  const std::pair<std::string, const char*> queries[] = {
+      {q::Schemas(), "schemas"},         {q::Extensions(), "extensions"}, {q::Collations(), "collations"},
+      {q::Enums(), "enums"},             {q::Domains(), "domains"},       {q::Composites(), "composite types"},
+      {q::Sequences(), "sequences"},     {q::Tables(), "tables"},         {q::Views(), "views"},
+      {q::Functions(), "functions"},     {q::Aggregates(), "aggregates"}, {q::Operators(), "operators"},
+      {q::Constraints(), "constraints"}, {q::Indexes(), "indexes"},       {q::Triggers(), "triggers"},
+      {q::Policies(), "policies"},       {q::Dependencies(), "dependencies"}};
+  std::map<std::string, json> r;
   for (const auto& [sql, what] : queries) {
     auto j = Query(sql, what);
     if (!j.ok()) return j.status();
-    r.push_back(std::move(*j));
+    r[what] = std::move(*j);
   }
-  LoadSchemas(r[0], c);
-  for (const auto& e : r[1]) {
+  LoadSchemas(r["schemas"], c);
+  for (const auto& e : r["extensions"]) {
     c->extensions.push_back({Str(e, "name"), Str(e, "schema"), Str(e, "version"), Str(e, "comment")});
     Address("x" + Oid(e), "extension:" + Str(e, "name"));
   }
-  LoadTypes(r[2], r[3], r[4], c);
-  LoadSequences(r[5], c);
-  LoadTables(r[6], c);
-  LoadViews(r[7], c);
-  STRATA_RETURN_IF_ERROR(LoadFunctions(r[8], r[9], c));
-  LoadOperators(r[11], c);
-  LoadTableObjects(r[10], r[12], r[13], r[14], c);
-  LoadDependencies(r[15], c);
+  LoadCollations(r["collations"], c);
+  LoadTypes(r["enums"], r["domains"], r["composite types"], c);
+  LoadSequences(r["sequences"], c);
+  LoadTables(r["tables"], c);
+  LoadViews(r["views"], c);
+  STRATA_RETURN_IF_ERROR(LoadFunctions(r["functions"], r["aggregates"], c));
+  LoadOperators(r["operators"], c);
+  LoadTableObjects(r["constraints"], r["indexes"], r["triggers"], r["policies"], c);
+  LoadDependencies(r["dependencies"], c);
   Normalize(c);
   return Status::Ok();
 }

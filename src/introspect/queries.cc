@@ -62,6 +62,15 @@ std::string Extensions() {
              "WHERE x.extname <> 'plpgsql' AND (" + Ns("n") + " OR n.nspname = 'pg_catalog')");
 }
 
+std::string Collations() {
+  // row_to_json: the locale column is colliculocale in 15-16 and colllocale from 17.
+  return Agg("json_build_object('oid', co.oid, 'schema', n.nspname, 'name', co.collname, 'row', pg_catalog.row_to_json(co), "
+             "'comment', pg_catalog.obj_description(co.oid, 'pg_collation'))",
+             "n.nspname, co.collname",
+             "FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace n ON n.oid = co.collnamespace "
+             "WHERE " + Ns("n") + " AND " + NotExt("pg_collation", "co.oid"));
+}
+
 std::string Enums() {
   return Agg("json_build_object('oid', t.oid, 'schema', n.nspname, 'name', t.typname, 'labels', "
              "(SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid), "
@@ -221,20 +230,27 @@ std::string Operators() {
 }
 
 std::string Constraints() {
+  std::string parent =
+      "(SELECT json_build_object('oid', pc.oid, 'schema', pn.nspname, 'name', pc.relname) FROM pg_catalog.pg_inherits i "
+      "JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace "
+      "WHERE i.inhrelid = k.conindid)";
   return Agg("json_build_object('oid', k.oid, 'index', k.conindid, 'schema', n.nspname, 'table', c.relname, "
              "'name', k.conname, 'type', k.contype, 'definition', pg_catalog.pg_get_constraintdef(k.oid), "
+             "'index_name', (SELECT json_build_object('schema', xn.nspname, 'name', xc.relname) FROM pg_catalog.pg_class xc "
+             "JOIN pg_catalog.pg_namespace xn ON xn.oid = xc.relnamespace WHERE xc.oid = k.conindid), "
+             "'parent_index', CASE WHEN k.conindid <> 0 THEN " + parent + " END, "
              "'comment', pg_catalog.obj_description(k.oid, 'pg_constraint'))",
              "n.nspname, c.relname, k.conname",
              "FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_class c ON c.oid = k.conrelid "
              "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-             "WHERE k.contype IN ('p', 'u', 'f', 'c', 'x') AND k.conislocal AND k.conparentid = 0 AND " + Ns("n") +
-             " AND " + NotExt("pg_class", "c.oid"));
+             "WHERE k.contype IN ('p', 'u', 'f', 'c', 'x') AND ((k.conislocal AND k.conparentid = 0) OR "
+             "(k.conparentid <> 0 AND k.contype IN ('p', 'u', 'x'))) AND " + Ns("n") + " AND " + NotExt("pg_class", "c.oid"));
 }
 
 std::string Indexes() {
   return Agg("json_build_object('oid', ic.oid, 'schema', n.nspname, 'name', ic.relname, 'table_schema', tn.nspname, "
              "'table', c.relname, 'table_kind', c.relkind, 'definition', pg_catalog.pg_get_indexdef(x.indexrelid), "
-             "'parent', (SELECT json_build_object('schema', pn.nspname, 'name', pc.relname) FROM pg_catalog.pg_inherits i "
+             "'parent', (SELECT json_build_object('oid', pc.oid, 'schema', pn.nspname, 'name', pc.relname) FROM pg_catalog.pg_inherits i "
              "JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace "
              "WHERE i.inhrelid = x.indexrelid), "
              "'statistics', (SELECT json_agg(json_build_array(a.attnum, a.attstattarget) ORDER BY a.attnum) "
@@ -283,8 +299,6 @@ std::string Unsupported() {
       part("CASE t.typtype WHEN 'r' THEN 'range type ' ELSE 'base type ' END || n.nspname || '.' || t.typname", "FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace", "n", "pg_type", "t.oid",
            " AND (t.typtype = 'r' OR (t.typtype = 'b' AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type e WHERE e.typarray = t.oid)))") +
       " UNION ALL " +
-      part("'collation ' || n.nspname || '.' || co.collname", "FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace n ON n.oid = co.collnamespace", "n", "pg_collation", "co.oid", "") +
-      " UNION ALL " +
       part("'text search configuration ' || n.nspname || '.' || t.cfgname", "FROM pg_catalog.pg_ts_config t JOIN pg_catalog.pg_namespace n ON n.oid = t.cfgnamespace", "n", "pg_ts_config", "t.oid", "") +
       " UNION ALL " +
       part("'text search dictionary ' || n.nspname || '.' || t.dictname", "FROM pg_catalog.pg_ts_dict t JOIN pg_catalog.pg_namespace n ON n.oid = t.dictnamespace", "n", "pg_ts_dict", "t.oid", "") +
@@ -313,6 +327,7 @@ std::string Dependencies() {
            " WHEN 'pg_catalog.pg_class'::pg_catalog.regclass THEN 'c' || " + oid +
            " WHEN 'pg_catalog.pg_proc'::pg_catalog.regclass THEN 'p' || " + oid +
            " WHEN 'pg_catalog.pg_operator'::pg_catalog.regclass THEN 'o' || " + oid +
+           " WHEN 'pg_catalog.pg_collation'::pg_catalog.regclass THEN 'l' || " + oid +
            " WHEN 'pg_catalog.pg_constraint'::pg_catalog.regclass THEN 'k' || " + oid +
            " WHEN 'pg_catalog.pg_trigger'::pg_catalog.regclass THEN 'g' || " + oid +
            " WHEN 'pg_catalog.pg_policy'::pg_catalog.regclass THEN 'y' || " + oid +

@@ -8,6 +8,7 @@ namespace strata::introspect_sql {
 std::string Schemas();
 std::string Extensions();
 std::string Enums();
+std::string Collations();
 std::string Domains();
 std::string Composites();
 std::string Sequences();
