@@ -1,4 +1,5 @@
 // strata inspect — a live database as an ordered DDL script or as the JSON snapshot.
+#include <cstdlib>
 #include <iostream>
 
 #include "catalog/catalog_json.h"
@@ -22,8 +23,15 @@ int RunInspect(int argc, char** argv) {
   app.add_option("--format", g.format, "sql or json")->check(CLI::IsMember({"sql", "json"}));
   if (int rc = ParseArgs(app, argc, argv); rc >= 0) return rc;
   Context ctx(g);
-  auto conn = ctx.Connect();
+  auto url = ctx.ResolveUrl();
+  if (!url.ok()) return ctx.Fail(url.status());
+  auto conn = Connection::Open(*url);
   if (!conn.ok()) return ctx.Fail(conn.status());
+  if (!std::getenv("STRATA_INSPECT_SERIAL")) opts.open_second = [u = *url]() -> Result<std::unique_ptr<Session>> {
+    auto c = Connection::Open(u);
+    if (!c.ok()) return c.status();
+    return std::unique_ptr<Session>(std::move(*c));
+  };
   auto catalog = Introspect(conn->get(), opts);
   if (!catalog.ok()) return ctx.Fail(catalog.status());
   if (g.format == "json") {

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 #include <map>
+#include <thread>
 #include <unordered_map>
 
 #include "base/clock.h"
@@ -63,7 +64,7 @@ std::vector<std::string> Strings(const json& j) {
 
 class Loader {
  public:
-  Loader(Session* s, const IntrospectOptions& o) : s_(s) {
+  Loader(Session* s, const IntrospectOptions& o) : s_(s), open_second_(o.open_second) {
     params_ = {ArrayLiteral(o.schemas), ArrayLiteral(o.exclude_schemas)};
   }
 
@@ -82,14 +83,17 @@ class Loader {
     }
     return out + "}";
   }
-  Result<json> Query(const std::string& sql, const char* what) {
+  Result<json> Query(Session* s, const std::string& sql, const char* what) {
     double start = MonotonicSeconds();
-    auto r = sql.find("$1") == std::string::npos ? s_->Exec(sql) : s_->ExecParams(sql, params_);
-    if (std::getenv("STRATA_TRACE_QUERIES")) {
-      std::fprintf(stderr, "introspect %-16s %7.1f ms\n", what, 1000 * (MonotonicSeconds() - start));
-    }
+    auto r = sql.find("$1") == std::string::npos ? s->Exec(sql) : s->ExecParams(sql, params_);
+    double queried = MonotonicSeconds();
     if (!r.ok()) return r.status().Wrap("reading " + std::string(what));
-    return json::parse(r->Get(0, 0));
+    json out = json::parse(r->rows.at(0).at(0).value_or("[]"));
+    if (std::getenv("STRATA_TRACE_QUERIES")) {
+      std::fprintf(stderr, "introspect %-16s %7.1f ms query %7.1f ms parse (%zu bytes)\n", what,
+                   1000 * (queried - start), 1000 * (MonotonicSeconds() - queried), r->rows[0][0]->size());
+    }
+    return out;
   }
   void Address(const std::string& addr, const std::string& key) { keys_[addr] = key; }
 
@@ -98,13 +102,29 @@ class Loader {
   void LoadTypes(const json& enums, const json& domains, const json& composites, Catalog* c);
   void LoadSequences(const json& rows, Catalog* c);
   void LoadTables(const json& rows, Catalog* c);
+  void LoadColumns(const QueryResult& rows, Catalog* c);
+  std::unordered_map<std::string, size_t> table_by_oid_;
   void LoadViews(const json& rows, Catalog* c);
   Status LoadFunctions(const json& funcs, const json& aggs, Catalog* c);
   void LoadOperators(const json& ops, Catalog* c);
   void LoadTableObjects(const json& cons, const json& idx, const json& trg, const json& pol, Catalog* c);
   void LoadDependencies(const json& rows, Catalog* c);
 
+  using Queries = std::vector<std::pair<std::string, const char*>>;
+  // Runs `queries` on `s`, storing each result under its name.
+  Status RunQueries(Session* s, const Queries& queries, std::map<std::string, json>* out) {
+    for (const auto& [sql, what] : queries) {
+      auto j = Query(s, sql, what);
+      if (!j.ok()) return j.status();
+      (*out)[what] = std::move(*j);
+    }
+    return Status::Ok();
+  }
+  // Starts the read-only transaction(s); returns the second session, if any.
+  Result<std::unique_ptr<Session>> Begin();
+
   Session* s_;
+  std::function<Result<std::unique_ptr<Session>>()> open_second_;
   std::vector<std::optional<std::string>> params_;
   std::unordered_map<std::string, std::string> keys_;  // "c1234" -> object key
   std::unordered_map<std::string, std::string> seq_owner_;  // "c<seq oid>" -> owner node key
@@ -208,31 +228,34 @@ void Loader::LoadTables(const json& rows, Catalog* c) {
     t.options = Strings(r["options"]);
     t.comment = Str(r, "comment");
     t.acl = AclOf(r);
-    if (r["columns"].is_array()) {
-      for (const auto& a : r["columns"]) {
-        if (!Bool(a, "local")) continue;  // inherited from a parent or the partitioned table
-        Column col;
-        col.name = Str(a, "name");
-        col.type = Str(a, "type");
-        col.not_null = Bool(a, "not_null");
-        col.collation = Str(a, "collation");
-        col.identity = Char(a, "identity");
-        if (Char(a, "generated") == 's') col.generated = Str(a, "default");
-        else col.default_expr = Str(a, "default");
-        if (col.identity) {
-          col.identity_sequence = Str(a, "identity_sequence");
-          col.identity_options = ParseSeq(a["identity_options"]);
-        }
-        col.comment = Str(a, "comment");
-        col.statistics = a.value("statistics", -1);
-        col.storage = Str(a, "storage");
-        col.compression = Str(a, "compression");
-        col.acl = ParseAcl(a["acl"]);
-        t.columns.push_back(std::move(col));
-      }
-    }
+    table_by_oid_[Oid(r)] = c->tables.size();
     Address("c" + Oid(r), Key("table", t.schema, t.name));
     c->tables.push_back(std::move(t));
+  }
+}
+
+void Loader::LoadColumns(const QueryResult& rows, Catalog* c) {
+  for (size_t i = 0; i < rows.rows.size(); ++i) {
+    auto t = table_by_oid_.find(rows.Get(i, 0));
+    if (t == table_by_oid_.end() || rows.Get(i, 4) != "t") continue;  // inherited columns are the parent's
+    Column col;
+    col.name = rows.Get(i, 1);
+    col.type = rows.Get(i, 2);
+    col.not_null = rows.Get(i, 3) == "t";
+    col.collation = rows.Get(i, 5);
+    std::string expr = rows.Get(i, 6), identity = rows.Get(i, 7);
+    (rows.Get(i, 8) == "s" ? col.generated : col.default_expr) = expr;
+    if (!identity.empty()) {
+      col.identity = identity[0];
+      col.identity_sequence = rows.Get(i, 9);
+      col.identity_options = ParseSeq(json::parse(rows.Get(i, 10)));
+    }
+    col.statistics = std::stoi(rows.Get(i, 11));
+    col.storage = rows.Get(i, 12);
+    col.compression = rows.Get(i, 13);
+    col.comment = rows.Get(i, 14);
+    if (rows.rows[i][15]) col.acl = ParseAcl(json::parse(*rows.rows[i][15]));
+    c->tables[t->second].columns.push_back(std::move(col));
   }
 }
 
@@ -402,29 +425,69 @@ void Loader::LoadDependencies(const json& rows, Catalog* c) {
   }
 }
 
+Result<std::unique_ptr<Session>> Loader::Begin() {
+  const char* kBegin = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; ";
+  auto b = s_->Exec(std::string(kBegin) + "SET LOCAL search_path = ''");
+  if (!b.ok()) return b.status();
+  std::unique_ptr<Session> second;
+  if (!open_second_) return second;
+  auto snap = s_->Exec("SELECT pg_catalog.pg_export_snapshot()");
+  auto opened = open_second_();
+  if (!snap.ok() || !opened.ok()) return second;  // a second reader is an optimisation only
+  auto joined = (*opened)->Exec(std::string(kBegin) + "SET TRANSACTION SNAPSHOT " + QuoteLiteral(snap->Get(0, 0)) +
+                                "; SET LOCAL search_path = ''");
+  if (joined.ok()) second = std::move(*opened);
+  return second;
+}
+
 Status Loader::Run(Catalog* c) {
-  auto set = s_->Exec("SET search_path = ''");
-  if (!set.ok()) return set.status();
   namespace q = introspect_sql;
-  auto unsupported = Query(q::Unsupported(), "unsupported objects");
-  if (!unsupported.ok()) return unsupported.status();
-  if (!unsupported->empty()) {
-    std::string list;
-    for (const auto& u : *unsupported) list += "\n  " + u.get<std::string>();
-    return Status::InvalidInput("strata cannot represent these objects yet (they would be lost):" + list);
+  auto second = Begin();
+  if (!second.ok()) return second.status();
+  // Two halves of similar cost: the tables query alone is about half of the work.
+  // Two halves of similar cost (the second also reads the columns, the largest part).
+  Queries first_half = {{q::Tables(), "tables"},           {q::Indexes(), "indexes"},
+                        {q::Dependencies(), "dependencies"}, {q::Views(), "views"},
+                        {q::Functions(), "functions"},     {q::Aggregates(), "aggregates"},
+                        {q::Operators(), "operators"},     {q::Triggers(s_->server_version()), "triggers"},
+                        {q::Policies(), "policies"},       {q::Schemas(), "schemas"}};
+  Queries second_half = {{q::Constraints(), "constraints"}, {q::Unsupported(), "unsupported"},
+                         {q::Extensions(), "extensions"},   {q::Collations(), "collations"},
+                         {q::Enums(), "enums"},             {q::Domains(), "domains"},
+                         {q::Composites(), "composite types"}, {q::Sequences(), "sequences"}};
+  std::map<std::string, json> r, r2;
+  Status st2;
+  Result<QueryResult> columns = Status::Ok();
+  auto read_columns = [&](Session* s) {
+    double start = MonotonicSeconds();
+    columns = s->ExecParams(q::Columns(s->server_version()), params_);
+    if (std::getenv("STRATA_TRACE_QUERIES")) {
+      std::fprintf(stderr, "introspect %-16s %7.1f ms\n", "columns", 1000 * (MonotonicSeconds() - start));
+    }
+  };
+  if (*second) {
+    std::thread worker([&] {
+      read_columns(second->get());
+      st2 = RunQueries(second->get(), second_half, &r2);
+    });
+    Status st1 = RunQueries(s_, first_half, &r);
+    worker.join();
+    (*second)->Exec("COMMIT");
+    s_->Exec("COMMIT");
+    STRATA_RETURN_IF_ERROR(st1);
+    STRATA_RETURN_IF_ERROR(st2);
+    r.merge(r2);
+  } else {
+    first_half.insert(first_half.end(), second_half.begin(), second_half.end());
+    read_columns(s_);
+    Status st = RunQueries(s_, first_half, &r);
+    s_->Exec("COMMIT");
+    STRATA_RETURN_IF_ERROR(st);
   }
-  const std::pair<std::string, const char*> queries[] = {
-      {q::Schemas(), "schemas"},         {q::Extensions(), "extensions"}, {q::Collations(), "collations"},
-      {q::Enums(), "enums"},             {q::Domains(), "domains"},       {q::Composites(), "composite types"},
-      {q::Sequences(), "sequences"},     {q::Tables(), "tables"},         {q::Views(), "views"},
-      {q::Functions(), "functions"},     {q::Aggregates(), "aggregates"}, {q::Operators(), "operators"},
-      {q::Constraints(), "constraints"}, {q::Indexes(), "indexes"},       {q::Triggers(), "triggers"},
-      {q::Policies(), "policies"},       {q::Dependencies(), "dependencies"}};
-  std::map<std::string, json> r;
-  for (const auto& [sql, what] : queries) {
-    auto j = Query(sql, what);
-    if (!j.ok()) return j.status();
-    r[what] = std::move(*j);
+  if (!r["unsupported"].empty()) {
+    std::string list;
+    for (const auto& u : r["unsupported"]) list += "\n  " + u.get<std::string>();
+    return Status::InvalidInput("strata cannot represent these objects yet (they would be lost):" + list);
   }
   LoadSchemas(r["schemas"], c);
   for (const auto& e : r["extensions"]) {
@@ -434,7 +497,9 @@ Status Loader::Run(Catalog* c) {
   LoadCollations(r["collations"], c);
   LoadTypes(r["enums"], r["domains"], r["composite types"], c);
   LoadSequences(r["sequences"], c);
+  if (!columns.ok()) return columns.status().Wrap("reading columns");
   LoadTables(r["tables"], c);
+  LoadColumns(*columns, c);
   LoadViews(r["views"], c);
   STRATA_RETURN_IF_ERROR(LoadFunctions(r["functions"], r["aggregates"], c));
   LoadOperators(r["operators"], c);

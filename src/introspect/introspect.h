@@ -2,6 +2,8 @@
 // JSON document, so the whole schema costs about fifteen round trips.
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -14,11 +16,15 @@ namespace strata {
 struct IntrospectOptions {
   std::vector<std::string> schemas;          // only these (empty: all user schemas)
   std::vector<std::string> exclude_schemas;  // never these
+  // When set, a second session reads half of the catalog in parallel, on the same
+  // snapshot (pg_export_snapshot), like pg_dump --jobs.
+  std::function<Result<std::unique_ptr<Session>>()> open_second;
 };
 
-// Reads every supported object. Objects owned by extensions are left out. Objects strata
-// cannot represent yet make the call fail with a list of them: never a silent omission.
-// Sets search_path to '' on `session` so that every name comes back schema-qualified.
+// Reads every supported object, in one REPEATABLE READ transaction with search_path ''
+// (so every name comes back schema-qualified; the session's own setting is untouched).
+// Objects owned by extensions are left out. Objects strata cannot represent yet make the
+// call fail with a list of them: never a silent omission.
 Result<Catalog> Introspect(Session* session, const IntrospectOptions& opts = {});
 
 }  // namespace strata

@@ -26,6 +26,13 @@ std::string Acl(const std::string& acl, const std::string& owner) {
          " GROUP BY 1, 3) g), '[]'::json) END";
 }
 
+// The comment on an object: a direct index lookup (obj_description() is an SQL function,
+// which costs a call per row).
+std::string Desc(const std::string& catalog, const std::string& oid, const std::string& subid) {
+  return "(SELECT d.description FROM pg_catalog.pg_description d WHERE d.objoid = " + oid +
+         " AND d.classoid = 'pg_catalog." + catalog + "'::pg_catalog.regclass AND d.objsubid = " + subid + ")";
+}
+
 std::string Agg(const std::string& object, const std::string& order, const std::string& from) {
   return "SELECT coalesce(json_agg(" + object + " ORDER BY " + order + "), '[]')::text " + from;
 }
@@ -50,13 +57,13 @@ std::string Collation(const std::string& oid) {
 
 std::string Schemas() {
   return Agg("json_build_object('oid', n.oid, 'name', n.nspname, 'owner', pg_catalog.pg_get_userbyid(n.nspowner), 'comment', "
-             "pg_catalog.obj_description(n.oid, 'pg_namespace'), 'acl', " + Acl("n.nspacl", "n.nspowner") + ")",
+             "" + Desc("pg_namespace", "n.oid", "0") + ", 'acl', " + Acl("n.nspacl", "n.nspowner") + ")",
              "n.nspname", "FROM pg_catalog.pg_namespace n WHERE " + Ns("n") + " AND " + NotExt("pg_namespace", "n.oid"));
 }
 
 std::string Extensions() {
   return Agg("json_build_object('oid', x.oid, 'name', x.extname, 'schema', n.nspname, 'version', x.extversion, "
-             "'comment', pg_catalog.obj_description(x.oid, 'pg_extension'))",
+             "'comment', " + Desc("pg_extension", "x.oid", "0") + ")",
              "x.extname",
              "FROM pg_catalog.pg_extension x JOIN pg_catalog.pg_namespace n ON n.oid = x.extnamespace "
              "WHERE x.extname <> 'plpgsql' AND (" + Ns("n") + " OR n.nspname = 'pg_catalog')");
@@ -65,7 +72,7 @@ std::string Extensions() {
 std::string Collations() {
   // row_to_json: the locale column is colliculocale in 15-16 and colllocale from 17.
   return Agg("json_build_object('oid', co.oid, 'schema', n.nspname, 'name', co.collname, 'row', pg_catalog.row_to_json(co), "
-             "'comment', pg_catalog.obj_description(co.oid, 'pg_collation'))",
+             "'comment', " + Desc("pg_collation", "co.oid", "0") + ")",
              "n.nspname, co.collname",
              "FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace n ON n.oid = co.collnamespace "
              "WHERE " + Ns("n") + " AND " + NotExt("pg_collation", "co.oid"));
@@ -74,7 +81,7 @@ std::string Collations() {
 std::string Enums() {
   return Agg("json_build_object('oid', t.oid, 'schema', n.nspname, 'name', t.typname, 'labels', "
              "(SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid), "
-             "'comment', pg_catalog.obj_description(t.oid, 'pg_type'), 'acl', " + Acl("t.typacl", "t.typowner") + ")",
+             "'comment', " + Desc("pg_type", "t.oid", "0") + ", 'acl', " + Acl("t.typacl", "t.typowner") + ")",
              "n.nspname, t.typname",
              "FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "
              "WHERE t.typtype = 'e' AND " + Ns("n") + " AND " + NotExt("pg_type", "t.oid"));
@@ -86,9 +93,9 @@ std::string Domains() {
              "'default', t.typdefault, 'collation', CASE WHEN t.typcollation <> b.typcollation THEN " +
                  Collation("t.typcollation") + " END, "
              "'checks', (SELECT json_agg(json_build_object('oid', k.oid, 'name', k.conname, 'definition', "
-             "pg_catalog.pg_get_constraintdef(k.oid), 'comment', pg_catalog.obj_description(k.oid, 'pg_constraint')) "
+             "pg_catalog.pg_get_constraintdef(k.oid), 'comment', " + Desc("pg_constraint", "k.oid", "0") + ") "
              "ORDER BY k.conname) FROM pg_catalog.pg_constraint k WHERE k.contypid = t.oid), "
-             "'comment', pg_catalog.obj_description(t.oid, 'pg_type'), 'acl', " + Acl("t.typacl", "t.typowner") + ")",
+             "'comment', " + Desc("pg_type", "t.oid", "0") + ", 'acl', " + Acl("t.typacl", "t.typowner") + ")",
              "n.nspname, t.typname",
              "FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "
              "JOIN pg_catalog.pg_type b ON b.oid = t.typbasetype "
@@ -99,10 +106,10 @@ std::string Composites() {
   return Agg("json_build_object('oid', t.oid, 'relid', c.oid, 'schema', n.nspname, 'name', t.typname, "
              "'attributes', (SELECT json_agg(json_build_object('name', a.attname, 'type', "
              "pg_catalog.format_type(a.atttypid, a.atttypmod), 'collation', CASE WHEN a.attcollation <> at.typcollation THEN " +
-                 Collation("a.attcollation") + " END, 'comment', pg_catalog.col_description(c.oid, a.attnum)) ORDER BY a.attnum) "
+                 Collation("a.attcollation") + " END, 'comment', " + Desc("pg_class", "c.oid", "a.attnum") + ") ORDER BY a.attnum) "
              "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type at ON at.oid = a.atttypid "
              "WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), "
-             "'comment', pg_catalog.obj_description(t.oid, 'pg_type'), 'acl', " + Acl("t.typacl", "t.typowner") + ")",
+             "'comment', " + Desc("pg_type", "t.oid", "0") + ", 'acl', " + Acl("t.typacl", "t.typowner") + ")",
              "n.nspname, t.typname",
              "FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "
              "JOIN pg_catalog.pg_class c ON c.oid = t.typrelid "
@@ -117,7 +124,7 @@ std::string Sequences() {
              "JOIN pg_catalog.pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid "
              "WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid AND "
              "d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype = 'a' AND d.refobjsubid > 0 LIMIT 1), "
-             "'comment', pg_catalog.obj_description(c.oid, 'pg_class'), 'acl', " + Acl("c.relacl", "c.relowner") + ")",
+             "'comment', " + Desc("pg_class", "c.oid", "0") + ", 'acl', " + Acl("c.relacl", "c.relowner") + ")",
              "n.nspname, c.relname",
              "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
              "JOIN pg_catalog.pg_sequence s ON s.seqrelid = c.oid WHERE c.relkind = 'S' AND " + Ns("n") + " AND " +
@@ -126,25 +133,31 @@ std::string Sequences() {
              "AND d.objid = c.oid AND d.deptype = 'i')");
 }
 
+std::string Columns(int server_version) {
+  // Plain rows, not JSON: there are many columns, and building JSON for each costs more
+  // than reading them. Column order: see introspect.cc LoadColumns.
+  std::string serial = "pg_catalog.pg_get_serial_sequence(pg_catalog.quote_ident(n.nspname) || '.' || "
+                       "pg_catalog.quote_ident(c.relname), a.attname)";
+  return "SELECT a.attrelid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull, a.attislocal, "
+         "CASE WHEN a.attcollation <> t.typcollation THEN " + Collation("a.attcollation") + " END, "
+         "pg_catalog.pg_get_expr(ad.adbin, ad.adrelid), a.attidentity, a.attgenerated, "
+         "CASE WHEN a.attidentity <> '' THEN " + serial + " END, "
+         "CASE WHEN a.attidentity <> '' THEN (SELECT " + SeqJson("s") +
+         " FROM pg_catalog.pg_sequence s WHERE s.seqrelid = " + serial + "::pg_catalog.regclass)::text END, "
+         "a.attstattarget, "
+         "CASE WHEN a.attstorage <> t.typstorage THEN CASE a.attstorage WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL' "
+         "WHEN 'm' THEN 'MAIN' WHEN 'x' THEN 'EXTENDED' END END, " +
+         std::string(server_version >= 140000 ? "CASE a.attcompression WHEN 'p' THEN 'pglz' WHEN 'l' THEN 'lz4' END, "
+                                              : "NULL, ") +
+         Desc("pg_class", "c.oid", "a.attnum") + ", (" + Acl("a.attacl", "c.relowner") + ")::text "
+         "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
+         "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
+         "LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum "
+         "WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND " + Ns("n") + " AND " +
+         NotExt("pg_class", "c.oid") + " ORDER BY a.attrelid, a.attnum";
+}
+
 std::string Tables() {
-  std::string columns =
-      "(SELECT json_agg(json_build_object('name', a.attname, 'type', pg_catalog.format_type(a.atttypid, a.atttypmod), "
-      "'not_null', a.attnotnull, 'local', a.attislocal, 'collation', CASE WHEN a.attcollation <> t.typcollation THEN " +
-      Collation("a.attcollation") + " END, 'default', pg_catalog.pg_get_expr(ad.adbin, ad.adrelid), "
-      "'identity', a.attidentity, 'generated', a.attgenerated, "
-      "'identity_sequence', CASE WHEN a.attidentity <> '' THEN pg_catalog.pg_get_serial_sequence("
-      "pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname), a.attname) END, "
-      "'identity_options', CASE WHEN a.attidentity <> '' THEN (SELECT " + SeqJson("s") +
-      " FROM pg_catalog.pg_sequence s WHERE s.seqrelid = pg_catalog.pg_get_serial_sequence("
-      "pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname), a.attname)::pg_catalog.regclass) END, "
-      "'statistics', a.attstattarget, "
-      "'storage', CASE WHEN a.attstorage <> t.typstorage THEN CASE a.attstorage WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL' "
-      "WHEN 'm' THEN 'MAIN' WHEN 'x' THEN 'EXTENDED' END END, "
-      "'compression', CASE a.attcompression WHEN 'p' THEN 'pglz' WHEN 'l' THEN 'lz4' END, "
-      "'comment', pg_catalog.col_description(c.oid, a.attnum), 'acl', " + Acl("a.attacl", "c.relowner") +
-      ") ORDER BY a.attnum) FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
-      "LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum "
-      "WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)";
   std::string parent =
       "FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent "
       "JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace WHERE i.inhrelid = c.oid";
@@ -157,10 +170,10 @@ std::string Tables() {
              "'inherits', CASE WHEN NOT c.relispartition THEN (SELECT json_agg(json_build_object('schema', pn.nspname, 'name', pc.relname) "
              "ORDER BY i.inhseqno) " + parent + ") END, "
              "'rls', c.relrowsecurity, 'rls_forced', c.relforcerowsecurity, 'replident', c.relreplident, "
-             "'replica_index', (SELECT ic.relname FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid "
-             "WHERE x.indrelid = c.oid AND x.indisreplident), "
-             "'options', c.reloptions, 'comment', pg_catalog.obj_description(c.oid, 'pg_class'), "
-             "'acl', " + Acl("c.relacl", "c.relowner") + ", 'columns', " + columns + ")",
+             "'replica_index', CASE WHEN c.relreplident = 'i' THEN (SELECT ic.relname FROM pg_catalog.pg_index x "
+             "JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid WHERE x.indrelid = c.oid AND x.indisreplident) END, "
+             "'options', c.reloptions, 'comment', " + Desc("pg_class", "c.oid", "0") + ", "
+             "'acl', " + Acl("c.relacl", "c.relowner") + ")",
              "n.nspname, c.relname",
              "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
              "WHERE c.relkind IN ('r', 'p') AND " + Ns("n") + " AND " + NotExt("pg_class", "c.oid"));
@@ -175,7 +188,7 @@ std::string Views() {
              "WHERE a.attrelid = c.oid AND a.attnum > 0), "
              "'column_acls', (SELECT json_agg(json_build_array(a.attname, " + Acl("a.attacl", "c.relowner") +
              ") ORDER BY a.attnum) FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND a.attacl IS NOT NULL), "
-             "'comment', pg_catalog.obj_description(c.oid, 'pg_class'), 'acl', " + Acl("c.relacl", "c.relowner") + ")",
+             "'comment', " + Desc("pg_class", "c.oid", "0") + ", 'acl', " + Acl("c.relacl", "c.relowner") + ")",
              "n.nspname, c.relname",
              "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
              "WHERE c.relkind IN ('v', 'm') AND " + Ns("n") + " AND " + NotExt("pg_class", "c.oid"));
@@ -185,7 +198,7 @@ std::string Functions() {
   return Agg("json_build_object('oid', p.oid, 'schema', n.nspname, 'name', p.proname, "
              "'args', pg_catalog.pg_get_function_identity_arguments(p.oid), 'kind', p.prokind, "
              "'definition', pg_catalog.pg_get_functiondef(p.oid), "
-             "'comment', pg_catalog.obj_description(p.oid, 'pg_proc'), 'acl', " + Acl("p.proacl", "p.proowner") + ")",
+             "'comment', " + Desc("pg_proc", "p.oid", "0") + ", 'acl', " + Acl("p.proacl", "p.proowner") + ")",
              "n.nspname, p.proname, p.oid",
              "FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
              "WHERE p.prokind IN ('f', 'p', 'w') AND " + Ns("n") + " AND " + NotExt("pg_proc", "p.oid"));
@@ -203,7 +216,7 @@ std::string Aggregates() {
              "'moving', g.aggmtransfn <> 0, 'initcond', g.agginitval, "
              "'sortop', CASE WHEN g.aggsortop <> 0 THEN g.aggsortop::pg_catalog.regoperator::text END, "
              "'parallel', p.proparallel, "
-             "'comment', pg_catalog.obj_description(p.oid, 'pg_proc'), 'acl', " + Acl("p.proacl", "p.proowner") + ")",
+             "'comment', " + Desc("pg_proc", "p.oid", "0") + ", 'acl', " + Acl("p.proacl", "p.proowner") + ")",
              "n.nspname, p.proname, p.oid",
              "FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
              "JOIN pg_catalog.pg_aggregate g ON g.aggfnoid = p.oid "
@@ -223,7 +236,7 @@ std::string Operators() {
              "'right', CASE WHEN o.oprright <> 0 THEN pg_catalog.format_type(o.oprright, NULL) END, "
              "'function', o.oprcode::pg_catalog.regproc::text, 'commutator', " + op("oprcom") + ", 'negator', " + op("oprnegate") +
              ", 'restrict', " + fn("oprrest") + ", 'join', " + fn("oprjoin") + ", 'hashes', o.oprcanhash, 'merges', o.oprcanmerge, "
-             "'comment', pg_catalog.obj_description(o.oid, 'pg_operator'))",
+             "'comment', " + Desc("pg_operator", "o.oid", "0") + ")",
              "n.nspname, o.oprname, o.oid",
              "FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace "
              "WHERE o.oprcode <> 0 AND " + Ns("n") + " AND " + NotExt("pg_operator", "o.oid"));
@@ -239,7 +252,7 @@ std::string Constraints() {
              "'index_name', (SELECT json_build_object('schema', xn.nspname, 'name', xc.relname) FROM pg_catalog.pg_class xc "
              "JOIN pg_catalog.pg_namespace xn ON xn.oid = xc.relnamespace WHERE xc.oid = k.conindid), "
              "'parent_index', CASE WHEN k.conindid <> 0 THEN " + parent + " END, "
-             "'comment', pg_catalog.obj_description(k.oid, 'pg_constraint'))",
+             "'comment', " + Desc("pg_constraint", "k.oid", "0") + ")",
              "n.nspname, c.relname, k.conname",
              "FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_class c ON c.oid = k.conrelid "
              "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
@@ -255,23 +268,29 @@ std::string Indexes() {
              "WHERE i.inhrelid = x.indexrelid), "
              "'statistics', (SELECT json_agg(json_build_array(a.attnum, a.attstattarget) ORDER BY a.attnum) "
              "FROM pg_catalog.pg_attribute a WHERE a.attrelid = ic.oid AND a.attstattarget >= 0), "
-             "'comment', pg_catalog.obj_description(ic.oid, 'pg_class'))",
+             "'comment', " + Desc("pg_class", "ic.oid", "0") + ")",
              "n.nspname, ic.relname",
              "FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid "
              "JOIN pg_catalog.pg_namespace n ON n.oid = ic.relnamespace JOIN pg_catalog.pg_class c ON c.oid = x.indrelid "
              "JOIN pg_catalog.pg_namespace tn ON tn.oid = c.relnamespace "
              "WHERE " + Ns("n") + " AND " + NotExt("pg_class", "c.oid") +
-             " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conindid = x.indexrelid AND k.contype IN ('p', 'u', 'x'))");
+             " AND x.indexrelid NOT IN (SELECT k.conindid FROM pg_catalog.pg_constraint k WHERE k.contype IN ('p', 'u', 'x'))");
 }
 
-std::string Triggers() {
+std::string Triggers(int server_version) {
+  // Triggers cloned onto partitions have tgparentid set (13+); before 13, pg_depend's
+  // partition dependency marks them.
+  std::string not_clone = server_version >= 130000
+                              ? "g.tgparentid = 0"
+                              : "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend pd WHERE pd.classid = "
+                                "'pg_catalog.pg_trigger'::pg_catalog.regclass AND pd.objid = g.oid AND pd.deptype = 'P')";
   return Agg("json_build_object('oid', g.oid, 'schema', n.nspname, 'table', c.relname, 'table_kind', c.relkind, "
              "'name', g.tgname, 'definition', pg_catalog.pg_get_triggerdef(g.oid, true), 'enabled', g.tgenabled, "
-             "'comment', pg_catalog.obj_description(g.oid, 'pg_trigger'))",
+             "'comment', " + Desc("pg_trigger", "g.oid", "0") + ")",
              "n.nspname, c.relname, g.tgname",
              "FROM pg_catalog.pg_trigger g JOIN pg_catalog.pg_class c ON c.oid = g.tgrelid "
              "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-             "WHERE NOT g.tgisinternal AND g.tgparentid = 0 AND " + Ns("n") + " AND " + NotExt("pg_class", "c.oid"));
+             "WHERE NOT g.tgisinternal AND " + not_clone + " AND " + Ns("n") + " AND " + NotExt("pg_class", "c.oid"));
 }
 
 std::string Policies() {
@@ -280,7 +299,7 @@ std::string Policies() {
              "'roles', (SELECT json_agg(CASE WHEN r = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(r) END ORDER BY 1) "
              "FROM unnest(p.polroles) r), 'using', pg_catalog.pg_get_expr(p.polqual, p.polrelid), "
              "'check', pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid), "
-             "'comment', pg_catalog.obj_description(p.oid, 'pg_policy'))",
+             "'comment', " + Desc("pg_policy", "p.oid", "0") + ")",
              "n.nspname, c.relname, p.polname",
              "FROM pg_catalog.pg_policy p JOIN pg_catalog.pg_class c ON c.oid = p.polrelid "
              "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE " + Ns("n") + " AND " + NotExt("pg_class", "c.oid"));
@@ -297,7 +316,7 @@ std::string Unsupported() {
       part("'foreign table ' || n.nspname || '.' || c.relname", "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace", "n", "pg_class", "c.oid", " AND c.relkind = 'f'") +
       " UNION ALL " +
       part("CASE t.typtype WHEN 'r' THEN 'range type ' ELSE 'base type ' END || n.nspname || '.' || t.typname", "FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace", "n", "pg_type", "t.oid",
-           " AND (t.typtype = 'r' OR (t.typtype = 'b' AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type e WHERE e.typarray = t.oid)))") +
+           " AND (t.typtype = 'r' OR (t.typtype = 'b' AND t.oid NOT IN (SELECT e.typarray FROM pg_catalog.pg_type e WHERE e.typarray <> 0)))") +
       " UNION ALL " +
       part("'text search configuration ' || n.nspname || '.' || t.cfgname", "FROM pg_catalog.pg_ts_config t JOIN pg_catalog.pg_namespace n ON n.oid = t.cfgnamespace", "n", "pg_ts_config", "t.oid", "") +
       " UNION ALL " +
@@ -316,14 +335,13 @@ std::string Unsupported() {
 
 std::string Dependencies() {
   // Each side is reduced to the object that owns it: a view's rewrite rule to the view,
-  // a column default to its table, an array type to its element, a row type to its relation.
-  auto addr = [](const std::string& cls, const std::string& oid) {
-    return "CASE " + cls +
-           " WHEN 'pg_catalog.pg_rewrite'::pg_catalog.regclass THEN (SELECT 'c' || r.ev_class FROM pg_catalog.pg_rewrite r WHERE r.oid = " + oid + ")"
-           " WHEN 'pg_catalog.pg_attrdef'::pg_catalog.regclass THEN (SELECT 'c' || a.adrelid FROM pg_catalog.pg_attrdef a WHERE a.oid = " + oid + ")"
-           " WHEN 'pg_catalog.pg_type'::pg_catalog.regclass THEN (SELECT CASE WHEN t.typrelid <> 0 THEN 'c' || t.typrelid "
-           "WHEN t.typelem <> 0 AND EXISTS (SELECT 1 FROM pg_catalog.pg_type e WHERE e.typarray = t.oid) THEN 't' || t.typelem "
-           "ELSE 't' || t.oid END FROM pg_catalog.pg_type t WHERE t.oid = " + oid + ")"
+  // a column default to its table, an array type to its element, a row type to its
+  // relation. Joins rather than per-row subqueries: pg_depend is the largest catalog.
+  auto addr = [](const std::string& cls, const std::string& oid, const std::string& s) {
+    return "CASE " + cls + " WHEN 'pg_catalog.pg_rewrite'::pg_catalog.regclass THEN 'c' || r" + s + ".ev_class"
+           " WHEN 'pg_catalog.pg_attrdef'::pg_catalog.regclass THEN 'c' || a" + s + ".adrelid"
+           " WHEN 'pg_catalog.pg_type'::pg_catalog.regclass THEN CASE WHEN t" + s + ".typrelid <> 0 THEN 'c' || t" + s +
+           ".typrelid WHEN t" + s + ".typelem <> 0 AND t" + s + ".typcategory = 'A' THEN 't' || t" + s + ".typelem ELSE 't' || " + oid + " END"
            " WHEN 'pg_catalog.pg_class'::pg_catalog.regclass THEN 'c' || " + oid +
            " WHEN 'pg_catalog.pg_proc'::pg_catalog.regclass THEN 'p' || " + oid +
            " WHEN 'pg_catalog.pg_operator'::pg_catalog.regclass THEN 'o' || " + oid +
@@ -334,9 +352,15 @@ std::string Dependencies() {
            " WHEN 'pg_catalog.pg_namespace'::pg_catalog.regclass THEN 'n' || " + oid +
            " WHEN 'pg_catalog.pg_extension'::pg_catalog.regclass THEN 'x' || " + oid + " END";
   };
-  return "SELECT coalesce(json_agg(json_build_array(" + addr("d.classid", "d.objid") + ", " +
-         addr("d.refclassid", "d.refobjid") + ", d.deptype, d.refobjsubid)), '[]')::text "
-         "FROM pg_catalog.pg_depend d WHERE d.objid >= 16384 AND d.refobjid >= 16384 AND d.deptype IN ('n', 'a')";
+  auto joins = [](const std::string& cls, const std::string& oid, const std::string& s) {
+    return " LEFT JOIN pg_catalog.pg_rewrite r" + s + " ON " + cls + " = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND r" + s + ".oid = " + oid +
+           " LEFT JOIN pg_catalog.pg_attrdef a" + s + " ON " + cls + " = 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND a" + s + ".oid = " + oid +
+           " LEFT JOIN pg_catalog.pg_type t" + s + " ON " + cls + " = 'pg_catalog.pg_type'::pg_catalog.regclass AND t" + s + ".oid = " + oid;
+  };
+  return "SELECT coalesce(json_agg(json_build_array(" + addr("d.classid", "d.objid", "1") + ", " +
+         addr("d.refclassid", "d.refobjid", "2") + ", d.deptype, d.refobjsubid)), '[]')::text "
+         "FROM pg_catalog.pg_depend d" + joins("d.classid", "d.objid", "1") + joins("d.refclassid", "d.refobjid", "2") +
+         " WHERE d.objid >= 16384 AND d.refobjid >= 16384 AND d.deptype IN ('n', 'a')";
 }
 
 }  // namespace strata::introspect_sql

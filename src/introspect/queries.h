@@ -13,13 +13,15 @@ std::string Domains();
 std::string Composites();
 std::string Sequences();
 std::string Tables();
+// `server_version` as PQserverVersion reports it (150004): queries adapt to 12-17.
+std::string Columns(int server_version);  // rows, not JSON
 std::string Views();
 std::string Functions();
 std::string Aggregates();
 std::string Operators();
 std::string Constraints();
 std::string Indexes();
-std::string Triggers();
+std::string Triggers(int server_version);
 std::string Policies();
 std::string Unsupported();
 std::string Dependencies();
