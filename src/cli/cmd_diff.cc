@@ -1,31 +1,17 @@
 // strata diff --from SRC --to SRC — what differs between two schemas, object by object.
-// Sources: db:URL today; schema:DIR and migrations:DIR need the shadow database
-// (generate issue) and are refused with a clear message until then.
+// Sources: db:URL, schema:DIR, migrations:DIR (the last two through a shadow database on
+// the dev cluster or --dev-url).
 #include <fmt/format.h>
 
 #include "base/strings.h"
 #include "cli/commands.h"
 #include "cli/context.h"
+#include "devdb/dev_cluster.h"
 #include "diff/diff.h"
-#include "introspect/introspect.h"
+#include "generate/source.h"
 
 namespace strata::cli {
 namespace {
-
-Result<Catalog> Load(const std::string& source) {
-  std::string url;
-  if (StartsWith(source, "db:")) url = source.substr(3);
-  else if (StartsWith(source, "postgres://") || StartsWith(source, "postgresql://")) url = source;
-  else if (StartsWith(source, "schema:") || StartsWith(source, "migrations:")) {
-    return Status::Usage(source + ": schema: and migrations: sources are not available yet; "
-                                  "compare two databases with db:URL");
-  } else {
-    return Status::Usage("source '" + MaskPassword(source) + "' must be db:URL, schema:DIR or migrations:DIR");
-  }
-  auto conn = Connection::Open(url);
-  if (!conn.ok()) return conn.status();
-  return Introspect(conn->get());
-}
 
 std::string Short(const nlohmann::json& v) {
   std::string s = v.is_string() ? v.get<std::string>() : v.dump();
@@ -37,16 +23,35 @@ std::string Short(const nlohmann::json& v) {
 int RunDiff(int argc, char** argv) {
   CLI::App app{"Show what differs between two schemas, object by object", "strata diff"};
   GlobalOptions g;
-  std::string from, to;
-  app.add_option("--from", from, "Source: db:URL")->required();
-  app.add_option("--to", to, "Target: db:URL")->required();
+  std::string from, to, dev_url;
+  app.add_option("--from", from, "Source: db:URL, schema:DIR or migrations:DIR")->required();
+  app.add_option("--to", to, "Target: db:URL, schema:DIR or migrations:DIR")->required();
+  app.add_option("--dev-url", dev_url,
+                 "A server where strata may create shadow databases (default: the dev database)");
+  app.add_option("--config", g.config_path, "Configuration file")->capture_default_str();
   app.add_option("--format", g.format, "text or json")->check(CLI::IsMember({"text", "json"}));
   app.add_flag("--no-color", g.no_color, "Never colour the output");
   if (int rc = ParseArgs(app, argc, argv); rc >= 0) return rc;
   Context ctx(g);
-  auto a = Load(from);
+  auto cfg = ctx.LoadConfig();
+  if (!cfg.ok()) return ctx.Fail(cfg.status());
+  auto sa = ParseSource(from), sb = ParseSource(to);
+  if (!sa.ok()) return ctx.Fail(sa.status().Wrap("--from"));
+  if (!sb.ok()) return ctx.Fail(sb.status().Wrap("--to"));
+  std::string shadow = dev_url;
+  if (shadow.empty() && (sa->NeedsShadow() || sb->NeedsShadow())) {
+    DevCluster dev(ctx.DevDir());
+    if (!dev.Running()) {
+      ctx.Note("starting the dev database for shadow databases (strata dev start) ...");
+      if (Status st = dev.Start(); !st.ok()) return ctx.Fail(st);
+    }
+    auto url = dev.Url("postgres");
+    if (!url.ok()) return ctx.Fail(url.status());
+    shadow = *url;
+  }
+  auto a = LoadSource(*sa, shadow, cfg->naming);
   if (!a.ok()) return ctx.Fail(a.status().Wrap("--from"));
-  auto b = Load(to);
+  auto b = LoadSource(*sb, shadow, cfg->naming);
   if (!b.ok()) return ctx.Fail(b.status().Wrap("--to"));
   std::vector<Change> changes = Diff(*a, *b);
   if (ctx.json()) {

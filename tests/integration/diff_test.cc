@@ -35,9 +35,31 @@ TEST_F(CliTest, DiffReportsCreatesDropsAndAlters) {
   EXPECT_EQ(by.size(), 7u) << r.out;
   auto same = Run({"diff", "--from", "db:" + url_, "--to", "db:" + url_});
   EXPECT_NE(same.out.find("no differences"), std::string::npos) << same.out;
-  auto bad = Run({"diff", "--from", "schema:schema", "--to", "db:" + to});
+  auto bad = Run({"diff", "--from", "somewhere", "--to", "db:" + to});
   EXPECT_EQ(bad.exit_code, 2);
   ExecOrDie(TestServer::Get().AdminUrl(), "DROP DATABASE IF EXISTS \"" + to.substr(to.rfind('/') + 1) + "\" WITH (FORCE)");
+}
+
+TEST_F(CliTest, DiffMigrationsAgainstSchemaThroughShadowDatabases) {
+  p_.Migration(Version(1) + "_init.sql", "CREATE TABLE users (id bigint PRIMARY KEY, email text);\n");
+  p_.Migration(Version(2) + "_idx.sql", "-- strata:no-transaction\nCREATE INDEX CONCURRENTLY users_email ON users (email);\n");
+  p_.Write("schema/01_users.sql", "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);\n");
+  p_.Write("schema/02_orders.sql", "CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint REFERENCES users);\n");
+  std::string admin = TestServer::Get().AdminUrl();
+  auto r = Run({"diff", "--from", "migrations:migrations", "--to", "schema:schema", "--dev-url", admin});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("+ table public.orders"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("~ column public.users.email: not_null: false -> true"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("- index public.users_email"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("+ constraint public.orders.orders_user_id_fkey"), std::string::npos) << r.out;
+  EXPECT_EQ(QueryValue(admin, "SELECT count(*) FROM pg_database WHERE datname LIKE 'strata_shadow_%'"), "0");
+  // An error in a schema file names the file, line and column, and still cleans up.
+  p_.Write("schema/03_bad.sql", "CREATE TABLE ok (id int);\nCREATE TABLE broken (id nosuchtype);\n");
+  r = Run({"diff", "--from", "migrations:migrations", "--to", "schema:schema", "--dev-url", admin});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("schema/03_bad.sql:2:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("nosuchtype"), std::string::npos) << r.err;
+  EXPECT_EQ(QueryValue(admin, "SELECT count(*) FROM pg_database WHERE datname LIKE 'strata_shadow_%'"), "0");
 }
 
 }  // namespace

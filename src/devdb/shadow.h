@@ -1,0 +1,29 @@
+// Shadow databases: throwaway databases strata creates on a server it may use freely
+// (the dev cluster, or --dev-url) to turn SQL into a catalog. Dropped on destruction:
+// nothing is left behind.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "base/status.h"
+
+namespace strata {
+
+class ShadowDatabase {
+ public:
+  // `admin_url` points at a database on the shadow server (e.g. its "postgres").
+  static Result<std::unique_ptr<ShadowDatabase>> Create(const std::string& admin_url);
+  ~ShadowDatabase();
+  const std::string& url() const { return url_; }
+
+ private:
+  ShadowDatabase(std::string admin_url, std::string name, std::string url)
+      : admin_url_(std::move(admin_url)), name_(std::move(name)), url_(std::move(url)) {}
+  std::string admin_url_, name_, url_;
+};
+
+// The URL of `database` on the same server as `url` (replaces the path of a URL).
+Result<std::string> WithDatabase(const std::string& url, const std::string& database);
+
+}  // namespace strata
