@@ -13,8 +13,8 @@ namespace {
 constexpr Command kCommands[] = {
     {"adopt", "Import history from node-pg-migrate or drizzle without re-running anything", RunAdopt},
     {"create", "Write a new, empty migration from the header template", RunCreate},
-    {"dev", "Manage the embedded dev database (start|stop|status|url|reset)", RunDev},
-    {"diff", "Show what differs between two databases' schemas, object by object", RunDiff},
+    {"dev", "Manage the embedded dev database (start|stop|status|url|reset|destroy)", RunDev},
+    {"diff", "Show what differs between two schemas (db:, schema:, migrations:), object by object", RunDiff},
     {"fake", "Record pending migrations as applied without running them", RunFake},
     {"hash", "Rewrite migrations/strata.sum after a deliberate edit", RunHash},
     {"inspect", "Print a live database's schema as ordered SQL or as the JSON model", RunInspect},
