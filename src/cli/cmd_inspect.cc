@@ -27,11 +27,7 @@ int RunInspect(int argc, char** argv) {
   if (!url.ok()) return ctx.Fail(url.status());
   auto conn = Connection::Open(*url);
   if (!conn.ok()) return ctx.Fail(conn.status());
-  if (!std::getenv("STRATA_INSPECT_SERIAL")) opts.open_second = [u = *url]() -> Result<std::unique_ptr<Session>> {
-    auto c = Connection::Open(u);
-    if (!c.ok()) return c.status();
-    return std::unique_ptr<Session>(std::move(*c));
-  };
+  if (!std::getenv("STRATA_INSPECT_SERIAL")) opts.open_second = Connection::Opener(*url);
   auto catalog = Introspect(conn->get(), opts);
   if (!catalog.ok()) return ctx.Fail(catalog.status());
   if (g.format == "json") {

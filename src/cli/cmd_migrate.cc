@@ -158,11 +158,7 @@ int RunMigrate(int argc, char** argv) {
   if (!conn.ok()) return ctx.Fail(conn.status());
   Printer printer(ctx);
   RunnerHooks hooks;
-  hooks.open_monitor = [u = *url]() -> Result<std::unique_ptr<Session>> {
-    auto c = Connection::Open(u);
-    if (!c.ok()) return c.status();
-    return std::unique_ptr<Session>(std::move(*c));
-  };
+  hooks.open_monitor = Connection::Opener(*url);
   hooks.progress_delay_ms = EnvInt("STRATA_PROGRESS_DELAY_MS", 1000);
   hooks.progress_interval_ms = EnvInt("STRATA_PROGRESS_INTERVAL_MS", 500);
   Runner runner(conn->get(), cfg, project->dir, &printer, hooks);

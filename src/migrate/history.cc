@@ -121,6 +121,10 @@ int64_t MigrationLock::KeyFor(const QualifiedName& table) {
   return key;
 }
 
+std::string MigrationLock::XactLockSql(const QualifiedName& table) {
+  return "SELECT pg_advisory_xact_lock(" + std::to_string(KeyFor(table)) + ")";
+}
+
 Result<std::unique_ptr<MigrationLock>> MigrationLock::Acquire(
     Session* session, const QualifiedName& table, const std::function<void()>& on_wait) {
   int64_t key = KeyFor(table);

@@ -65,6 +65,9 @@ class MigrationLock {
                                                         const std::function<void()>& on_wait);
   ~MigrationLock();
   static int64_t KeyFor(const QualifiedName& table);
+  // "SELECT pg_advisory_xact_lock(<key>)": the same lock, held until the transaction ends
+  // (--lock-mode transaction).
+  static std::string XactLockSql(const QualifiedName& table);
 
  private:
   MigrationLock(Session* s, int64_t key) : session_(s), key_(key) {}

@@ -173,8 +173,7 @@ Result<std::unique_ptr<MigrationLock>> Runner::Lock(LockMode mode) {
 
 Status Runner::EnsureHistory(LockMode mode) {
   if (mode != LockMode::kTransaction) return history_.Ensure();
-  std::string key = std::to_string(MigrationLock::KeyFor(config_.history_table));
-  auto r = session_->Exec("BEGIN; SELECT pg_advisory_xact_lock(" + key + ")");
+  auto r = session_->Exec("BEGIN; " + MigrationLock::XactLockSql(config_.history_table));
   if (!r.ok()) return r.status();
   Status st = history_.Ensure();
   session_->Exec(st.ok() ? "COMMIT" : "ROLLBACK");
@@ -226,8 +225,7 @@ Result<MigrateReport> Runner::Fake(const MigrateOptions& opts) {
   STRATA_RETURN_IF_ERROR(EnsureHistory(opts.lock_mode));
   std::string sql = "BEGIN;\n";
   if (opts.lock_mode == LockMode::kTransaction) {
-    sql += "SELECT pg_advisory_xact_lock(" +
-           std::to_string(MigrationLock::KeyFor(config_.history_table)) + ");\n";
+    sql += MigrationLock::XactLockSql(config_.history_table) + ";\n";
   }
   for (const PendingMigration& m : *files) {
     if (m.resume_from > 0) {

@@ -140,6 +140,11 @@ class Runner {
                           const std::string& epilogue, const std::string& claim);
   Status ApplyEachStatement(const PendingMigration& m, const MigrateOptions& opts);
   Status ClaimNoTransactionFile(const PendingMigration& m, const MigrateOptions& opts);
+  // Transaction lock mode: takes the transaction-level lock, then counts `name`'s history
+  // rows (0: still ours to run). REQUIRES: inside a transaction.
+  std::string ClaimSql(const std::string& name) const {
+    return MigrationLock::XactLockSql(config_.history_table) + "; " + history_.CountSql(name);
+  }
   Status CheckInvalidIndex(const PendingMigration& m, const Statement& st, bool repair);
   Status RunVerify(const MigrationFile& f, const ParsedMigration& pm);
   Status FileFailure(const MigrationFile& f, size_t offset, const std::string& prefix);

@@ -66,12 +66,7 @@ Status Runner::ApplyTransactional(const PendingMigration& m, const MigrateOption
   std::string insert = history_.InsertSql(
       f.name, f.checksum, "applied", static_cast<int>(m.parsed.body.size()),
       "(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint", opts.applied_by);
-  std::string claim;
-  if (opts.lock_mode == LockMode::kTransaction) {
-    claim = "SELECT pg_advisory_xact_lock(" +
-            std::to_string(MigrationLock::KeyFor(config_.history_table)) + "); " +
-            history_.CountSql(f.name);
-  }
+  std::string claim = opts.lock_mode == LockMode::kTransaction ? ClaimSql(f.name) : "";
   return RunInTransaction(f, m.parsed, insert, claim);
 }
 
@@ -176,9 +171,7 @@ Status Runner::ClaimNoTransactionFile(const PendingMigration& m, const MigrateOp
     auto r = session_->Exec(insert);
     return r.ok() ? Status::Ok() : FileFailure(f, 0, "recording the migration: ");
   }
-  auto c = session_->Exec("BEGIN; SELECT pg_advisory_xact_lock(" +
-                          std::to_string(MigrationLock::KeyFor(config_.history_table)) + "); " +
-                          history_.CountSql(f.name));
+  auto c = session_->Exec("BEGIN; " + ClaimSql(f.name));
   if (!c.ok() || c->Get(0, 0) != "0") {
     session_->Exec("ROLLBACK");
     return c.ok() ? Status::Conflict("already claimed by another runner") : c.status();

@@ -85,6 +85,14 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& conninfo
   return std::unique_ptr<Connection>(new Connection(std::move(impl)));
 }
 
+std::function<Result<std::unique_ptr<Session>>()> Connection::Opener(const std::string& conninfo) {
+  return [conninfo]() -> Result<std::unique_ptr<Session>> {
+    auto c = Open(conninfo);
+    if (!c.ok()) return c.status();
+    return std::unique_ptr<Session>(std::move(*c));
+  };
+}
+
 namespace {
 Result<QueryResult> Finish(PGconn* conn, DbError* error) {
   // Drain every result; keep the last, stop at the first error.

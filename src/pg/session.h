@@ -3,6 +3,7 @@
 // includes libpq-fe.h.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -60,6 +61,8 @@ class Connection : public Session {
   struct Impl;
   // `conninfo` is a URL or a keyword string; empty means libpq's PG* variables.
   static Result<std::unique_ptr<Connection>> Open(const std::string& conninfo);
+  // A function that opens another session on `conninfo` (for a second reader).
+  static std::function<Result<std::unique_ptr<Session>>()> Opener(const std::string& conninfo);
   ~Connection() override;
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
