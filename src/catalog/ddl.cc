@@ -8,53 +8,45 @@
 #include "base/strings.h"
 
 namespace strata {
-namespace {
-
-struct Node {
-  int priority = 0;
-  std::string sql;
-  std::vector<std::string> deps;
-};
-
-// Kinds, in the order they are created when nothing else decides.
-enum Priority {
-  kSchema, kExtension, kEnum, kDomain, kSequence, kFunction, kAggregate, kTable, kView,
-  kSequenceOwner, kConstraint, kIndex, kReplicaIdentity, kForeignKey, kTrigger, kPolicy
-};
+std::string PolicyRolesSql(const Policy& p) {
+  std::string s;
+  for (size_t i = 0; i < p.roles.size(); ++i) s += (i ? ", " : "") + GranteeSql(p.roles[i]);
+  return s;
+}
 
 std::string Comment(const std::string& what, const std::string& comment) {
   if (comment.empty()) return "";
   return "COMMENT ON " + what + " IS " + QuoteLiteral(comment) + ";\n";
 }
 
-std::string Grantee(const std::string& g) { return g == "PUBLIC" ? g : QuoteIdent(g); }
+std::string GranteeSql(const std::string& g) { return g == "PUBLIC" ? g : QuoteIdent(g); }
 
 // `on` is e.g. "TABLE \"s\".\"t\""; `columns` e.g. " (\"c\")" for column privileges.
-std::string Grants(const std::string& on, const Acl& acl, const std::string& columns = "") {
+std::string Grants(const std::string& on, const Acl& acl, const std::string& columns) {
   if (!acl) return "";
   std::string out = "REVOKE ALL" + columns + " ON " + on + " FROM PUBLIC;\n";
   for (const Grant& g : *acl) {
     std::string privs;
     for (const auto& p : g.privileges) privs += (privs.empty() ? "" : ", ") + p + columns;
-    out += "GRANT " + privs + " ON " + on + " TO " + Grantee(g.grantee) +
+    out += "GRANT " + privs + " ON " + on + " TO " + GranteeSql(g.grantee) +
            (g.grantable ? " WITH GRANT OPTION" : "") + ";\n";
   }
   return out;
 }
 
-std::string SeqOptions(const SequenceOptions& o) {
+std::string SequenceOptionsSql(const SequenceOptions& o) {
   return "START WITH " + std::to_string(o.start) + " INCREMENT BY " + std::to_string(o.increment) +
          " MINVALUE " + std::to_string(o.min) + " MAXVALUE " + std::to_string(o.max) + " CACHE " +
          std::to_string(o.cache) + (o.cycle ? " CYCLE" : " NO CYCLE");
 }
 
 std::string ColumnSql(const Column& c) {
-  std::string s = "    " + QuoteIdent(c.name) + " " + c.type;
+  std::string s = QuoteIdent(c.name) + " " + c.type;
   if (!c.collation.empty()) s += " COLLATE " + c.collation;
   if (!c.generated.empty()) s += " GENERATED ALWAYS AS (" + c.generated + ") STORED";
   if (c.identity) {
     s += std::string(" GENERATED ") + (c.identity == 'a' ? "ALWAYS" : "BY DEFAULT") +
-         " AS IDENTITY (SEQUENCE NAME " + c.identity_sequence + " " + SeqOptions(c.identity_options) + ")";
+         " AS IDENTITY (SEQUENCE NAME " + c.identity_sequence + " " + SequenceOptionsSql(c.identity_options) + ")";
   }
   if (!c.default_expr.empty()) s += " DEFAULT " + c.default_expr;
   if (c.not_null) s += " NOT NULL";
@@ -69,7 +61,7 @@ std::string TableSql(const Table& t) {
   } else {
     s = std::string("CREATE ") + (t.unlogged ? "UNLOGGED " : "") + "TABLE " + q + " (\n";
     for (size_t i = 0; i < t.columns.size(); ++i) {
-      s += ColumnSql(t.columns[i]) + (i + 1 < t.columns.size() ? ",\n" : "\n");
+      s += "    " + ColumnSql(t.columns[i]) + (i + 1 < t.columns.size() ? ",\n" : "\n");
     }
     s += ")";
     if (!t.inherits.empty()) {
@@ -159,8 +151,7 @@ std::string FunctionSql(const Function& f) {
 
 std::string PolicySql(const Policy& p) {
   std::string s = "CREATE POLICY " + QuoteIdent(p.name) + " ON " + p.table_sql + " AS " +
-                  (p.permissive ? "PERMISSIVE" : "RESTRICTIVE") + " FOR " + p.command + " TO ";
-  for (size_t i = 0; i < p.roles.size(); ++i) s += (i ? ", " : "") + Grantee(p.roles[i]);
+                  (p.permissive ? "PERMISSIVE" : "RESTRICTIVE") + " FOR " + p.command + " TO " + PolicyRolesSql(p);
   if (!p.using_expr.empty()) s += " USING (" + p.using_expr + ")";
   if (!p.check_expr.empty()) s += " WITH CHECK (" + p.check_expr + ")";
   return s + ";\n" + Comment("POLICY " + QuoteIdent(p.name) + " ON " + p.table_sql, p.comment);
@@ -174,6 +165,60 @@ std::string TriggerSql(const Trigger& t) {
   if (t.enabled == 'A') s += on + "ENABLE ALWAYS TRIGGER " + QuoteIdent(t.name) + ";\n";
   return s + Comment("TRIGGER " + QuoteIdent(t.name) + " ON " + t.table_sql, t.comment);
 }
+
+std::string SchemaSql(const Schema& s) {
+  std::string q = QuoteIdent(s.name);
+  return "CREATE SCHEMA IF NOT EXISTS " + q + ";\n" + Comment("SCHEMA " + q, s.comment) + Grants("SCHEMA " + q, s.acl);
+}
+
+std::string ExtensionSql(const Extension& e) {
+  return "CREATE EXTENSION IF NOT EXISTS " + QuoteIdent(e.name) + " WITH SCHEMA " + QuoteIdent(e.schema) +
+         " VERSION " + QuoteLiteral(e.version) + ";\n" + Comment("EXTENSION " + QuoteIdent(e.name), e.comment);
+}
+
+std::string CollationSql(const Collation& k) {
+  std::string q = QualifiedSql(k.schema, k.name);
+  std::string opts = "provider = " + k.provider;
+  if (k.provider == "icu") opts += ", locale = " + QuoteLiteral(k.locale);
+  else opts += ", lc_collate = " + QuoteLiteral(k.lc_collate) + ", lc_ctype = " + QuoteLiteral(k.lc_ctype);
+  if (!k.deterministic) opts += ", deterministic = false";
+  return "CREATE COLLATION " + q + " (" + opts + ");\n" + Comment("COLLATION " + q, k.comment);
+}
+
+std::string EnumSql(const EnumType& e) {
+  std::string q = QualifiedSql(e.schema, e.name), labels;
+  for (size_t i = 0; i < e.labels.size(); ++i) labels += (i ? ", " : "") + QuoteLiteral(e.labels[i]);
+  return "CREATE TYPE " + q + " AS ENUM (" + labels + ");\n" + Comment("TYPE " + q, e.comment) + Grants("TYPE " + q, e.acl);
+}
+
+std::string SequenceSql(const Sequence& s) {
+  std::string q = QualifiedSql(s.schema, s.name);
+  return "CREATE SEQUENCE " + q + " AS " + s.options.data_type + " " + SequenceOptionsSql(s.options) + ";\n" +
+         Comment("SEQUENCE " + q, s.comment) + Grants("SEQUENCE " + q, s.acl);
+}
+
+std::string IndexSql(const Index& i) {
+  std::string sql = i.definition + ";\n";
+  for (const auto& [col, target] : i.statistics) {
+    sql += "ALTER INDEX " + QualifiedSql(i.schema, i.name) + " ALTER COLUMN " + std::to_string(col) +
+           " SET STATISTICS " + std::to_string(target) + ";\n";
+  }
+  return sql + Comment("INDEX " + QualifiedSql(i.schema, i.name), i.comment);
+}
+
+namespace {
+
+struct Node {
+  int priority = 0;
+  std::string sql;
+  std::vector<std::string> deps;
+};
+
+// Kinds, in the order they are created when nothing else decides.
+enum Priority {
+  kSchema, kExtension, kEnum, kDomain, kSequence, kFunction, kAggregate, kTable, kView,
+  kSequenceOwner, kConstraint, kIndex, kReplicaIdentity, kForeignKey, kTrigger, kPolicy
+};
 
 class Graph {
  public:
@@ -234,39 +279,18 @@ Result<std::string> CatalogSql(const Catalog& c) {
   for (const auto& s : c.schemas) {
     std::string q = QuoteIdent(s.name);
     g.Add("schema:" + s.name, kSchema,
-          "CREATE SCHEMA IF NOT EXISTS " + q + ";\nALTER SCHEMA " + q + " OWNER TO " + QuoteIdent(s.owner) +
-              ";\n" + Comment("SCHEMA " + q, s.comment) + Grants("SCHEMA " + q, s.acl));
+          SchemaSql(s) + "ALTER SCHEMA " + q + " OWNER TO " + QuoteIdent(s.owner) + ";\n");
   }
-  for (const auto& e : c.extensions) {
-    g.Add("extension:" + e.name, kExtension,
-          "CREATE EXTENSION IF NOT EXISTS " + QuoteIdent(e.name) + " WITH SCHEMA " + QuoteIdent(e.schema) +
-              " VERSION " + QuoteLiteral(e.version) + ";\n" + Comment("EXTENSION " + QuoteIdent(e.name), e.comment),
-          in_schema(e.schema));
-  }
+  for (const auto& e : c.extensions) g.Add("extension:" + e.name, kExtension, ExtensionSql(e), in_schema(e.schema));
   for (const auto& k : c.collations) {
-    std::string q = QualifiedSql(k.schema, k.name);
-    std::string opts = "provider = " + k.provider;
-    if (k.provider == "icu") opts += ", locale = " + QuoteLiteral(k.locale);
-    else opts += ", lc_collate = " + QuoteLiteral(k.lc_collate) + ", lc_ctype = " + QuoteLiteral(k.lc_ctype);
-    if (!k.deterministic) opts += ", deterministic = false";
-    g.Add(Key("collation", k.schema, k.name), kEnum,
-          "CREATE COLLATION " + q + " (" + opts + ");\n" + Comment("COLLATION " + q, k.comment), in_schema(k.schema));
+    g.Add(Key("collation", k.schema, k.name), kEnum, CollationSql(k), in_schema(k.schema));
   }
-  for (const auto& e : c.enums) {
-    std::string q = QualifiedSql(e.schema, e.name), labels;
-    for (size_t i = 0; i < e.labels.size(); ++i) labels += (i ? ", " : "") + QuoteLiteral(e.labels[i]);
-    g.Add(Key("type", e.schema, e.name), kEnum,
-          "CREATE TYPE " + q + " AS ENUM (" + labels + ");\n" + Comment("TYPE " + q, e.comment) + Grants("TYPE " + q, e.acl),
-          in_schema(e.schema));
-  }
+  for (const auto& e : c.enums) g.Add(Key("type", e.schema, e.name), kEnum, EnumSql(e), in_schema(e.schema));
   for (const auto& d : c.domains) g.Add(Key("type", d.schema, d.name), kDomain, DomainSql(d), in_schema(d.schema));
   for (const auto& t : c.composites) g.Add(Key("type", t.schema, t.name), kDomain, CompositeSql(t), in_schema(t.schema));
   for (const auto& s : c.sequences) {
     std::string q = QualifiedSql(s.schema, s.name), key = Key("sequence", s.schema, s.name);
-    g.Add(key, kSequence,
-          "CREATE SEQUENCE " + q + " AS " + s.options.data_type + " " + SeqOptions(s.options) + ";\n" +
-              Comment("SEQUENCE " + q, s.comment) + Grants("SEQUENCE " + q, s.acl),
-          in_schema(s.schema));
+    g.Add(key, kSequence, SequenceSql(s), in_schema(s.schema));
     if (!s.owned_by.empty()) {
       g.Add("owner:" + key, kSequenceOwner, "ALTER SEQUENCE " + q + " OWNED BY " + s.owned_by + ";\n",
             {key, s.owned_by_table_key});
@@ -303,15 +327,12 @@ Result<std::string> CatalogSql(const Catalog& c) {
   }
   for (const auto& i : c.indexes) {
     std::string sql = i.definition + ";\n";
-    std::vector<std::string> deps = {i.table_key};
     if (!i.parent.empty()) {
       sql += "ALTER INDEX " + i.parent + " ATTACH PARTITION " + QualifiedSql(i.schema, i.name) + ";\n";
     }
-    for (const auto& [col, target] : i.statistics) {
-      sql += "ALTER INDEX " + QualifiedSql(i.schema, i.name) + " ALTER COLUMN " + std::to_string(col) +
-             " SET STATISTICS " + std::to_string(target) + ";\n";
-    }
-    g.Add(Key("index", i.schema, i.name), kIndex, sql + Comment("INDEX " + QualifiedSql(i.schema, i.name), i.comment), deps);
+    Index rest = i;
+    rest.definition = sql.substr(0, sql.size() - 2);
+    g.Add(Key("index", i.schema, i.name), kIndex, IndexSql(rest), {i.table_key});
   }
   for (const auto& t : c.triggers) g.Add("trigger:" + t.table_key + "/" + t.name, kTrigger, TriggerSql(t), {t.table_key});
   for (const auto& p : c.policies) g.Add("policy:" + p.table_key + "/" + p.name, kPolicy, PolicySql(p), {p.table_key});
