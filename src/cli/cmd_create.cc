@@ -9,74 +9,10 @@
 #include "cli/context.h"
 #include "migrate/migration_dir.h"
 #include "migrate/sum_file.h"
+#include "migrate/template.h"
 
 namespace strata::cli {
 namespace {
-
-std::string GitConfig(const std::string& key) {
-  auto r = RunProcess({"git", "config", "--get", key});
-  if (!r.ok() || r->exit_code != 0) return "";
-  return std::string(Trim(r->out));
-}
-
-std::string Author() {
-  std::string name = GitConfig("user.name"), email = GitConfig("user.email");
-  if (name.empty()) {
-    const char* user = std::getenv("USER");
-    name = user ? user : "unknown";
-  }
-  return email.empty() ? name : name + " <" + email + ">";
-}
-
-std::string Title(const std::string& slug) {
-  std::string t = slug;
-  std::replace(t.begin(), t.end(), '_', ' ');
-  if (!t.empty()) t[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(t[0])));
-  return t;
-}
-
-constexpr char kRule[] =
-    "-- ============================================================================\n";
-
-std::string Template(const std::string& stem, const std::string& slug, const std::string& source,
-                     const std::vector<std::string>& implements, bool rollback) {
-  std::string out = "-- Migration: " + Title(slug) + "\n-- Date: " + DateNow() +
-                    "\n-- Author: " + Author() + "\n-- Source: " +
-                    (source.empty() ? "(ticket, audit or discussion)" : source) +
-                    "\n--\n-- Implements:\n";
-  if (implements.empty()) out += "-- - (what this migration changes)\n";
-  for (const auto& i : implements) out += "-- - " + i + "\n";
-  out += "--\n-- Rollback: " + (rollback ? "See " + stem + "_rollback.sql" : std::string("none")) +
-         "\n\n";
-  out += std::string(kRule) + "-- PART 1: " + Title(slug) + "\n" + kRule + "\n\n\n";
-  out += std::string(kRule) + "-- VERIFICATION QUERIES\n" +
-         "-- Each query must return one row whose first column is true.\n" + kRule +
-         "-- strata:verify\n";
-  return out;
-}
-
-std::string RollbackTemplate(const std::string& stem) {
-  return "-- Rollback: " + stem + "\n-- Run by hand only: strata rollback (never automated).\n\n";
-}
-
-std::string NextVersion(const MigrationDir& dir) {
-  if (dir.naming == Naming::kTimestamp) {
-    std::string v = MigrationTimestampNow();
-    // Two creates in the same millisecond (scripts) must still get distinct, ordered names.
-    for (const auto& f : dir.files) {
-      if (f.version >= v) v = std::to_string(std::stoull(f.version) + 1);
-    }
-    return v;
-  }
-  size_t width = 4;
-  unsigned long long next = 0;
-  for (const auto& f : dir.files) {
-    width = std::max(width, f.version.size());
-    next = std::max(next, std::stoull(f.version) + 1);
-  }
-  std::string v = std::to_string(next);
-  return std::string(width > v.size() ? width - v.size() : 0, '0') + v;
-}
 
 }  // namespace
 
@@ -119,9 +55,9 @@ int RunCreate(int argc, char** argv) {
   }
   std::string stem = NextVersion(*dir) + "_" + slug;
   std::string file = JoinPath(path, stem + ".sql");
-  Status st = WriteNewFile(file, Template(stem, slug, source, implements, !no_rollback));
+  Status st = WriteNewFile(file, RenderMigration({stem, slug, source, implements, !no_rollback, {}, "", {}}));
   if (st.ok() && !no_rollback) {
-    st = WriteNewFile(JoinPath(path, stem + "_rollback.sql"), RollbackTemplate(stem));
+    st = WriteNewFile(JoinPath(path, stem + "_rollback.sql"), RenderRollback(stem, ""));
   }
   if (!st.ok()) return ctx.Fail(st);
   auto reloaded = MigrationDir::Load(path, cfg->naming, &errs);

@@ -45,9 +45,19 @@ std::string Identity(const json& o) {
   return id;
 }
 
-std::map<std::string, json> ById(const json& list) {
-  std::map<std::string, json> out;
-  for (const auto& o : list) out[Identity(o)] = o;
+struct Entry {
+  json value;
+  int pos;
+};
+
+std::map<std::string, Entry> ById(const json& list, bool drop_owner) {
+  std::map<std::string, Entry> out;
+  int pos = 0;
+  for (const auto& o : list) {
+    json v = o;
+    if (drop_owner) v.erase("owner");
+    out[Identity(o)] = Entry{std::move(v), pos++};
+  }
   return out;
 }
 
@@ -63,21 +73,25 @@ std::vector<std::string> ChangedFields(const json& a, const json& b, const std::
   return out;
 }
 
-void DiffColumns(const std::string& table, const json& a, const json& b, std::vector<Change>* out) {
-  std::map<std::string, json> ca, cb;
-  for (const auto& c : a) ca[c["name"].get<std::string>()] = c;
-  for (const auto& c : b) cb[c["name"].get<std::string>()] = c;
+void DiffColumns(const std::string& table, int ta, int tb, const json& a, const json& b, std::vector<Change>* out) {
+  std::map<std::string, Entry> ca, cb;
+  int pos = 0;
+  for (const auto& c : a) ca[c["name"].get<std::string>()] = Entry{c, pos++};
+  pos = 0;
+  for (const auto& c : b) cb[c["name"].get<std::string>()] = Entry{c, pos++};
   for (const auto& [name, col] : ca) {
     auto it = cb.find(name);
     if (it == cb.end()) {
-      out->push_back({ChangeAction::kDrop, "column", table + "." + name, col, nullptr, {}});
-    } else if (col != it->second) {
-      out->push_back({ChangeAction::kAlter, "column", table + "." + name, col, it->second,
-                      ChangedFields(col, it->second, {})});
+      out->push_back({ChangeAction::kDrop, "column", table + "." + name, col.value, nullptr, {}, col.pos, -1, ta, tb});
+    } else if (col.value != it->second.value) {
+      out->push_back({ChangeAction::kAlter, "column", table + "." + name, col.value, it->second.value,
+                      ChangedFields(col.value, it->second.value, {}), col.pos, it->second.pos, ta, tb});
     }
   }
   for (const auto& [name, col] : cb) {
-    if (!ca.count(name)) out->push_back({ChangeAction::kCreate, "column", table + "." + name, nullptr, col, {}});
+    if (!ca.count(name)) {
+      out->push_back({ChangeAction::kCreate, "column", table + "." + name, nullptr, col.value, {}, -1, col.pos, ta, tb});
+    }
   }
 }
 
@@ -87,22 +101,25 @@ std::vector<Change> Diff(const Catalog& from, const Catalog& to) {
   json a = CatalogToJson(from)["objects"], b = CatalogToJson(to)["objects"];
   std::vector<Change> out;
   for (const auto& [list, kind] : kKinds) {
-    auto ma = ById(a[list]), mb = ById(b[list]);
-    for (const auto& [id, o] : ma) {
+    bool schemas = std::string(list) == "schemas";
+    auto ma = ById(a[list], schemas), mb = ById(b[list], schemas);
+    for (const auto& [id, e] : ma) {
+      const json& o = e.value;
       auto it = mb.find(id);
       if (it == mb.end()) {
-        out.push_back({ChangeAction::kDrop, kind, id, o, nullptr, {}});
+        out.push_back({ChangeAction::kDrop, kind, id, o, nullptr, {}, e.pos, -1});
         continue;
       }
-      if (o == it->second) continue;
+      const json& p = it->second.value;
+      if (o == p) continue;
       bool table = std::string(list) == "tables";
-      std::vector<std::string> fields = ChangedFields(o, it->second, table ? std::vector<std::string>{"columns"}
-                                                                            : std::vector<std::string>{});
-      if (!fields.empty()) out.push_back({ChangeAction::kAlter, kind, id, o, it->second, fields});
-      if (table) DiffColumns(id, o["columns"], it->second["columns"], &out);
+      std::vector<std::string> fields = ChangedFields(o, p, table ? std::vector<std::string>{"columns"}
+                                                                   : std::vector<std::string>{});
+      if (!fields.empty()) out.push_back({ChangeAction::kAlter, kind, id, o, p, fields, e.pos, it->second.pos});
+      if (table) DiffColumns(id, e.pos, it->second.pos, o["columns"], p["columns"], &out);
     }
-    for (const auto& [id, o] : mb) {
-      if (!ma.count(id)) out.push_back({ChangeAction::kCreate, kind, id, nullptr, o, {}});
+    for (const auto& [id, e] : mb) {
+      if (!ma.count(id)) out.push_back({ChangeAction::kCreate, kind, id, nullptr, e.value, {}, -1, e.pos});
     }
   }
   return out;

@@ -1,6 +1,6 @@
 // Catalog → catalog differences, per object (and per column for tables). This is the
 // structural comparison under `strata diff`; ordering, hazards and safe SQL belong to
-// plan/ and emit/ (not built yet).
+// plan/ and emit/.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -22,9 +22,14 @@ struct Change {
   nlohmann::json to;   // null for kDrop
   // For kAlter: the fields that differ, e.g. {"type", "not_null"}.
   std::vector<std::string> fields;
+  // Where the object sits in the catalogs' lists of its kind (-1: absent). For a column,
+  // its position in the table's columns, and table_*_pos the table's position.
+  int from_pos = -1, to_pos = -1;
+  int table_from_pos = -1, table_to_pos = -1;
 };
 
-// Every difference between two catalogs, sorted by kind order then identity.
+// Every difference between two catalogs, sorted by kind order then identity. Schema
+// owners are not compared (the public schema's owner differs between clusters).
 std::vector<Change> Diff(const Catalog& from, const Catalog& to);
 
 }  // namespace strata

@@ -1,8 +1,10 @@
 #include "migrate/migration_dir.h"
 
+#include <algorithm>
 #include <cctype>
 #include <map>
 
+#include "base/clock.h"
 #include "base/fs.h"
 #include "base/sha256.h"
 #include "base/strings.h"
@@ -118,5 +120,25 @@ const MigrationFile* MigrationDir::Find(const std::string& name) const {
   }
   return nullptr;
 }
+
+std::string NextVersion(const MigrationDir& dir) {
+  if (dir.naming == Naming::kTimestamp) {
+    std::string v = MigrationTimestampNow();
+    // Two creates in the same millisecond (scripts) must still get distinct, ordered names.
+    for (const auto& f : dir.files) {
+      if (f.version >= v) v = std::to_string(std::stoull(f.version) + 1);
+    }
+    return v;
+  }
+  size_t width = 4;
+  unsigned long long next = 0;
+  for (const auto& f : dir.files) {
+    width = std::max(width, f.version.size());
+    next = std::max(next, std::stoull(f.version) + 1);
+  }
+  std::string v = std::to_string(next);
+  return std::string(width > v.size() ? width - v.size() : 0, '0') + v;
+}
+
 
 }  // namespace strata

@@ -44,4 +44,8 @@ bool IsValidSlug(const std::string& slug);
 // Lower-cases, turns spaces and '-' into '_'. May still be invalid.
 std::string NormalizeSlug(const std::string& text);
 
+// The version for a new migration: now (timestamp naming, later than every existing
+// file) or the next sequence number.
+std::string NextVersion(const MigrationDir& dir);
+
 }  // namespace strata

@@ -146,7 +146,7 @@ class Runner {
     return MigrationLock::XactLockSql(config_.history_table) + "; " + history_.CountSql(name);
   }
   Status CheckInvalidIndex(const PendingMigration& m, const Statement& st, bool repair);
-  Status RunVerify(const MigrationFile& f, const ParsedMigration& pm);
+  Status RunVerify(const MigrationFile& f, const ParsedMigration& pm, bool transactional);
   Status FileFailure(const MigrationFile& f, size_t offset, const std::string& prefix);
   void FlushNotices();
 

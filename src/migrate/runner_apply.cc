@@ -112,7 +112,7 @@ Status Runner::RunInTransaction(const MigrationFile& f, const ParsedMigration& p
     return FileFailure(f, offset, "");
   }
   if (!pm.verify.empty()) {
-    Status v = RunVerify(f, pm);
+    Status v = RunVerify(f, pm, true);
     if (!v.ok()) {
       session_->Exec("ROLLBACK");
       return v;
@@ -127,13 +127,15 @@ Status Runner::RunInTransaction(const MigrationFile& f, const ParsedMigration& p
   return Status::Ok();
 }
 
-Status Runner::RunVerify(const MigrationFile& f, const ParsedMigration& pm) {
+Status Runner::RunVerify(const MigrationFile& f, const ParsedMigration& pm, bool transactional) {
+  const std::string outcome = transactional ? "the migration was rolled back"
+                                            : "its statements stay applied and the file is not recorded as done";
   for (const Statement& st : pm.verify) {
     std::string text = st.Text(f.content);
     auto r = session_->Exec(text);
     if (!r.ok()) {
       Status failed = FileFailure(f, st.offset, "verify query failed: ");
-      return Status::Database(failed.message() + "\n  the migration was rolled back");
+      return Status::Database(failed.message() + "\n  " + outcome);
     }
     std::string got;
     if (r->rows.size() != 1) {
@@ -146,8 +148,8 @@ Status Runner::RunVerify(const MigrationFile& f, const ParsedMigration& pm) {
     if (!got.empty()) {
       return Status::Database(PointAt(f.path, f.content, st.offset,
                                       "verification failed: the query returned " + got +
-                                          ", expected one row whose first column is true; "
-                                          "the migration was rolled back") +
+                                          ", expected one row whose first column is true; " +
+                                          outcome) +
                               "\n  query: " + text);
     }
   }
@@ -276,6 +278,13 @@ Status Runner::ApplyEachStatement(const PendingMigration& m, const MigrateOption
     }
     auto p = session_->Exec(history_.ProgressSql(f.name, i + 1));
     if (!p.ok()) return FileFailure(f, st.offset, "recording progress: ");
+  }
+  if (!pm.verify.empty()) {
+    Status v = RunVerify(f, pm, false);
+    if (!v.ok()) {
+      session_->Exec("RESET lock_timeout; RESET statement_timeout");
+      return v;
+    }
   }
   auto r = session_->Exec(history_.CompleteSql(f.name, total, MonotonicMillis() - started) +
                           ";\nRESET lock_timeout; RESET statement_timeout");
