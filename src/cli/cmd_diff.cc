@@ -6,8 +6,10 @@
 #include "base/strings.h"
 #include "cli/commands.h"
 #include "cli/context.h"
-#include "devdb/dev_cluster.h"
 #include "diff/diff.h"
+#include "emit/emit.h"
+#include "plan/plan.h"
+#include "cli/plan_print.h"
 #include "generate/source.h"
 
 namespace strata::cli {
@@ -29,7 +31,10 @@ int RunDiff(int argc, char** argv) {
   app.add_option("--dev-url", dev_url,
                  "A server where strata may create shadow databases (default: the dev database)");
   app.add_option("--config", g.config_path, "Configuration file")->capture_default_str();
-  app.add_option("--format", g.format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  app.add_option("--format", g.format, "text (object changes), sql (the plan) or json (both, with hazards)")
+      ->check(CLI::IsMember({"text", "sql", "json"}));
+  bool no_concurrently = false;
+  app.add_flag("--no-concurrently", no_concurrently, "Plan plain forms that fit in one transaction");
   app.add_flag("--no-color", g.no_color, "Never colour the output");
   if (int rc = ParseArgs(app, argc, argv); rc >= 0) return rc;
   Context ctx(g);
@@ -38,14 +43,9 @@ int RunDiff(int argc, char** argv) {
   auto sa = ParseSource(from), sb = ParseSource(to);
   if (!sa.ok()) return ctx.Fail(sa.status().Wrap("--from"));
   if (!sb.ok()) return ctx.Fail(sb.status().Wrap("--to"));
-  std::string shadow = dev_url;
-  if (shadow.empty() && (sa->NeedsShadow() || sb->NeedsShadow())) {
-    DevCluster dev(ctx.DevDir());
-    if (!dev.Running()) {
-      ctx.Note("starting the dev database for shadow databases (strata dev start) ...");
-      if (Status st = dev.Start(); !st.ok()) return ctx.Fail(st);
-    }
-    auto url = dev.Url("postgres");
+  std::string shadow;
+  if (sa->NeedsShadow() || sb->NeedsShadow()) {
+    auto url = ctx.ShadowServer(dev_url);
     if (!url.ok()) return ctx.Fail(url.status());
     shadow = *url;
   }
@@ -54,6 +54,14 @@ int RunDiff(int argc, char** argv) {
   auto b = LoadSource(*sb, shadow, cfg->naming);
   if (!b.ok()) return ctx.Fail(b.status().Wrap("--to"));
   std::vector<Change> changes = Diff(*a, *b);
+  PlanOptions po;
+  po.concurrently = !no_concurrently;
+  if (g.format == "sql") {
+    auto plan = MakePlan(*a, *b, po);
+    if (!plan.ok()) return ctx.Fail(plan.status());
+    std::printf("%s", PlanSql(*plan).c_str());
+    return kExitOk;
+  }
   if (ctx.json()) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& c : changes) {
@@ -63,7 +71,9 @@ int RunDiff(int argc, char** argv) {
       if (!c.fields.empty()) j["fields"] = c.fields;
       list.push_back(j);
     }
-    ctx.PrintJson({{"changes", list}});
+    auto plan = MakePlan(*a, *b, po);
+    if (!plan.ok()) return ctx.Fail(plan.status());
+    ctx.PrintJson({{"changes", list}, {"plan", PlanJson(*plan)}});
     return kExitOk;
   }
   for (const auto& c : changes) {

@@ -15,6 +15,8 @@ struct Command {
 int RunCreate(int argc, char** argv);
 int RunDev(int argc, char** argv);
 int RunDiff(int argc, char** argv);
+int RunGenerate(int argc, char** argv);
+int RunPush(int argc, char** argv);
 int RunFake(int argc, char** argv);
 int RunHash(int argc, char** argv);
 int RunInspect(int argc, char** argv);

@@ -45,6 +45,30 @@ std::string Context::MigrationsDir(const Config& cfg) const {
   return JoinPath(ProjectDir(), cfg.migrations_dir);
 }
 
+Result<std::string> Context::ShadowServer(const std::string& dev_url) {
+  if (!dev_url.empty()) return dev_url;
+  DevCluster dev(DevDir());
+  if (!dev.Running()) {
+    Note("starting the dev database for shadow databases (strata dev start) ...");
+    if (Status st = dev.Start(); !st.ok()) return st;
+  }
+  return dev.Url("postgres");
+}
+
+bool Context::IsProtected(const Config& cfg, const std::string& url) const {
+  for (const auto& [name, env] : cfg.environments) {
+    if (!env.is_protected) continue;
+    if (name == opts_.env) return true;
+    std::string u = env.url;
+    if (u.empty() && !env.url_env.empty()) {
+      const char* v = std::getenv(env.url_env.c_str());
+      u = v ? v : "";
+    }
+    if (!u.empty() && u == url) return true;
+  }
+  return false;
+}
+
 Result<Config> Context::LoadConfig() {
   return strata::LoadConfig(opts_.config_path, [](const char* k) { return std::getenv(k); });
 }

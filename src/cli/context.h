@@ -46,6 +46,12 @@ class Context {
   std::string DevDir() const;
   std::string MigrationsDir(const Config& cfg) const;
 
+  // A server for shadow databases: `dev_url` when given, else the embedded dev cluster
+  // (started when it is not running).
+  Result<std::string> ShadowServer(const std::string& dev_url);
+  // True when the target is a protected environment: --env names one, or the URL is one's.
+  bool IsProtected(const Config& cfg, const std::string& url) const;
+
   bool json() const { return opts_.format == "json"; }
   const GlobalOptions& opts() const { return opts_; }
 

@@ -16,17 +16,19 @@ constexpr Command kCommands[] = {
     {"dev", "Manage the embedded dev database (start|stop|status|url|reset|destroy)", RunDev},
     {"diff", "Show what differs between two schemas (db:, schema:, migrations:), object by object", RunDiff},
     {"fake", "Record pending migrations as applied without running them", RunFake},
+    {"generate", "Write the migration that takes migrations/ to schema/, proven on a shadow database", RunGenerate},
     {"hash", "Rewrite migrations/strata.sum after a deliberate edit", RunHash},
     {"inspect", "Print a live database's schema as ordered SQL or as the JSON model", RunInspect},
     {"lint", "Check migration files (names, order, directives, syntax)", RunLint},
     {"migrate", "Apply pending migrations", RunMigrate},
+    {"push", "Apply schema/ directly to a dev database (refuses protected environments)", RunPush},
     {"rollback", "Run _rollback.sql files of the newest applied migrations (manual only)", RunRollback},
     {"status", "Show applied, pending, edited and missing migrations (exit 3 if pending)", RunStatus},
 };
 
 void Usage(FILE* out) {
   std::fprintf(out, "usage: strata <command> [flags]\n\ncommands:\n");
-  for (const Command& c : kCommands) std::fprintf(out, "  %-9s %s\n", c.name, c.summary);
+  for (const Command& c : kCommands) std::fprintf(out, "  %-10s %s\n", c.name, c.summary);
   std::fprintf(out, "\nRun `strata <command> --help` for its flags. Exit codes: 0 ok, 1 error, "
                     "2 usage, 3 pending or drift.\n");
 }

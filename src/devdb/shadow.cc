@@ -22,14 +22,15 @@ Result<std::string> WithDatabase(const std::string& url, const std::string& data
   return base + "/" + database + rest;
 }
 
-Result<std::unique_ptr<ShadowDatabase>> ShadowDatabase::Create(const std::string& admin_url) {
+Result<std::unique_ptr<ShadowDatabase>> ShadowDatabase::Create(const std::string& admin_url,
+                                                               const std::string& template_db) {
   static std::atomic<int> counter{0};
   auto now = std::chrono::steady_clock::now().time_since_epoch().count();
   std::string name = "strata_shadow_" + std::to_string(::getpid()) + "_" + std::to_string(++counter) + "_" +
                      std::to_string(now % 100000);
   auto conn = Connection::Open(admin_url);
   if (!conn.ok()) return conn.status().Wrap("shadow server");
-  auto r = (*conn)->Exec("CREATE DATABASE " + QuoteIdent(name) + " TEMPLATE template0");
+  auto r = (*conn)->Exec("CREATE DATABASE " + QuoteIdent(name) + " TEMPLATE " + QuoteIdent(template_db));
   if (!r.ok()) return r.status().Wrap("creating shadow database");
   auto url = WithDatabase(admin_url, name);
   if (!url.ok()) return url.status();

@@ -13,9 +13,12 @@ namespace strata {
 class ShadowDatabase {
  public:
   // `admin_url` points at a database on the shadow server (e.g. its "postgres").
-  static Result<std::unique_ptr<ShadowDatabase>> Create(const std::string& admin_url);
+  // `template_db`: a copy of that database (no one may be connected to it).
+  static Result<std::unique_ptr<ShadowDatabase>> Create(const std::string& admin_url,
+                                                        const std::string& template_db = "template0");
   ~ShadowDatabase();
   const std::string& url() const { return url_; }
+  const std::string& name() const { return name_; }
 
  private:
   ShadowDatabase(std::string admin_url, std::string name, std::string url)

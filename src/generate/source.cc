@@ -22,9 +22,9 @@ Result<SourceSpec> ParseSource(const std::string& text) {
 
 namespace {
 
-// Runs each statement of `text` (so that CONCURRENTLY and friends work), pointing at the
-// failing one on error.
-Status RunFile(Session* s, const std::string& path, const std::string& text, size_t begin, size_t end) {
+}  // namespace
+
+Status RunStatements(Session* s, const std::string& path, const std::string& text, size_t begin, size_t end) {
   SyntaxError err;
   std::string_view part = std::string_view(text).substr(begin, end - begin);
   auto stmts = ParseStatements(part, &err);
@@ -41,6 +41,8 @@ Status RunFile(Session* s, const std::string& path, const std::string& text, siz
   return Status::Ok();
 }
 
+namespace {
+
 Status ApplySchemaDir(Session* s, const std::string& dir) {
   auto names = ListFiles(dir);
   if (!names.ok()) return Status::NotFound("schema folder " + dir + " not found");
@@ -49,7 +51,7 @@ Status ApplySchemaDir(Session* s, const std::string& dir) {
     std::string path = JoinPath(dir, name);
     auto text = ReadFile(path);
     if (!text.ok()) return text.status();
-    STRATA_RETURN_IF_ERROR(RunFile(s, path, *text, 0, text->size()));
+    STRATA_RETURN_IF_ERROR(RunStatements(s, path, *text, 0, text->size()));
   }
   return Status::Ok();
 }
@@ -59,7 +61,7 @@ Status ReplayMigrations(Session* s, const std::string& dir, Naming naming) {
   auto mdir = MigrationDir::Load(dir, naming, &errs);
   if (!mdir.ok()) return mdir.status();
   for (const auto& f : mdir->files) {
-    STRATA_RETURN_IF_ERROR(RunFile(s, f.path, f.content, 0, f.body().size()));
+    STRATA_RETURN_IF_ERROR(RunStatements(s, f.path, f.content, 0, f.body().size()));
   }
   return Status::Ok();
 }
@@ -67,20 +69,34 @@ Status ReplayMigrations(Session* s, const std::string& dir, Naming naming) {
 }  // namespace
 
 Result<Catalog> LoadSource(const SourceSpec& spec, const std::string& shadow_admin_url, Naming naming) {
+  auto loaded = LoadSourceKept(spec, shadow_admin_url, naming);
+  if (!loaded.ok()) return loaded.status();
+  return std::move(loaded->catalog);
+}
+
+Result<LoadedSource> LoadSourceKept(const SourceSpec& spec, const std::string& shadow_admin_url, Naming naming) {
+  LoadedSource out;
   if (!spec.NeedsShadow()) {
     auto conn = Connection::Open(spec.value);
     if (!conn.ok()) return conn.status();
-    return Introspect(conn->get());
+    auto c = Introspect(conn->get());
+    if (!c.ok()) return c.status();
+    out.catalog = std::move(*c);
+    return out;
   }
   auto shadow = ShadowDatabase::Create(shadow_admin_url);
   if (!shadow.ok()) return shadow.status();
-  auto conn = Connection::Open((*shadow)->url());
+  out.shadow = std::move(*shadow);
+  auto conn = Connection::Open(out.shadow->url());
   if (!conn.ok()) return conn.status();
   (*conn)->Exec("SET client_min_messages = warning");
   Status st = spec.kind == SourceSpec::Kind::kSchemaDir ? ApplySchemaDir(conn->get(), spec.value)
                                                         : ReplayMigrations(conn->get(), spec.value, naming);
   if (!st.ok()) return st;
-  return Introspect(conn->get());
+  auto c = Introspect(conn->get());
+  if (!c.ok()) return c.status();
+  out.catalog = std::move(*c);
+  return out;
 }
 
 }  // namespace strata

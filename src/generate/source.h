@@ -3,11 +3,14 @@
 // (migrations:DIR, replayed in order on a shadow database). Each becomes a Catalog.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "base/status.h"
 #include "catalog/catalog.h"
 #include "config/config.h"
+#include "devdb/shadow.h"
+#include "pg/session.h"
 
 namespace strata {
 
@@ -24,5 +27,16 @@ Result<SourceSpec> ParseSource(const std::string& text);
 // REQUIRES: `shadow_admin_url` names a database on a server where strata may create
 // databases, when spec.NeedsShadow(). Errors in the SQL name file:line:col.
 Result<Catalog> LoadSource(const SourceSpec& spec, const std::string& shadow_admin_url, Naming naming);
+
+// The same, keeping the shadow database (when there is one) for further work.
+struct LoadedSource {
+  Catalog catalog;
+  std::unique_ptr<ShadowDatabase> shadow;  // null for db:URL
+};
+Result<LoadedSource> LoadSourceKept(const SourceSpec& spec, const std::string& shadow_admin_url, Naming naming);
+
+// Runs each statement of text[begin, end) on `s` (so that CONCURRENTLY works), pointing
+// at path:line:col of the failing one.
+Status RunStatements(Session* s, const std::string& path, const std::string& text, size_t begin, size_t end);
 
 }  // namespace strata

@@ -143,11 +143,8 @@ Result<ParsedMigration> ParseMigration(const MigrationFile& file, std::vector<Fi
                          "its own that starts with -- strata:no-transaction"});
     }
   }
-  if (file.directives.no_transaction && !pm.verify.empty()) {
-    errors->push_back({file.path, file.verify_offset,
-                       "a no-transaction file cannot have a verify section: nothing could be "
-                       "rolled back if it failed"});
-  }
+  // A no-transaction file may verify too: its statements cannot be rolled back, but a
+  // failed check leaves it unrecorded (partial), so the problem is seen and re-checked.
   if (errors->size() > before) return Status::InvalidInput((*errors)[before].message);
   return pm;
 }

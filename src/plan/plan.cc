@@ -1,6 +1,8 @@
 #include "plan/plan.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <queue>
 #include <set>
@@ -57,6 +59,7 @@ struct Node {
   int prio = 0;
   NodeKind kind = NodeKind::kAlter;
   std::string owner;  // the table a column/constraint/index step belongs to, for ordering
+  bool table_part = false;  // a change of the table itself (column, property)
   std::set<int> deps;
 };
 
@@ -192,6 +195,7 @@ int Planner::Add(NodeKind kind, int prio, const std::string& object, const std::
   n.prio = prio;
   n.kind = kind;
   n.owner = owner;
+  n.table_part = StartsWith(object, "column:") || StartsWith(object, "props:") || StartsWith(object, "replica:");
   int id = static_cast<int>(nodes_.size());
   // Steps on one object run in the order they were added.
   auto range = by_object_.equal_range(object);
@@ -370,7 +374,8 @@ Status Planner::EnumAlter(const EnumType& a, const EnumType& b) {
     Step s = S(key, "add value " + b.labels[i] + " to " + q,
                "ALTER TYPE " + q + " ADD VALUE IF NOT EXISTS " + Lit(b.labels[i]) + where + ";");
     s.enum_value = true;
-    s.verify = "SELECT " + Lit(b.labels[i]) + " = ANY (enum_range(NULL::" + q + ")::text[])";
+    s.verify = "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_enum WHERE enumtypid = " + Lit(q) +
+               "::regtype AND enumlabel = " + Lit(b.labels[i]) + ")";
     Add(NodeKind::kAlter, kAddEnumValue, key, "", std::move(s));
   }
   return Status::Ok();
@@ -859,7 +864,7 @@ Status Planner::Objects(const Change& c) {
       s.hazards.push_back({Hazard::kDeletesData, "deletes the column's values"});
       s.hazards.push_back({Hazard::kAccessExclusiveLock, "brief lock on the table"});
       s.verify = "SELECT NOT " + ColumnExists(tq, col.name).substr(7);
-      Add(NodeKind::kAlter, kDropColumn, ck, Key("table", ta.schema, ta.name), std::move(s));
+      Add(NodeKind::kDrop, kDropColumn, ck, Key("table", ta.schema, ta.name), std::move(s));
     } else if (create) {
       STRATA_RETURN_IF_ERROR(ColumnCreate(tb, tb.columns[c.to_pos]));
     } else {
@@ -976,12 +981,15 @@ Status Planner::Objects(const Change& c) {
 void Planner::Order(Plan* plan) {
   // Dependencies from the catalogs: a drop waits for what depended on it to go (or
   // change); a create or change waits for what it needs to exist.
+  // The nodes of an object: its own, and for a table also its columns' and properties'.
   auto nodes_of = [&](const std::string& key, auto pred, std::vector<int>* out) {
-    for (auto* m : {&by_object_, &by_owner_}) {
-      auto r = m->equal_range(key);
-      for (auto it = r.first; it != r.second; ++it) {
-        if (pred(nodes_[it->second])) out->push_back(it->second);
-      }
+    auto r = by_object_.equal_range(key);
+    for (auto it = r.first; it != r.second; ++it) {
+      if (pred(nodes_[it->second])) out->push_back(it->second);
+    }
+    r = by_owner_.equal_range(key);
+    for (auto it = r.first; it != r.second; ++it) {
+      if (nodes_[it->second].table_part && pred(nodes_[it->second])) out->push_back(it->second);
     }
   };
   auto is_drop = [](const Node& n) { return n.kind == NodeKind::kDrop; };
@@ -1036,6 +1044,7 @@ void Planner::Order(Plan* plan) {
       for (size_t i = 0; i < n; ++i) {
         if (!done[i] && (pick < 0 || nodes_[i].prio < nodes_[pick].prio)) pick = static_cast<int>(i);
       }
+      if (std::getenv("STRATA_TRACE_PLAN")) std::fprintf(stderr, "plan: cycle broken at %s\n", nodes_[pick].step.description.c_str());
       waiting[pick] = 0;
       ready.push({nodes_[pick].prio, pick});
     }

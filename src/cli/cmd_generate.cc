@@ -1,0 +1,119 @@
+// strata generate <slug> — the migration(s) that take migrations/ to schema/, proven on
+// the replayed shadow database before anything is written.
+#include <fmt/format.h>
+
+#include "base/fs.h"
+#include "base/strings.h"
+#include "cli/commands.h"
+#include "cli/context.h"
+#include "cli/plan_print.h"
+#include "cli/project.h"
+#include "generate/generate.h"
+#include "migrate/migration_dir.h"
+#include "migrate/sum_file.h"
+
+namespace strata::cli {
+
+int RunGenerate(int argc, char** argv) {
+  CLI::App app{"Write the migration that takes migrations/ to schema/ (proven on a shadow database first)",
+               "strata generate"};
+  GlobalOptions g;
+  std::string slug_arg, schema_dir, dev_url;
+  std::vector<std::string> renames;
+  bool accept_data_loss = false, no_concurrently = false, dry_run = false;
+  app.add_option("slug", slug_arg, "What the migration does, e.g. add_orders")->required();
+  app.add_option("--schema", schema_dir, "Desired schema folder (default: schema_dir from strata.toml)");
+  app.add_option("--rename", renames, "KIND:OLD=NEW, e.g. column:orders.total=orders.amount (repeatable)");
+  app.add_flag("--accept-data-loss", accept_data_loss, "Allow steps that delete data (drops)");
+  app.add_flag("--no-concurrently", no_concurrently,
+               "Plain CREATE INDEX / constraints / SET NOT NULL, all in one transaction");
+  app.add_flag("--dry-run", dry_run, "Print the files instead of writing them");
+  app.add_option("--dev-url", dev_url, "A server where strata may create shadow databases (default: the dev database)");
+  AddGlobalOptions(app, &g);
+  if (int rc = ParseArgs(app, argc, argv); rc >= 0) return rc;
+  Context ctx(g);
+  auto cfg = ctx.LoadConfig();
+  if (!cfg.ok()) return ctx.Fail(cfg.status());
+  std::string slug = NormalizeSlug(slug_arg);
+  if (!IsValidSlug(slug)) {
+    return ctx.Fail(Status::Usage("slug '" + slug_arg + "' must be letters, digits and '_' (at most 100), e.g. add_orders"));
+  }
+  GenerateRequest req;
+  for (const auto& r : renames) {
+    auto h = ParseRenameHint(r);
+    if (!h.ok()) return ctx.Fail(h.status());
+    req.renames.push_back(*h);
+  }
+  req.migrations_dir = ctx.MigrationsDir(*cfg);
+  req.schema_dir = schema_dir.empty() ? JoinPath(ctx.ProjectDir(), cfg->schema_dir) : schema_dir;
+  req.naming = cfg->naming;
+  req.slug = slug;
+  req.plan.concurrently = !no_concurrently;
+  req.accept_data_loss = accept_data_loss;
+  if (Status mk = MakeDirs(req.migrations_dir); !mk.ok()) return ctx.Fail(mk);
+  std::vector<FileError> errs;
+  auto dir = MigrationDir::Load(req.migrations_dir, cfg->naming, &errs);
+  if (!dir.ok()) return ctx.Fail(dir.status());
+  if (dir->has_sum_file) {
+    auto text = ReadFile(JoinPath(req.migrations_dir, kSumFileName));
+    auto sum = text.ok() ? ParseSum(*text, JoinPath(req.migrations_dir, kSumFileName))
+                         : Result<std::vector<SumEntry>>(text.status());
+    if (!sum.ok()) return ctx.Fail(sum.status());
+    auto problems = CheckSum(*dir, *sum);
+    if (!problems.empty()) {
+      return ctx.Fail(Status::Conflict(JoinPath(req.migrations_dir, problems[0].file) + ": " + problems[0].message +
+                                       "; fix that first (or run `strata hash` if it was deliberate)"));
+    }
+  }
+  if (CanPrompt()) {
+    req.confirm_rename = [&](const RenameCandidate& c) {
+      std::string a = Ask(fmt::format("Is {} {} a rename of {}? [y/N] ", c.kind, c.to, c.from));
+      return a == "y" || a == "Y" || a == "yes";
+    };
+  }
+  auto shadow = ctx.ShadowServer(dev_url);
+  if (!shadow.ok()) return ctx.Fail(shadow.status());
+  req.shadow_admin_url = *shadow;
+  auto out = Generate(req);
+  if (!out.ok()) return ctx.Fail(out.status());
+  if (out->empty()) {
+    if (ctx.json()) ctx.PrintJson({{"files", nlohmann::json::array()}, {"changes", false}});
+    else ctx.Out("no changes: " + req.schema_dir + " matches " + req.migrations_dir);
+    return kExitOk;
+  }
+  std::vector<std::string> written;
+  if (!dry_run) {
+    for (const auto& f : out->files) {
+      std::string path = JoinPath(req.migrations_dir, f.name);
+      if (Status st = WriteNewFile(path, f.content); !st.ok()) return ctx.Fail(st);
+      written.push_back(path);
+    }
+    auto reloaded = MigrationDir::Load(req.migrations_dir, cfg->naming, &errs);
+    if (!reloaded.ok()) return ctx.Fail(reloaded.status());
+    if (Status st = WriteSum(*reloaded); !st.ok()) return ctx.Fail(st);
+  }
+  if (ctx.json()) {
+    nlohmann::json files = nlohmann::json::array();
+    for (const auto& f : out->files) {
+      files.push_back({{"name", f.name}, {"path", JoinPath(req.migrations_dir, f.name)}, {"content", f.content}});
+    }
+    nlohmann::json j = PlanJson(out->plan);
+    j["files"] = files;
+    j["renames"] = out->rename_sql;
+    j["written"] = !dry_run;
+    j["changes"] = true;
+    ctx.PrintJson(j);
+    return kExitOk;
+  }
+  PrintPlan(ctx, out->plan);
+  if (dry_run) {
+    for (const auto& f : out->files) ctx.Out("\n==> " + f.name + " <==\n" + f.content);
+    ctx.Out("(dry run: nothing written; proven on a shadow database)");
+  } else {
+    for (const auto& p : written) ctx.Out("created " + p);
+    ctx.Out(fmt::format("proven: applied to the replayed migrations, the schema equals {}", req.schema_dir));
+  }
+  return kExitOk;
+}
+
+}  // namespace strata::cli

@@ -1,0 +1,369 @@
+#include "generate/generate.h"
+
+#include <algorithm>
+#include <future>
+
+#include "base/strings.h"
+#include "devdb/shadow.h"
+#include "diff/diff.h"
+#include "generate/source.h"
+#include "introspect/introspect.h"
+#include "migrate/migration_dir.h"
+#include "migrate/template.h"
+#include "pg/session.h"
+
+namespace strata {
+
+namespace {
+
+// "a.b.c" → parts; "b.c" gets the public schema in front.
+std::string WithSchema(const std::string& name, size_t parts) {
+  size_t dots = static_cast<size_t>(std::count(name.begin(), name.end(), '.'));
+  return dots + 1 < parts ? "public." + name : name;
+}
+
+const Table* FindTable(const Catalog& c, const std::string& qualified) {
+  for (const auto& t : c.tables) {
+    if (t.schema + "." + t.name == qualified) return &t;
+  }
+  return nullptr;
+}
+
+std::string TableSqlName(const std::string& qualified) {
+  size_t dot = qualified.find('.');
+  return QualifiedSql(qualified.substr(0, dot), qualified.substr(dot + 1));
+}
+
+// The statements that turn a rename hint into SQL on `current`: a table is renamed in
+// place; a column is expanded (new column + backfill) and its old half dropped later by
+// the plan, in a contract part of its own.
+Result<std::vector<std::string>> RenameStatements(const RenameHint& h, const Catalog& current,
+                                                  std::set<std::string>* contract) {
+  if (h.kind == "table") {
+    if (!FindTable(current, h.from)) return Status::InvalidInput("--rename table:" + h.from + ": no such table in the current schema");
+    std::string from_schema = h.from.substr(0, h.from.find('.')), to_schema = h.to.substr(0, h.to.find('.'));
+    std::string to_name = h.to.substr(h.to.find('.') + 1);
+    std::vector<std::string> out = {"ALTER TABLE " + TableSqlName(h.from) + " RENAME TO " + QuoteIdent(to_name) + ";"};
+    if (from_schema != to_schema) {
+      out.push_back("ALTER TABLE " + QualifiedSql(from_schema, to_name) + " SET SCHEMA " + QuoteIdent(to_schema) + ";");
+    }
+    return out;
+  }
+  std::string table = h.from.substr(0, h.from.rfind('.')), col = h.from.substr(h.from.rfind('.') + 1);
+  std::string new_col = h.to.substr(h.to.rfind('.') + 1);
+  const Table* t = FindTable(current, table);
+  const Column* c = nullptr;
+  if (t) {
+    for (const auto& x : t->columns) {
+      if (x.name == col) c = &x;
+    }
+  }
+  if (!c) return Status::InvalidInput("--rename column:" + h.from + ": no such column in the current schema");
+  std::string q = TableSqlName(table);
+  contract->insert("column:" + table + "." + col);
+  return std::vector<std::string>{
+      "ALTER TABLE " + q + " ADD COLUMN " + QuoteIdent(new_col) + " " + c->type +
+          (c->collation.empty() ? "" : " COLLATE " + c->collation) + ";",
+      "UPDATE " + q + " SET " + QuoteIdent(new_col) + " = " + QuoteIdent(col) + " WHERE " + QuoteIdent(new_col) +
+          " IS DISTINCT FROM " + QuoteIdent(col) + ";"};
+}
+
+Status Run(Session* s, const std::string& sql) {
+  auto r = s->Exec(sql);
+  return r.ok() ? Status::Ok() : r.status();
+}
+
+// Applies one generated file the way `strata migrate` would, verify queries included.
+Status ApplyFile(Session* s, const GeneratedFile& f, bool transactional) {
+  size_t verify = f.content.find("-- strata:verify\n");
+  size_t end = verify == std::string::npos ? f.content.size() : verify;
+  if (transactional) STRATA_RETURN_IF_ERROR(Run(s, "BEGIN"));
+  Status st = RunStatements(s, f.name, f.content, 0, end);
+  if (st.ok() && verify != std::string::npos) {
+    size_t begin = verify + 17;
+    std::string_view rest = std::string_view(f.content).substr(begin);
+    size_t pos = 0;
+    while (st.ok() && pos < rest.size()) {
+      size_t nl = rest.find(";\n", pos);
+      if (nl == std::string::npos) break;
+      std::string q(rest.substr(pos, nl - pos));
+      pos = nl + 2;
+      auto r = s->Exec(q);
+      if (!r.ok()) st = r.status().Wrap(f.name + ": verify query " + q);
+      else if (r->rows.size() != 1 || !r->rows[0][0].has_value() || *r->rows[0][0] != "t") {
+        st = Status::InvalidInput(f.name + ": verify query did not return true: " + q);
+      }
+    }
+  }
+  if (transactional) {
+    if (!st.ok()) {
+      s->Exec("ROLLBACK");
+      return st;
+    }
+    return Run(s, "COMMIT");
+  }
+  return st;
+}
+
+std::string Summary(const std::vector<Change>& changes) {
+  std::string out;
+  size_t shown = 0;
+  for (const auto& c : changes) {
+    if (++shown > 20) {
+      out += "\n  ... and " + std::to_string(changes.size() - 20) + " more";
+      break;
+    }
+    out += "\n  " + std::string(ActionName(c.action)) + " " + c.kind + " " + c.object;
+    for (const auto& f : c.fields) out += (&f == &c.fields[0] ? " (" : ", ") + f;
+    if (!c.fields.empty()) out += ")";
+  }
+  return out;
+}
+
+std::string VersionPlus(const std::string& v, size_t i, Naming naming) {
+  std::string s = std::to_string(std::stoull(v) + i);
+  if (naming == Naming::kSequence && s.size() < v.size()) s = std::string(v.size() - s.size(), '0') + s;
+  return s;
+}
+
+}  // namespace
+
+Result<RenameHint> ParseRenameHint(const std::string& text) {
+  size_t colon = text.find(':'), eq = text.find('=');
+  if (colon == std::string::npos || eq == std::string::npos || eq < colon) {
+    return Status::Usage("--rename '" + text + "' must be KIND:OLD=NEW, e.g. column:orders.total=orders.amount or table:old=new");
+  }
+  RenameHint h{text.substr(0, colon), text.substr(colon + 1, eq - colon - 1), text.substr(eq + 1)};
+  if (h.from.empty() || h.to.empty()) return Status::Usage("--rename '" + text + "': OLD and NEW must not be empty");
+  if (h.kind == "table") {
+    h.from = WithSchema(h.from, 2);
+    h.to = WithSchema(h.to, 2);
+  } else if (h.kind == "column") {
+    h.from = WithSchema(h.from, 3);
+    if (h.to.find('.') == std::string::npos) h.to = h.from.substr(0, h.from.rfind('.')) + "." + h.to;
+    h.to = WithSchema(h.to, 3);
+    if (h.from.substr(0, h.from.rfind('.')) != h.to.substr(0, h.to.rfind('.'))) {
+      return Status::Usage("--rename '" + text + "': a column keeps its table (rename the table separately)");
+    }
+  } else {
+    return Status::Usage("--rename '" + text + "': KIND must be table or column");
+  }
+  return h;
+}
+
+void ExcludeHistory(Catalog* c, const QualifiedName& history, const Catalog& keep) {
+  std::string key = Key("table", history.schema, history.name);
+  auto& t = c->tables;
+  t.erase(std::remove_if(t.begin(), t.end(), [&](const Table& x) { return x.schema == history.schema && x.name == history.name; }), t.end());
+  auto& s = c->sequences;
+  s.erase(std::remove_if(s.begin(), s.end(), [&](const Sequence& x) { return x.owned_by_table_key == key; }), s.end());
+  auto& k = c->constraints;
+  k.erase(std::remove_if(k.begin(), k.end(), [&](const Constraint& x) { return x.table_key == key; }), k.end());
+  auto& i = c->indexes;
+  i.erase(std::remove_if(i.begin(), i.end(), [&](const Index& x) { return x.table_key == key; }), i.end());
+  bool kept = std::any_of(keep.schemas.begin(), keep.schemas.end(), [&](const Schema& x) { return x.name == history.schema; });
+  if (!kept && history.schema != "public") {
+    auto& sc = c->schemas;
+    sc.erase(std::remove_if(sc.begin(), sc.end(), [&](const Schema& x) { return x.name == history.schema; }), sc.end());
+  }
+}
+
+Result<GenerateOutcome> Generate(const GenerateRequest& r) {
+  // Current (replayed migrations) and desired (schema/) load side by side.
+  auto cur_f = std::async(std::launch::async, [&] {
+    return LoadSourceKept({SourceSpec::Kind::kMigrationsDir, r.migrations_dir}, r.shadow_admin_url, r.naming);
+  });
+  auto des = LoadSourceKept({SourceSpec::Kind::kSchemaDir, r.schema_dir}, r.shadow_admin_url, r.naming);
+  auto cur = cur_f.get();
+  if (!cur.ok()) return cur.status().Wrap("replaying " + r.migrations_dir);
+  if (!des.ok()) return des.status().Wrap("loading " + r.schema_dir);
+  const Catalog& desired = des->catalog;
+
+  std::vector<RenameHint> renames = r.renames;
+  GenerateOutcome out;
+  std::set<std::string> contract;
+  Catalog current;
+  std::unique_ptr<ShadowDatabase> renamed_db;
+  for (;;) {
+    out.rename_sql.clear();
+    contract.clear();
+    current = cur->catalog;
+    if (!renames.empty()) {
+      for (const auto& h : renames) {
+        auto sql = RenameStatements(h, cur->catalog, &contract);
+        if (!sql.ok()) return sql.status();
+        out.rename_sql.insert(out.rename_sql.end(), sql->begin(), sql->end());
+      }
+      // The renames run on a copy of the replay; the proof below uses the original.
+      auto copy = ShadowDatabase::Create(r.shadow_admin_url, cur->shadow->name());
+      if (!copy.ok()) return copy.status();
+      renamed_db = std::move(*copy);
+      auto conn = Connection::Open(renamed_db->url());
+      if (!conn.ok()) return conn.status();
+      std::string all;
+      for (const auto& s : out.rename_sql) all += s + "\n";
+      STRATA_RETURN_IF_ERROR(RunStatements(conn->get(), "--rename", all, 0, all.size()));
+      auto c = Introspect(conn->get());
+      if (!c.ok()) return c.status();
+      current = std::move(*c);
+    }
+    std::vector<Change> changes = Diff(current, desired);
+    std::vector<RenameCandidate> suspects = SuspectedRenames(changes);
+    if (suspects.empty() || r.accept_data_loss) break;
+    if (!r.confirm_rename) {
+      std::string list;
+      for (const auto& s : suspects) {
+        std::string to = s.kind == "column" ? s.to.substr(s.to.rfind('.') + 1) : s.to;
+        list += "\n  --rename " + s.kind + ":" + s.from + "=" + to;
+      }
+      return Status::Refused("these drops and creates look like renames; say which (no TTY to ask):" + list +
+                             "\n  or pass --accept-data-loss to drop and create them");
+    }
+    bool again = false;
+    for (const auto& s : suspects) {
+      if (r.confirm_rename(s)) {
+        renames.push_back({s.kind, s.from, s.to});
+        again = true;
+        break;
+      }
+    }
+    if (!again) {
+      if (!r.accept_data_loss) {
+        // Declined every rename: it is a drop + create, which deletes data.
+        auto plan = MakePlan(current, desired, r.plan);
+        if (!plan.ok()) return plan.status();
+        if (plan->DeletesData()) return Status::Refused("the plan deletes data; pass --accept-data-loss to allow it");
+      }
+      break;
+    }
+  }
+
+  auto plan = MakePlan(current, desired, r.plan);
+  if (!plan.ok()) return plan.status();
+  out.plan = std::move(*plan);
+  if (out.plan.empty() && out.rename_sql.empty()) return out;
+  if (!r.accept_data_loss) {
+    std::string lossy;
+    for (const auto& s : out.plan.steps) {
+      if (s.HasHazard(Hazard::kDeletesData) && !contract.count(s.object)) lossy += "\n  " + s.description;
+    }
+    if (!lossy.empty()) {
+      return Status::Refused("these steps delete data:" + lossy + "\n  pass --accept-data-loss if that is intended");
+    }
+  }
+
+  std::vector<MigrationPart> parts = SplitPlan(out.plan, contract);
+  if (!out.rename_sql.empty()) {
+    auto main = std::find_if(parts.begin(), parts.end(), [](const MigrationPart& p) { return p.suffix.empty(); });
+    if (main == parts.end()) {
+      auto at = parts.begin();
+      if (at != parts.end() && at->suffix == "_enum_values") ++at;
+      main = parts.insert(at, MigrationPart{"", true, {}, "", {}});
+    }
+    std::string pre = "-- renames (hinted with --rename)\n";
+    for (const auto& s : out.rename_sql) pre += s + "\n";
+    main->body = pre + (main->body.empty() ? "" : "\n" + main->body);
+  }
+
+  std::vector<FileError> errs;
+  auto dir = MigrationDir::Load(r.migrations_dir, r.naming, &errs);
+  if (!dir.ok()) return dir.status();
+  std::string base = NextVersion(*dir);
+  std::vector<GeneratedFile> rollbacks;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const MigrationPart& p = parts[i];
+    std::string stem = VersionPlus(base, i, r.naming) + "_" + r.slug + p.suffix;
+    MigrationText m;
+    m.stem = stem;
+    m.slug = r.slug + p.suffix;
+    m.source = "strata generate (" + r.migrations_dir + " -> " + r.schema_dir + ")";
+    for (const Step* s : p.steps) {
+      if (m.implements.size() == 25) {
+        m.implements.push_back("... and " + std::to_string(p.steps.size() - 25) + " more steps");
+        break;
+      }
+      m.implements.push_back(s->description);
+    }
+    if (p.suffix.empty() && !out.rename_sql.empty()) m.implements.insert(m.implements.begin(), "renames hinted with --rename");
+    if (!p.transactional) m.directives.push_back("no-transaction");
+    if (p.suffix == "_contract") {
+      m.body = "-- CONTRACT: apply once no running application reads the old columns.\n\n";
+    }
+    m.body += p.body;
+    m.verify = p.verify;
+    out.files.push_back({stem + ".sql", RenderMigration(m)});
+    std::string undo;
+    for (auto it = p.steps.rbegin(); it != p.steps.rend(); ++it) {
+      const Step* s = *it;
+      undo += "-- undo: " + s->description + "\n" +
+              (s->undo.empty() ? "-- (nothing to run: " + std::string(s->HasHazard(Hazard::kDeletesData)
+                                                                ? "the data it deleted cannot be restored"
+                                                                : "no inverse statement") + ")\n"
+                               : s->undo + "\n");
+    }
+    if (p.suffix.empty() && !out.rename_sql.empty()) undo += "-- undo: the renames above by hand (see the migration)\n";
+    rollbacks.push_back({stem + "_rollback.sql", RenderRollback(stem, undo)});
+  }
+
+  // The proof: the files, applied to the replay, must reach the desired schema exactly.
+  {
+    auto conn = Connection::Open(cur->shadow->url());
+    if (!conn.ok()) return conn.status();
+    (*conn)->Exec("SET client_min_messages = warning");
+    for (size_t i = 0; i < parts.size(); ++i) {
+      Status st = ApplyFile(conn->get(), out.files[i], parts[i].transactional);
+      if (!st.ok()) return Status::InvalidInput("the generated migration fails on the replayed schema; nothing was written:\n  " + st.message());
+    }
+    auto after = Introspect(conn->get());
+    if (!after.ok()) return after.status();
+    std::vector<Change> left = Diff(*after, desired);
+    if (!left.empty()) {
+      return Status::InvalidInput("the generated migration does not reach " + r.schema_dir +
+                                  " (this is a strata bug; please report it); nothing was written. Still different:" +
+                                  Summary(left));
+    }
+  }
+  out.files.insert(out.files.end(), rollbacks.begin(), rollbacks.end());
+  return out;
+}
+
+Result<Plan> PlanPush(const PushRequest& r) {
+  auto des_f = std::async(std::launch::async, [&] {
+    return LoadSource({SourceSpec::Kind::kSchemaDir, r.schema_dir}, r.shadow_admin_url, Naming::kTimestamp);
+  });
+  auto conn = Connection::Open(r.target_url);
+  if (!conn.ok()) {
+    des_f.wait();
+    return conn.status();
+  }
+  IntrospectOptions io;
+  io.open_second = Connection::Opener(r.target_url);
+  auto cur = Introspect(conn->get(), io);
+  auto des = des_f.get();
+  if (!des.ok()) return des.status().Wrap("loading " + r.schema_dir);
+  if (!cur.ok()) return cur.status();
+  ExcludeHistory(&*cur, r.history_table, *des);
+  return MakePlan(*cur, *des, r.plan);
+}
+
+Status ApplyPlan(const std::string& url, const Plan& plan, const std::function<void(const Step&)>& on_step) {
+  auto conn = Connection::Open(url);
+  if (!conn.ok()) return conn.status();
+  Session* s = conn->get();
+  s->Exec("SET client_min_messages = warning");
+  for (const MigrationPart& p : SplitPlan(plan)) {
+    if (p.transactional) STRATA_RETURN_IF_ERROR(Run(s, "BEGIN"));
+    for (const Step* step : p.steps) {
+      if (on_step) on_step(*step);
+      Status st = RunStatements(s, step->description, step->sql, 0, step->sql.size());
+      if (!st.ok()) {
+        if (p.transactional) s->Exec("ROLLBACK");
+        return st;
+      }
+    }
+    if (p.transactional) STRATA_RETURN_IF_ERROR(Run(s, "COMMIT"));
+  }
+  return Status::Ok();
+}
+
+}  // namespace strata

@@ -1,0 +1,67 @@
+// generate / push: the pipeline of DESIGN.md §4 end to end. Sources are loaded into
+// shadow databases in parallel, introspected, diffed, planned and emitted; generate then
+// proves its files by applying them to the replayed shadow and requiring the re-diff to be
+// empty before anything is written.
+#pragma once
+
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "catalog/catalog.h"
+#include "config/config.h"
+#include "emit/emit.h"
+#include "plan/plan.h"
+
+namespace strata {
+
+// --rename KIND:OLD=NEW. kind "table": from/to "schema.table"; kind "column":
+// "schema.table.column" (the schema defaults to public; NEW may be just the column).
+struct RenameHint {
+  std::string kind, from, to;
+};
+Result<RenameHint> ParseRenameHint(const std::string& text);
+
+struct GenerateRequest {
+  std::string migrations_dir, schema_dir, shadow_admin_url;
+  Naming naming = Naming::kTimestamp;
+  std::string slug;
+  PlanOptions plan;
+  bool accept_data_loss = false;
+  std::vector<RenameHint> renames;
+  // Asked about a drop + create that looks like a rename; null without a TTY.
+  std::function<bool(const RenameCandidate&)> confirm_rename;
+};
+
+struct GeneratedFile {
+  std::string name;  // file name in the migrations folder
+  std::string content;
+};
+
+struct GenerateOutcome {
+  Plan plan;
+  std::vector<std::string> rename_sql;  // statements run before the plan (expand halves)
+  std::vector<GeneratedFile> files;     // migrations then their _rollback.sql companions
+  bool empty() const { return files.empty(); }
+};
+
+Result<GenerateOutcome> Generate(const GenerateRequest& r);
+
+struct PushRequest {
+  std::string target_url, schema_dir, shadow_admin_url;
+  QualifiedName history_table;
+  PlanOptions plan;
+};
+// The plan that makes the target match schema/ (the history table is never touched).
+Result<Plan> PlanPush(const PushRequest& r);
+// Runs the plan's parts in order: transactional parts in one transaction each, the
+// no-transaction part statement by statement. `on_step` is told before each step.
+Status ApplyPlan(const std::string& url, const Plan& plan, const std::function<void(const Step&)>& on_step);
+
+// Removes the history table (and its schema, when `keep` lacks it and it is not public)
+// from a catalog read from a live database.
+void ExcludeHistory(Catalog* c, const QualifiedName& history, const Catalog& keep);
+
+}  // namespace strata
