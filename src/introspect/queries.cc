@@ -16,9 +16,16 @@ std::string NotExt(const std::string& catalog, const std::string& oid) {
          catalog + "'::pg_catalog.regclass AND dx.objid = " + oid + " AND dx.deptype = 'e')";
 }
 
-// JSON of an ACL without the owner's implied entry; JSON null when the ACL is NULL.
-std::string Acl(const std::string& acl, const std::string& owner) {
-  return "CASE WHEN " + acl + " IS NULL THEN NULL ELSE coalesce((SELECT json_agg(json_build_object("
+// JSON of an ACL without the owner's implied entry; JSON null when the ACL is NULL or
+// equals the default for `kind` (acldefault: 'r' relation, 's' sequence, 'n' schema, 'T'
+// type, 'f' function; "" for columns, whose default is no entries) — a REVOKE followed
+// by the default GRANTs leaves the same privileges, and must compare equal.
+std::string Acl(const std::string& acl, const std::string& owner, const std::string& kind) {
+  std::string is_default = kind.empty()
+      ? "pg_catalog.cardinality(" + acl + ") = 0"
+      : "(" + acl + "::text[] @> pg_catalog.acldefault('" + kind + "', " + owner + ")::text[] AND " + acl +
+            "::text[] <@ pg_catalog.acldefault('" + kind + "', " + owner + ")::text[])";
+  return "CASE WHEN " + acl + " IS NULL OR " + is_default + " THEN NULL ELSE coalesce((SELECT json_agg(json_build_object("
          "'grantee', g.grantee, 'privileges', g.privs, 'grantable', g.grantable) ORDER BY g.grantee, g.grantable) "
          "FROM (SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(a.grantee) END AS grantee, "
          "array_agg(a.privilege_type ORDER BY a.privilege_type) AS privs, a.is_grantable AS grantable "
@@ -57,7 +64,7 @@ std::string Collation(const std::string& oid) {
 
 std::string Schemas() {
   return Agg("json_build_object('oid', n.oid, 'name', n.nspname, 'owner', pg_catalog.pg_get_userbyid(n.nspowner), 'comment', "
-             "" + Desc("pg_namespace", "n.oid", "0") + ", 'acl', " + Acl("n.nspacl", "n.nspowner") + ")",
+             "" + Desc("pg_namespace", "n.oid", "0") + ", 'acl', " + Acl("n.nspacl", "n.nspowner", "n") + ")",
              "n.nspname", "FROM pg_catalog.pg_namespace n WHERE " + Ns("n") + " AND " + NotExt("pg_namespace", "n.oid"));
 }
 
@@ -81,7 +88,7 @@ std::string Collations() {
 std::string Enums() {
   return Agg("json_build_object('oid', t.oid, 'schema', n.nspname, 'name', t.typname, 'labels', "
              "(SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid), "
-             "'comment', " + Desc("pg_type", "t.oid", "0") + ", 'acl', " + Acl("t.typacl", "t.typowner") + ")",
+             "'comment', " + Desc("pg_type", "t.oid", "0") + ", 'acl', " + Acl("t.typacl", "t.typowner", "T") + ")",
              "n.nspname, t.typname",
              "FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "
              "WHERE t.typtype = 'e' AND " + Ns("n") + " AND " + NotExt("pg_type", "t.oid"));
@@ -95,7 +102,7 @@ std::string Domains() {
              "'checks', (SELECT json_agg(json_build_object('oid', k.oid, 'name', k.conname, 'definition', "
              "pg_catalog.pg_get_constraintdef(k.oid), 'comment', " + Desc("pg_constraint", "k.oid", "0") + ") "
              "ORDER BY k.conname) FROM pg_catalog.pg_constraint k WHERE k.contypid = t.oid), "
-             "'comment', " + Desc("pg_type", "t.oid", "0") + ", 'acl', " + Acl("t.typacl", "t.typowner") + ")",
+             "'comment', " + Desc("pg_type", "t.oid", "0") + ", 'acl', " + Acl("t.typacl", "t.typowner", "T") + ")",
              "n.nspname, t.typname",
              "FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "
              "JOIN pg_catalog.pg_type b ON b.oid = t.typbasetype "
@@ -109,7 +116,7 @@ std::string Composites() {
                  Collation("a.attcollation") + " END, 'comment', " + Desc("pg_class", "c.oid", "a.attnum") + ") ORDER BY a.attnum) "
              "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type at ON at.oid = a.atttypid "
              "WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), "
-             "'comment', " + Desc("pg_type", "t.oid", "0") + ", 'acl', " + Acl("t.typacl", "t.typowner") + ")",
+             "'comment', " + Desc("pg_type", "t.oid", "0") + ", 'acl', " + Acl("t.typacl", "t.typowner", "T") + ")",
              "n.nspname, t.typname",
              "FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "
              "JOIN pg_catalog.pg_class c ON c.oid = t.typrelid "
@@ -124,7 +131,7 @@ std::string Sequences() {
              "JOIN pg_catalog.pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid "
              "WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid AND "
              "d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype = 'a' AND d.refobjsubid > 0 LIMIT 1), "
-             "'comment', " + Desc("pg_class", "c.oid", "0") + ", 'acl', " + Acl("c.relacl", "c.relowner") + ")",
+             "'comment', " + Desc("pg_class", "c.oid", "0") + ", 'acl', " + Acl("c.relacl", "c.relowner", "s") + ")",
              "n.nspname, c.relname",
              "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
              "JOIN pg_catalog.pg_sequence s ON s.seqrelid = c.oid WHERE c.relkind = 'S' AND " + Ns("n") + " AND " +
@@ -149,7 +156,7 @@ std::string Columns(int server_version) {
          "WHEN 'm' THEN 'MAIN' WHEN 'x' THEN 'EXTENDED' END END, " +
          std::string(server_version >= 140000 ? "CASE a.attcompression WHEN 'p' THEN 'pglz' WHEN 'l' THEN 'lz4' END, "
                                               : "NULL, ") +
-         Desc("pg_class", "c.oid", "a.attnum") + ", (" + Acl("a.attacl", "c.relowner") + ")::text "
+         Desc("pg_class", "c.oid", "a.attnum") + ", (" + Acl("a.attacl", "c.relowner", "") + ")::text "
          "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
          "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
          "LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum "
@@ -173,7 +180,7 @@ std::string Tables() {
              "'replica_index', CASE WHEN c.relreplident = 'i' THEN (SELECT ic.relname FROM pg_catalog.pg_index x "
              "JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid WHERE x.indrelid = c.oid AND x.indisreplident) END, "
              "'options', c.reloptions, 'comment', " + Desc("pg_class", "c.oid", "0") + ", "
-             "'acl', " + Acl("c.relacl", "c.relowner") + ")",
+             "'acl', " + Acl("c.relacl", "c.relowner", "r") + ")",
              "n.nspname, c.relname",
              "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
              "WHERE c.relkind IN ('r', 'p') AND " + Ns("n") + " AND " + NotExt("pg_class", "c.oid"));
@@ -186,9 +193,9 @@ std::string Views() {
              "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_description d ON d.objoid = c.oid "
              "AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objsubid = a.attnum "
              "WHERE a.attrelid = c.oid AND a.attnum > 0), "
-             "'column_acls', (SELECT json_agg(json_build_array(a.attname, " + Acl("a.attacl", "c.relowner") +
+             "'column_acls', (SELECT json_agg(json_build_array(a.attname, " + Acl("a.attacl", "c.relowner", "") +
              ") ORDER BY a.attnum) FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND a.attacl IS NOT NULL), "
-             "'comment', " + Desc("pg_class", "c.oid", "0") + ", 'acl', " + Acl("c.relacl", "c.relowner") + ")",
+             "'comment', " + Desc("pg_class", "c.oid", "0") + ", 'acl', " + Acl("c.relacl", "c.relowner", "r") + ")",
              "n.nspname, c.relname",
              "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
              "WHERE c.relkind IN ('v', 'm') AND " + Ns("n") + " AND " + NotExt("pg_class", "c.oid"));
@@ -198,7 +205,7 @@ std::string Functions() {
   return Agg("json_build_object('oid', p.oid, 'schema', n.nspname, 'name', p.proname, "
              "'args', pg_catalog.pg_get_function_identity_arguments(p.oid), 'kind', p.prokind, "
              "'definition', pg_catalog.pg_get_functiondef(p.oid), "
-             "'comment', " + Desc("pg_proc", "p.oid", "0") + ", 'acl', " + Acl("p.proacl", "p.proowner") + ")",
+             "'comment', " + Desc("pg_proc", "p.oid", "0") + ", 'acl', " + Acl("p.proacl", "p.proowner", "f") + ")",
              "n.nspname, p.proname, p.oid",
              "FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
              "WHERE p.prokind IN ('f', 'p', 'w') AND " + Ns("n") + " AND " + NotExt("pg_proc", "p.oid"));
@@ -216,7 +223,7 @@ std::string Aggregates() {
              "'moving', g.aggmtransfn <> 0, 'initcond', g.agginitval, "
              "'sortop', CASE WHEN g.aggsortop <> 0 THEN g.aggsortop::pg_catalog.regoperator::text END, "
              "'parallel', p.proparallel, "
-             "'comment', " + Desc("pg_proc", "p.oid", "0") + ", 'acl', " + Acl("p.proacl", "p.proowner") + ")",
+             "'comment', " + Desc("pg_proc", "p.oid", "0") + ", 'acl', " + Acl("p.proacl", "p.proowner", "f") + ")",
              "n.nspname, p.proname, p.oid",
              "FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
              "JOIN pg_catalog.pg_aggregate g ON g.aggfnoid = p.oid "

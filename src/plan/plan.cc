@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <queue>
 #include <set>
@@ -45,8 +46,10 @@ namespace {
 enum Prio {
   kDropPolicy = 0, kDropTrigger, kDropView, kDropForeignKey, kDropConstraint, kDropIndex,
   kCreateSchema = 10, kCreateExtension, kCreateType, kAddEnumValue, kCreateDomain, kCreateComposite,
-  kCreateSequence, kCreateFunction,
-  kCreateTable = 20, kDropColumn, kAlterColumn, kAlterTable,
+  kCreateSequence,
+  // Functions after tables: SQL bodies are checked against the tables they use. A table
+  // whose default or check needs a function pulls it earlier through pg_depend.
+  kCreateTable = 20, kDropColumn, kAlterColumn, kAlterTable, kCreateFunction,
   kDropTable = 30, kDropSequence, kDropFunction, kDropType, kDropCollation, kDropExtension, kDropSchema,
   kSequenceOwner = 40, kAddConstraint, kAddIndex, kValidate, kAddForeignKey, kValidateForeignKey, kReplicaIdentity,
   kCreateView, kCreateTrigger, kCreatePolicy, kLast
@@ -132,6 +135,11 @@ bool VolatileDefault(const std::string& expr) {
   return false;
 }
 
+std::string Unquoted(std::string s) {
+  s.erase(std::remove(s.begin(), s.end(), '"'), s.end());
+  return s;
+}
+
 std::string FunctionHeader(const std::string& def) {
   // "CREATE OR REPLACE FUNCTION s.f(args)\n RETURNS t\n LANGUAGE ..." — the first two lines
   // decide whether CREATE OR REPLACE can change it in place.
@@ -186,6 +194,8 @@ class Planner {
   std::set<std::string> recreate_;  // keys dropped and created again
   std::vector<Node> nodes_;
   std::multimap<std::string, int> by_object_, by_owner_;
+  std::vector<std::pair<int, std::string>> late_deps_;  // node waits for every node of key
+  std::set<std::string> enum_types_;  // "schema.name" of enums in either catalog
 };
 
 int Planner::Add(NodeKind kind, int prio, const std::string& object, const std::string& owner, Step step) {
@@ -305,7 +315,9 @@ void Planner::ConstraintCreate(const Constraint& k) {
 }
 
 void Planner::ConstraintDrop(const Constraint& k) {
-  if (!k.attached_to.empty() || !tables_b_.count(k.table_key)) return;  // goes with its parent / table
+  // Goes with its parent, or its table — except foreign keys, which may tie dropped tables
+  // into a cycle.
+  if (!k.attached_to.empty() || (!tables_b_.count(k.table_key) && k.type != 'f')) return;
   std::string key = ConstraintKey(k);
   Step s = S(key, "drop constraint " + k.name + " on " + k.table_sql,
              "ALTER TABLE " + k.table_sql + " DROP CONSTRAINT " + QuoteIdent(k.name) + ";");
@@ -465,7 +477,9 @@ Status Planner::ColumnAlter(const Table& t, const Column& a, const Column& b) {
     std::string collate;
     if (!b.collation.empty()) collate = " COLLATE " + b.collation;
     else if (!a.collation.empty()) collate = " COLLATE pg_catalog.\"default\"";
-    std::string using_expr = a.type != b.type ? " USING " + QuoteIdent(b.name) + "::" + b.type : "";
+    // Enums cast to and from other types only through text.
+    bool via_text = enum_types_.count(Unquoted(a.type)) || enum_types_.count(Unquoted(b.type));
+    std::string using_expr = a.type != b.type ? " USING " + QuoteIdent(b.name) + (via_text ? "::text::" : "::") + b.type : "";
     Step s = S(ck, "change type of " + what + " from " + a.type + " to " + b.type,
                alter + " TYPE " + b.type + collate + using_expr + ";");
     s.hazards.push_back({Hazard::kAccessExclusiveLock, "holds the table lock for the whole change"});
@@ -515,7 +529,7 @@ Status Planner::ColumnAlter(const Table& t, const Column& a, const Column& b) {
       s.verify = ColumnIs(tq, b.name, "attnotnull");
       add(std::move(s));
     }
-  } else if (a.not_null && !b.not_null && !(a.identity && !b.identity)) {
+  } else if (a.not_null && !b.not_null) {
     Step s = S(ck, "drop NOT NULL on " + what, alter + " DROP NOT NULL;");
     s.undo = alter + " SET NOT NULL;";
     add(std::move(s));
@@ -571,10 +585,7 @@ Status Planner::TableAlter(const Table& a, const Table& b, const std::vector<std
                         : b.replica_identity == 'd' ? "DEFAULT" : "USING INDEX " + QuoteIdent(b.replica_index);
       Step s = S(key, "replica identity of " + q, on + "REPLICA IDENTITY " + how + ";");
       int id = Add(NodeKind::kAlter, kReplicaIdentity, "replica:" + key, "", std::move(s));
-      if (b.replica_identity == 'i') {
-        auto r = by_object_.equal_range(Key("index", b.schema, b.replica_index));
-        for (auto it = r.first; it != r.second; ++it) nodes_[id].deps.insert(it->second);
-      }
+      if (b.replica_identity == 'i') late_deps_.push_back({id, Key("index", b.schema, b.replica_index)});
     } else if (f == "options") {
       std::set<std::string> keep;
       std::string set, reset;
@@ -642,6 +653,26 @@ void Planner::Recreate() {
   auto recreatable = [&](const std::string& key) {
     return in_b.count(key) && !StartsWith(key, "function:") && !StartsWith(key, "operator:");
   };
+  // Objects that go away: what still depends on them must be recreated (a view over a
+  // table that becomes a view of the same name).
+  std::set<std::string> in_a_only;
+  {
+    std::set<std::string> all_b = in_b;
+    for (const auto& t : b_.tables) all_b.insert(Key("table", t.schema, t.name));
+    for (const auto& x : b_.sequences) all_b.insert(Key("sequence", x.schema, x.name));
+    for (const auto& x : b_.enums) all_b.insert(Key("type", x.schema, x.name));
+    for (const auto& x : b_.domains) all_b.insert(Key("type", x.schema, x.name));
+    for (const auto& x : b_.composites) all_b.insert(Key("type", x.schema, x.name));
+    for (const auto& d : a_.dependencies) {
+      if (!all_b.count(d.depends_on) && (StartsWith(d.depends_on, "table:") || StartsWith(d.depends_on, "view:") ||
+                                         StartsWith(d.depends_on, "function:") || StartsWith(d.depends_on, "type:"))) {
+        in_a_only.insert(d.depends_on);
+      }
+    }
+  }
+  for (const auto& d : a_.dependencies) {
+    if (in_a_only.count(d.depends_on) && recreatable(d.object)) recreate_.insert(d.object);
+  }
   bool grew = true;
   while (grew) {
     grew = false;
@@ -786,10 +817,7 @@ Status Planner::Objects(const Change& c) {
     std::string key = Key("sequence", x.schema, x.name), q = QualifiedSql(x.schema, x.name);
     auto owned = [&](const Sequence& s, const std::string& how) {
       int id = Add(NodeKind::kCreate, kSequenceOwner, "owned:" + key, "", S(key, "owner of sequence " + q, "ALTER SEQUENCE " + q + " OWNED BY " + how + ";"));
-      if (!s.owned_by_table_key.empty()) {
-        auto r = by_object_.equal_range(s.owned_by_table_key);
-        for (auto it = r.first; it != r.second; ++it) nodes_[id].deps.insert(it->second);
-      }
+      if (!s.owned_by_table_key.empty() && how != "NONE") late_deps_.push_back({id, s.owned_by_table_key});
     };
     if (drop) {
       // IF EXISTS: a sequence owned by a dropped table or column is already gone.
@@ -799,7 +827,13 @@ Status Planner::Objects(const Change& c) {
       if (!b->owned_by.empty()) owned(*b, b->owned_by);
     } else {
       if (has("options")) Add(NodeKind::kAlter, kCreateSequence, key, "", S(key, "options of sequence " + q, "ALTER SEQUENCE " + q + " AS " + b->options.data_type + " " + SequenceOptionsSql(b->options) + ";"));
-      if (has("owned_by")) owned(*b, b->owned_by.empty() ? "NONE" : b->owned_by);
+      if (has("owned_by")) {
+        if (!a->owned_by.empty()) {
+          // Released first: dropping its old table or column would drop the sequence too.
+          Add(NodeKind::kAlter, kDropPolicy, "release:" + key, "", S(key, "release sequence " + q + " from " + a->owned_by, "ALTER SEQUENCE " + q + " OWNED BY NONE;"));
+        }
+        if (!b->owned_by.empty()) owned(*b, b->owned_by);
+      }
       if (has("comment")) Add(NodeKind::kAlter, kLast, key, "", S(key, "comment on sequence " + q, CommentOn("SEQUENCE " + q, b->comment)));
       if (has("acl")) Add(NodeKind::kAlter, kLast, key, "", hz(S(key, "privileges on sequence " + q, AclSql("SEQUENCE " + q, a->acl, b->acl, "", nullptr)), Hazard::kAuthzUpdate, "changes who may use the sequence"));
     }
@@ -995,12 +1029,30 @@ void Planner::Order(Plan* plan) {
   auto is_drop = [](const Node& n) { return n.kind == NodeKind::kDrop; };
   auto is_change = [](const Node& n) { return n.kind != NodeKind::kDrop; };
   auto any = [](const Node&) { return true; };
+  for (const auto& [id, key] : late_deps_) {
+    auto r = by_object_.equal_range(key);
+    for (auto it = r.first; it != r.second; ++it) {
+      if (it->second != id) nodes_[id].deps.insert(it->second);
+    }
+  }
+  // A constraint, index, trigger or policy that goes with its table has no step: its
+  // table's steps stand in for it.
+  auto stand_in = [&](const std::string& key) -> std::string {
+    if (by_object_.count(key)) return key;
+    for (const char* p : {"constraint:", "trigger:", "policy:"}) {
+      if (StartsWith(key, p)) return key.substr(std::strlen(p), key.rfind('/') - std::strlen(p));
+    }
+    return key;
+  };
+  bool trace = std::getenv("STRATA_TRACE_PLAN") != nullptr;
   for (const auto& d : a_.dependencies) {
+    if (trace) std::fprintf(stderr, "plan: from: %s -> %s\n", d.object.c_str(), d.depends_on.c_str());
     std::vector<int> ys, xs_drop, xs_any, ys_drop;
     nodes_of(d.depends_on, any, &ys);
     if (ys.empty()) continue;
-    nodes_of(d.object, is_drop, &xs_drop);
-    nodes_of(d.object, [](const Node& n) { return n.kind != NodeKind::kCreate; }, &xs_any);
+    std::string x = stand_in(d.object);
+    nodes_of(x, is_drop, &xs_drop);
+    nodes_of(x, [](const Node& n) { return n.kind != NodeKind::kCreate; }, &xs_any);
     for (int y : ys) {
       if (nodes_[y].kind == NodeKind::kCreate) continue;
       const auto& xs = nodes_[y].kind == NodeKind::kDrop ? xs_any : xs_drop;
@@ -1019,6 +1071,47 @@ void Planner::Order(Plan* plan) {
         if (x != y) nodes_[x].deps.insert(y);
       }
     }
+  }
+  // SQL-language bodies are checked when created: a function that calls another new or
+  // replaced function by name comes after it (pg_depend knows only BEGIN ATOMIC bodies).
+  std::vector<std::pair<int, const Function*>> made;
+  std::map<std::string, const Function*> by_key;
+  for (const auto& f : b_.functions) by_key[FunctionKey(f)] = &f;
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    auto it = by_key.find(nodes_[i].step.object);
+    if (it != by_key.end() && nodes_[i].kind != NodeKind::kDrop && it->second->kind != 'o' && it->second->kind != 'a') {
+      made.push_back({static_cast<int>(i), it->second});
+    }
+  }
+  for (const auto& [i, f] : made) {
+    for (const auto& [j, g] : made) {
+      if (i == j || f == g) continue;
+      size_t body = f->definition.find('\n');  // after the header, which names f itself
+      if (body == std::string::npos) continue;
+      if (f->definition.find(g->name + "(", body) != std::string::npos ||
+          f->definition.find(QuoteIdent(g->name) + "(", body) != std::string::npos) {
+        nodes_[i].deps.insert(j);
+      }
+    }
+  }
+  // Tables, views, sequences, indexes and types share names: a create waits for the drop
+  // of whatever had its name.
+  auto rel_name = [](const std::string& key) -> std::string {
+    for (const char* p : {"table:", "view:", "sequence:", "index:", "type:"}) {
+      if (StartsWith(key, p)) return key.substr(key.find(':') + 1);
+    }
+    return "";
+  };
+  std::multimap<std::string, int> dropped_names;
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    if (nodes_[i].kind != NodeKind::kDrop) continue;
+    std::string name = rel_name(nodes_[i].step.object);
+    if (!name.empty()) dropped_names.emplace(name, static_cast<int>(i));
+  }
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    if (nodes_[i].kind != NodeKind::kCreate) continue;
+    auto r = dropped_names.equal_range(rel_name(nodes_[i].step.object));
+    for (auto it = r.first; it != r.second; ++it) nodes_[i].deps.insert(it->second);
   }
   // Kahn's algorithm, lowest phase first; a cycle is broken at its earliest phase.
   size_t n = nodes_.size();
@@ -1069,6 +1162,9 @@ void Planner::Order(Plan* plan) {
 }
 
 Result<Plan> Planner::Run() {
+  for (const auto* c : {&a_, &b_}) {
+    for (const auto& e : c->enums) enum_types_.insert(e.schema + "." + e.name);
+  }
   for (const auto& t : a_.tables) tables_a_[Key("table", t.schema, t.name)] = &t;
   for (const auto& t : b_.tables) tables_b_[Key("table", t.schema, t.name)] = &t;
   for (const auto& t : b_.tables) rel_b_.insert(Key("table", t.schema, t.name));

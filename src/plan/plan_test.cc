@@ -1,0 +1,198 @@
+#include "plan/plan.h"
+
+#include <gtest/gtest.h>
+
+#include "emit/emit.h"
+
+namespace strata {
+namespace {
+
+Table OrdersTable() {
+  Table t;
+  t.schema = "public";
+  t.name = "orders";
+  Column id;
+  id.name = "id";
+  id.type = "bigint";
+  id.not_null = true;
+  Column total;
+  total.name = "total";
+  total.type = "numeric";
+  t.columns = {id, total};
+  return t;
+}
+
+Catalog WithOrders() {
+  Catalog c;
+  c.schemas.push_back({"public", "pg_database_owner", "", std::nullopt});
+  c.tables.push_back(OrdersTable());
+  return c;
+}
+
+const Step* Find(const Plan& p, const std::string& needle) {
+  for (const auto& s : p.steps) {
+    if (s.sql.find(needle) != std::string::npos) return &s;
+  }
+  return nullptr;
+}
+
+size_t IndexOf(const Plan& p, const std::string& needle) {
+  for (size_t i = 0; i < p.steps.size(); ++i) {
+    if (p.steps[i].sql.find(needle) != std::string::npos) return i;
+  }
+  return p.steps.size();
+}
+
+TEST(Plan, SameCatalogIsEmpty) {
+  auto p = MakePlan(WithOrders(), WithOrders());
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  EXPECT_TRUE(p->empty());
+}
+
+TEST(Plan, IndexOnExistingTableIsBuiltConcurrentlyOutsideTheTransaction) {
+  Catalog a = WithOrders(), b = WithOrders();
+  b.indexes.push_back({"table:public.orders", "public", "orders_total_idx",
+                       "CREATE INDEX orders_total_idx ON public.orders USING btree (total)", "", "", {}, ""});
+  auto p = MakePlan(a, b);
+  ASSERT_TRUE(p.ok());
+  ASSERT_EQ(p->steps.size(), 1u);
+  EXPECT_EQ(p->steps[0].sql, "CREATE INDEX CONCURRENTLY orders_total_idx ON public.orders USING btree (total);");
+  EXPECT_FALSE(p->steps[0].transactional);
+  EXPECT_TRUE(p->steps[0].HasHazard(Hazard::kIndexBuild));
+  EXPECT_FALSE(p->steps[0].verify.empty());
+  auto parts = SplitPlan(*p);
+  ASSERT_EQ(parts.size(), 1u);
+  EXPECT_FALSE(parts[0].transactional);
+
+  auto plain = MakePlan(a, b, PlanOptions{false});
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->steps[0].sql, "CREATE INDEX orders_total_idx ON public.orders USING btree (total);");
+  EXPECT_TRUE(plain->steps[0].transactional);
+  EXPECT_TRUE(plain->steps[0].HasHazard(Hazard::kShareLock));
+}
+
+TEST(Plan, IndexOnNewTableIsPlainAndAfterTheTable) {
+  Catalog a, b = WithOrders();
+  a.schemas = b.schemas;
+  b.indexes.push_back({"table:public.orders", "public", "orders_total_idx",
+                       "CREATE INDEX orders_total_idx ON public.orders USING btree (total)", "", "", {}, ""});
+  auto p = MakePlan(a, b);
+  ASSERT_TRUE(p.ok());
+  ASSERT_EQ(p->steps.size(), 2u);
+  EXPECT_NE(p->steps[0].sql.find("CREATE TABLE"), std::string::npos);
+  EXPECT_EQ(p->steps[1].sql, "CREATE INDEX orders_total_idx ON public.orders USING btree (total);");
+  EXPECT_TRUE(p->steps[1].transactional);
+}
+
+TEST(Plan, NotNullOnExistingColumnGoesThroughAValidatedCheck) {
+  Catalog a = WithOrders(), b = WithOrders();
+  b.tables[0].columns[1].not_null = true;
+  auto p = MakePlan(a, b);
+  ASSERT_TRUE(p.ok());
+  ASSERT_EQ(p->steps.size(), 4u);
+  EXPECT_NE(p->steps[0].sql.find("CHECK (\"total\" IS NOT NULL) NOT VALID"), std::string::npos);
+  EXPECT_TRUE(p->steps[0].transactional);
+  EXPECT_NE(p->steps[1].sql.find("VALIDATE CONSTRAINT"), std::string::npos);
+  EXPECT_FALSE(p->steps[1].transactional);
+  EXPECT_NE(p->steps[2].sql.find("SET NOT NULL"), std::string::npos);
+  EXPECT_NE(p->steps[3].sql.find("DROP CONSTRAINT"), std::string::npos);
+  auto parts = SplitPlan(*p);
+  ASSERT_EQ(parts.size(), 2u);
+  EXPECT_TRUE(parts[0].transactional);
+  EXPECT_EQ(parts[0].steps.size(), 1u);
+  EXPECT_EQ(parts[1].suffix, "_concurrently");
+  EXPECT_FALSE(parts[1].transactional);
+
+  auto plain = MakePlan(a, b, PlanOptions{false});
+  ASSERT_TRUE(plain.ok());
+  ASSERT_EQ(plain->steps.size(), 1u);
+  EXPECT_TRUE(plain->steps[0].HasHazard(Hazard::kValidatesRows));
+}
+
+TEST(Plan, ForeignKeyAndCheckOnExistingTableAreAddedNotValidThenValidated) {
+  Catalog a = WithOrders(), b = WithOrders();
+  b.constraints.push_back({"table:public.orders", "\"public\".\"orders\"", "orders_total_check", 'c',
+                           "CHECK ((total > (0)::numeric))", "", "", ""});
+  auto p = MakePlan(a, b);
+  ASSERT_TRUE(p.ok());
+  ASSERT_EQ(p->steps.size(), 2u);
+  EXPECT_NE(p->steps[0].sql.find(") NOT VALID;"), std::string::npos);
+  EXPECT_EQ(p->steps[1].sql, "ALTER TABLE \"public\".\"orders\" VALIDATE CONSTRAINT \"orders_total_check\";");
+  EXPECT_FALSE(p->steps[1].transactional);
+}
+
+TEST(Plan, UniqueOnExistingTableUsesAConcurrentIndex) {
+  Catalog a = WithOrders(), b = WithOrders();
+  b.constraints.push_back({"table:public.orders", "\"public\".\"orders\"", "orders_total_key", 'u', "UNIQUE (total)",
+                           "\"public\".\"orders_total_key\"", "", ""});
+  auto p = MakePlan(a, b);
+  ASSERT_TRUE(p.ok());
+  ASSERT_EQ(p->steps.size(), 2u);
+  EXPECT_EQ(p->steps[0].sql,
+            "CREATE UNIQUE INDEX CONCURRENTLY \"orders_total_key\" ON \"public\".\"orders\" USING btree (total);");
+  EXPECT_EQ(p->steps[1].sql,
+            "ALTER TABLE \"public\".\"orders\" ADD CONSTRAINT \"orders_total_key\" UNIQUE USING INDEX \"orders_total_key\";");
+}
+
+TEST(Plan, EnumValuesAreAppendedInAPartOfTheirOwn) {
+  Catalog a = WithOrders(), b = WithOrders();
+  a.enums.push_back({"public", "status", {"new", "paid"}, "", std::nullopt});
+  b.enums.push_back({"public", "status", {"new", "paid", "shipped"}, "", std::nullopt});
+  b.tables[0].columns[1].comment = "amount";
+  auto p = MakePlan(a, b);
+  ASSERT_TRUE(p.ok());
+  const Step* add = Find(*p, "ADD VALUE");
+  ASSERT_NE(add, nullptr);
+  EXPECT_EQ(add->sql, "ALTER TYPE \"public\".\"status\" ADD VALUE IF NOT EXISTS 'shipped' AFTER 'paid';");
+  auto parts = SplitPlan(*p);
+  ASSERT_EQ(parts.size(), 2u);
+  EXPECT_EQ(parts[0].suffix, "_enum_values");
+
+  b.enums[0].labels = {"paid", "new"};
+  auto refused = MakePlan(a, b);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("can only be added"), std::string::npos);
+}
+
+TEST(Plan, DropsAreMarkedAndComeBeforeCreatesOfTheSameName) {
+  Catalog a = WithOrders(), b;
+  b.schemas = a.schemas;
+  View v;
+  v.schema = "public";
+  v.name = "orders";
+  v.definition = " SELECT 1 AS id";
+  b.views.push_back(v);
+  auto p = MakePlan(a, b);
+  ASSERT_TRUE(p.ok());
+  EXPECT_TRUE(p->DeletesData());
+  EXPECT_LT(IndexOf(*p, "DROP TABLE"), IndexOf(*p, "CREATE VIEW"));
+}
+
+TEST(Plan, TypeChangeIsARewriteUnlessBinaryCoercible) {
+  Catalog a = WithOrders(), b = WithOrders();
+  b.tables[0].columns[0].type = "integer";
+  auto p = MakePlan(a, b);
+  ASSERT_TRUE(p.ok());
+  ASSERT_EQ(p->steps.size(), 1u);
+  EXPECT_TRUE(p->steps[0].HasHazard(Hazard::kTableRewrite));
+  a.tables[0].columns[1].type = "character varying(10)";
+  b = a;
+  b.tables[0].columns[1].type = "text";
+  p = MakePlan(a, b);
+  ASSERT_TRUE(p.ok());
+  ASSERT_EQ(p->steps.size(), 1u);
+  EXPECT_FALSE(p->steps[0].HasHazard(Hazard::kTableRewrite));
+}
+
+TEST(Plan, SuspectsAColumnOfTheSameTypeDroppedAndAddedAsARename) {
+  Catalog a = WithOrders(), b = WithOrders();
+  b.tables[0].columns[1].name = "amount";
+  auto r = SuspectedRenames(Diff(a, b));
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].kind, "column");
+  EXPECT_EQ(r[0].from, "public.orders.total");
+  EXPECT_EQ(r[0].to, "public.orders.amount");
+}
+
+}  // namespace
+}  // namespace strata
