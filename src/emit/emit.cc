@@ -49,7 +49,7 @@ std::vector<MigrationPart> SplitPlan(const Plan& plan, const std::set<std::strin
     out.push_back(std::move(*p));
   }
   // With nothing else to run in a transaction, the first part keeps the slug's own name.
-  if (!out.empty() && out[0].suffix != "") {
+  if (!out.empty() && out[0].suffix != "" && out[0].suffix != "_contract") {
     bool has_plain = false;
     for (const auto& p : out) has_plain |= p.suffix.empty();
     if (!has_plain) out[0].suffix = "";

@@ -1,0 +1,229 @@
+// strata generate, push and diff --format sql|json end to end: generate → migrate reaches
+// the desired schema (pg_dump equal), a second generate finds nothing, safe forms are
+// used, data loss and suspected renames need a flag, and push refuses protected targets.
+#include <nlohmann/json.hpp>
+
+#include "base/fs.h"
+#include "base/strings.h"
+#include "base/subprocess.h"
+#include "devdb/dev_cluster.h"
+#include "integration/cli_fixture.h"
+
+namespace strata::testing {
+namespace {
+
+std::string Dump(const std::string& url) {
+  auto r = RunProcess({FindPgBinDir() + "/pg_dump", "--schema-only", "--no-owner", "-T", "public.strata_migrations",
+                       "-T", "public.strata_migrations_id_seq", url});
+  EXPECT_TRUE(r.ok());
+  EXPECT_EQ(r->exit_code, 0) << r->err;
+  std::string out;
+  for (const auto& line : Split(r->out, '\n')) {
+    if (StartsWith(line, "\\restrict") || StartsWith(line, "\\unrestrict") || StartsWith(line, "-- Dumped")) continue;
+    out += line + "\n";
+  }
+  return out;
+}
+
+std::vector<std::string> Files(const TempProject& p) {
+  auto names = ListFiles(p.dir() + "/migrations");
+  return names.ok() ? *names : std::vector<std::string>{};
+}
+
+std::string ReadMigration(const TempProject& p, const std::string& suffix) {
+  for (const auto& n : Files(p)) {
+    if (EndsWith(n, suffix)) return *ReadFile(p.dir() + "/migrations/" + n);
+  }
+  return "";
+}
+
+class GenerateTest : public CliTest {
+ protected:
+  ProcessResult Gen(std::vector<std::string> args) {
+    args.insert(args.begin(), "generate");
+    args.push_back("--dev-url");
+    args.push_back(TestServer::Get().AdminUrl());
+    return Run(args, {{"CI", "true"}});
+  }
+  // A fresh database built straight from schema/, for comparison.
+  std::string Desired() {
+    std::string db = TestServer::Get().NewDatabase("desired");
+    auto names = ListFiles(p_.dir() + "/schema");
+    for (const auto& n : *names) ExecOrDie(db, *ReadFile(p_.dir() + "/schema/" + n));
+    return db;
+  }
+};
+
+constexpr char kV1[] = R"SQL(
+CREATE TYPE status AS ENUM ('new', 'paid');
+CREATE TABLE customers (id bigserial PRIMARY KEY, email text NOT NULL, name text);
+CREATE TABLE orders (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  customer_id bigint NOT NULL,
+  status status NOT NULL DEFAULT 'new',
+  total numeric(10,2)
+);
+CREATE VIEW open_orders AS SELECT id, total FROM orders WHERE status = 'new';
+)SQL";
+
+// Every kind of change the safe forms cover, on tables that already exist.
+constexpr char kV2[] = R"SQL(
+CREATE TYPE status AS ENUM ('new', 'paid', 'shipped');
+CREATE TABLE customers (id bigserial PRIMARY KEY, email text NOT NULL UNIQUE, name text NOT NULL);
+CREATE TABLE orders (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  customer_id bigint NOT NULL REFERENCES customers (id),
+  status status NOT NULL DEFAULT 'new',
+  total numeric(12,2) CHECK (total >= 0),
+  note text
+);
+CREATE INDEX orders_customer_idx ON orders (customer_id);
+CREATE VIEW open_orders AS SELECT id, total FROM orders WHERE status = 'new';
+COMMENT ON TABLE orders IS 'one row per order';
+)SQL";
+
+TEST_F(GenerateTest, GenerateThenMigrateReachesTheDesiredSchemaWithSafeSql) {
+  p_.Write("schema/01.sql", kV1);
+  auto r = Gen({"init"});
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  EXPECT_NE(r.out.find("proven"), std::string::npos) << r.out;
+  ASSERT_EQ(Run({"migrate"}).exit_code, 0);
+  EXPECT_EQ(Gen({"again"}).exit_code, 0);
+  EXPECT_EQ(Files(p_).size(), 3u) << "init, its rollback, strata.sum";
+
+  p_.Write("schema/01.sql", kV2);
+  r = Gen({"orders_v2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  std::string enums = ReadMigration(p_, "_orders_v2_enum_values.sql");
+  std::string main = ReadMigration(p_, "_orders_v2.sql");
+  std::string late = ReadMigration(p_, "_orders_v2_concurrently.sql");
+  EXPECT_NE(enums.find("ADD VALUE IF NOT EXISTS 'shipped' AFTER 'paid'"), std::string::npos) << enums;
+  EXPECT_NE((main + late).find("FOREIGN KEY (customer_id) REFERENCES public.customers(id) NOT VALID"), std::string::npos) << main;
+  EXPECT_NE(main.find("CHECK ((total >= (0)::numeric)) NOT VALID"), std::string::npos) << main;
+  EXPECT_NE(main.find("CHECK (\"name\" IS NOT NULL) NOT VALID"), std::string::npos) << main;
+  EXPECT_NE(main.find("-- strata:verify\n"), std::string::npos);
+  EXPECT_TRUE(StartsWith(late, "-- strata:no-transaction\n")) << late;
+  EXPECT_NE(late.find("CREATE INDEX CONCURRENTLY orders_customer_idx"), std::string::npos) << late;
+  EXPECT_NE(late.find("CREATE UNIQUE INDEX CONCURRENTLY \"customers_email_key\""), std::string::npos) << late;
+  EXPECT_NE(late.find("UNIQUE USING INDEX \"customers_email_key\""), std::string::npos) << late;
+  EXPECT_NE(late.find("VALIDATE CONSTRAINT \"orders_customer_id_fkey\""), std::string::npos) << late;
+  EXPECT_NE(late.find("SET NOT NULL"), std::string::npos) << late;
+  EXPECT_NE(late.find("SELECT indisvalid FROM pg_catalog.pg_index"), std::string::npos) << late;
+  EXPECT_FALSE(ReadMigration(p_, "_orders_v2_rollback.sql").empty());
+  EXPECT_NE(r.out.find("TABLE_REWRITE"), std::string::npos) << "numeric(10,2) -> (12,2) rewrites: " << r.out;
+
+  ExecOrDie(url_, "INSERT INTO customers (email, name) VALUES ('a@x', 'A'); "
+                  "INSERT INTO orders (customer_id, total) VALUES (1, 5)");
+  auto m = Run({"migrate"});
+  ASSERT_EQ(m.exit_code, 0) << m.err << m.out;
+  std::string desired = Desired();
+  EXPECT_EQ(Dump(url_), Dump(desired));
+  EXPECT_EQ(Value("SELECT count(*) FROM orders"), "1");
+  size_t files = Files(p_).size();
+  r = Gen({"nothing"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("no changes"), std::string::npos) << r.out;
+  EXPECT_EQ(Files(p_).size(), files);
+  EXPECT_EQ(Run({"status"}).exit_code, 0);
+  EXPECT_EQ(QueryValue(TestServer::Get().AdminUrl(), "SELECT count(*) FROM pg_database WHERE datname LIKE 'strata_shadow_%'"), "0");
+}
+
+TEST_F(GenerateTest, DataLossNeedsAFlagAndRenamesNeedAHint) {
+  p_.Write("schema/01.sql", "CREATE TABLE t (id int PRIMARY KEY, note text, extra int);\n");
+  ASSERT_EQ(Gen({"init"}).exit_code, 0);
+  size_t files = Files(p_).size();
+  // A dropped column alone: data loss.
+  p_.Write("schema/01.sql", "CREATE TABLE t (id int PRIMARY KEY, note text);\n");
+  auto r = Gen({"drop_extra"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("--accept-data-loss"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("drop column"), std::string::npos) << r.err;
+  EXPECT_EQ(Files(p_).size(), files);
+  // A dropped and an added column of one type: asked about, and without a TTY refused.
+  p_.Write("schema/01.sql", "CREATE TABLE t (id int PRIMARY KEY, remark text, extra int);\n");
+  r = Gen({"rename_note"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("--rename column:public.t.note=remark"), std::string::npos) << r.err;
+  EXPECT_EQ(Files(p_).size(), files);
+  r = Gen({"rename_note", "--rename", "column:t.note=remark"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string expand = ReadMigration(p_, "_rename_note.sql"), contract = ReadMigration(p_, "_rename_note_contract.sql");
+  EXPECT_NE(expand.find("ADD COLUMN \"remark\" text"), std::string::npos) << expand;
+  EXPECT_NE(expand.find("UPDATE \"public\".\"t\" SET \"remark\" = \"note\""), std::string::npos) << expand;
+  EXPECT_EQ(expand.find("DROP COLUMN"), std::string::npos) << expand;
+  EXPECT_NE(contract.find("DROP COLUMN \"note\""), std::string::npos) << contract;
+  ExecOrDie(url_, "SELECT 1");
+  ASSERT_EQ(Run({"migrate"}).exit_code, 0);
+  EXPECT_TRUE(Value("SELECT count(*) FROM information_schema.columns WHERE table_name = 't' AND column_name = 'remark'") == "1");
+  // With the flag, a drop is written.
+  p_.Write("schema/01.sql", "CREATE TABLE t (id int PRIMARY KEY, remark text);\n");
+  r = Gen({"drop_extra", "--accept-data-loss"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(ReadMigration(p_, "_drop_extra.sql").find("DROP COLUMN \"extra\""), std::string::npos);
+}
+
+TEST_F(GenerateTest, BadSchemaFilesPointAtTheLineAndWriteNothing) {
+  p_.Write("schema/01.sql", "CREATE TABLE t (id int);\nCREATE TABLE u (id nosuchtype);\n");
+  auto r = Gen({"init"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("schema/01.sql:2:"), std::string::npos) << r.err;
+  EXPECT_TRUE(Files(p_).empty() || Files(p_).size() == 0);
+  auto usage = Gen({"x", "--rename", "nonsense"});
+  EXPECT_EQ(usage.exit_code, 2) << usage.err;
+}
+
+TEST_F(GenerateTest, PushAppliesDirectlyAndRefusesProtectedTargetsAndDataLoss) {
+  p_.Write("schema/01.sql", "CREATE TABLE a (id int PRIMARY KEY, n int);\nCREATE INDEX a_n ON a (n);\n");
+  std::string admin = TestServer::Get().AdminUrl();
+  auto r = Run({"push", "--dev-url", admin});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(TableExists("public.a"));
+  r = Run({"push", "--dev-url", admin});
+  EXPECT_NE(r.out.find("no changes"), std::string::npos) << r.out;
+  p_.Write("schema/01.sql", "CREATE TABLE b (id int);\n");
+  r = Run({"push", "--dev-url", admin, "--dry-run"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("DROP TABLE \"public\".\"a\""), std::string::npos) << r.out;
+  EXPECT_TRUE(TableExists("public.a"));
+  r = Run({"push", "--dev-url", admin});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("--accept-data-loss"), std::string::npos);
+  EXPECT_TRUE(TableExists("public.a"));
+  r = Run({"push", "--dev-url", admin, "--accept-data-loss", "--format", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_TRUE(j["applied"].get<bool>());
+  EXPECT_TRUE(j["deletes_data"].get<bool>());
+  EXPECT_FALSE(TableExists("public.a"));
+  EXPECT_TRUE(TableExists("public.b"));
+  p_.Write("strata.toml", "[environments.prod]\nurl_env = \"PROD_URL\"\nprotected = true\n");
+  r = Run({"push", "--dev-url", admin, "--env", "prod"}, {{"PROD_URL", url_}});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("protected"), std::string::npos) << r.err;
+  r = Run({"push", "--dev-url", admin}, {{"PROD_URL", url_}});  // same database by URL
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+}
+
+TEST_F(GenerateTest, DiffPrintsThePlanAsSqlAndJsonWithHazards) {
+  ExecOrDie(url_, "CREATE TABLE a (id int PRIMARY KEY, n int)");
+  std::string to = TestServer::Get().NewDatabase("to");
+  ExecOrDie(to, "CREATE TABLE a (id int PRIMARY KEY, n int NOT NULL); CREATE INDEX a_n ON a (n)");
+  auto r = Run({"diff", "--from", "db:" + url_, "--to", "db:" + to, "--format", "sql"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("CREATE INDEX CONCURRENTLY a_n ON public.a USING btree (n);"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("strata:no-transaction"), std::string::npos) << r.out;
+  r = Run({"diff", "--from", "db:" + url_, "--to", "db:" + to, "--format", "json"});
+  ASSERT_EQ(r.exit_code, 0);
+  auto j = nlohmann::json::parse(r.out);
+  bool index_build = false;
+  for (const auto& s : j["plan"]["steps"]) {
+    for (const auto& h : s["hazards"]) index_build |= h["code"] == "INDEX_BUILD";
+  }
+  EXPECT_TRUE(index_build) << r.out;
+  r = Run({"diff", "--from", "db:" + url_, "--to", "db:" + to, "--format", "sql", "--no-concurrently"});
+  EXPECT_NE(r.out.find("CREATE INDEX a_n"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("CONCURRENTLY"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace strata::testing
