@@ -309,7 +309,7 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
   {
     auto conn = Connection::Open(cur->shadow->url());
     if (!conn.ok()) return conn.status();
-    (*conn)->Exec("SET client_min_messages = warning");
+    (*conn)->Exec("SET client_min_messages = warning; SET synchronous_commit = off");
     for (size_t i = 0; i < parts.size(); ++i) {
       Status st = ApplyFile(conn->get(), out.files[i], parts[i].transactional);
       if (!st.ok()) return Status::InvalidInput("the generated migration fails on the replayed schema; nothing was written:\n  " + st.message());

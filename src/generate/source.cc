@@ -89,7 +89,8 @@ Result<LoadedSource> LoadSourceKept(const SourceSpec& spec, const std::string& s
   out.shadow = std::move(*shadow);
   auto conn = Connection::Open(out.shadow->url());
   if (!conn.ok()) return conn.status();
-  (*conn)->Exec("SET client_min_messages = warning");
+  // A throwaway database: no need to wait for the WAL flush of every statement.
+  (*conn)->Exec("SET client_min_messages = warning; SET synchronous_commit = off");
   Status st = spec.kind == SourceSpec::Kind::kSchemaDir ? ApplySchemaDir(conn->get(), spec.value)
                                                         : ReplayMigrations(conn->get(), spec.value, naming);
   if (!st.ok()) return st;
