@@ -19,5 +19,7 @@ Status MakeDirs(const std::string& path);
 // Names (not paths) of the regular files in `dir`, sorted bytewise.
 Result<std::vector<std::string>> ListFiles(const std::string& dir);
 std::string JoinPath(const std::string& a, const std::string& b);
+// `path` made absolute and normal (no "." or ".." parts); the file need not exist.
+std::string AbsolutePath(const std::string& path);
 
 }  // namespace strata

@@ -20,7 +20,7 @@ int RunGenerate(int argc, char** argv) {
   GlobalOptions g;
   std::string slug_arg, schema_dir, dev_url;
   std::vector<std::string> renames;
-  bool accept_data_loss = false, no_concurrently = false, dry_run = false;
+  bool accept_data_loss = false, no_concurrently = false, dry_run = false, replay_cache = false;
   app.add_option("slug", slug_arg, "What the migration does, e.g. add_orders")->required();
   app.add_option("--schema", schema_dir, "Desired schema folder (default: schema_dir from strata.toml)");
   app.add_option("--rename", renames, "KIND:OLD=NEW, e.g. column:orders.total=orders.amount (repeatable)");
@@ -28,6 +28,9 @@ int RunGenerate(int argc, char** argv) {
   app.add_flag("--no-concurrently", no_concurrently,
                "Plain CREATE INDEX / constraints / SET NOT NULL, all in one transaction");
   app.add_flag("--dry-run", dry_run, "Print the files instead of writing them");
+  app.add_flag("--cache", replay_cache,
+               "Keep the replayed migrations and the applied schema on the --dev-url server for the next run "
+               "(always on for the dev database)");
   app.add_option("--dev-url", dev_url, "A server where strata may create shadow databases (default: the dev database)");
   AddGlobalOptions(app, &g);
   if (int rc = ParseArgs(app, argc, argv); rc >= 0) return rc;
@@ -50,6 +53,7 @@ int RunGenerate(int argc, char** argv) {
   req.slug = slug;
   req.plan.concurrently = !no_concurrently;
   req.accept_data_loss = accept_data_loss;
+  req.replay_cache = replay_cache || dev_url.empty();
   if (Status mk = MakeDirs(req.migrations_dir); !mk.ok()) return ctx.Fail(mk);
   std::vector<FileError> errs;
   auto dir = MigrationDir::Load(req.migrations_dir, cfg->naming, &errs);

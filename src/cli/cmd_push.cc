@@ -16,11 +16,12 @@ int RunPush(int argc, char** argv) {
   CLI::App app{"Apply schema/ directly to a dev database (never a protected environment)", "strata push"};
   GlobalOptions g;
   std::string schema_dir, dev_url;
-  bool accept_data_loss = false, dry_run = false, no_concurrently = false;
+  bool accept_data_loss = false, dry_run = false, no_concurrently = false, cache = false;
   app.add_option("--schema", schema_dir, "Desired schema folder (default: schema_dir from strata.toml)");
   app.add_flag("--accept-data-loss", accept_data_loss, "Allow steps that delete data (drops)");
   app.add_flag("--dry-run", dry_run, "Print the SQL and its hazards; change nothing");
   app.add_flag("--no-concurrently", no_concurrently, "Plain forms in one transaction");
+  app.add_flag("--cache", cache, "Keep the applied schema on the --dev-url server for the next run (always on for the dev database)");
   app.add_option("--dev-url", dev_url, "A server where strata may create shadow databases (default: the dev database)");
   AddGlobalOptions(app, &g);
   if (int rc = ParseArgs(app, argc, argv); rc >= 0) return rc;
@@ -39,6 +40,7 @@ int RunPush(int argc, char** argv) {
   req.schema_dir = schema_dir.empty() ? JoinPath(ctx.ProjectDir(), cfg->schema_dir) : schema_dir;
   req.history_table = cfg->history_table;
   req.plan.concurrently = !no_concurrently;
+  req.cache = cache || dev_url.empty();
   auto shadow = ctx.ShadowServer(dev_url);
   if (!shadow.ok()) return ctx.Fail(shadow.status());
   req.shadow_admin_url = *shadow;

@@ -212,6 +212,14 @@ Status DevCluster::Reset() {
   if (!conn.ok()) return conn.status();
   auto r = (*conn)->Exec("DROP DATABASE IF EXISTS strata WITH (FORCE)");
   if (!r.ok()) return r.status();
+  // generate's replay caches and any shadow left by a killed process go too.
+  auto extra = (*conn)->Exec("SELECT datname FROM pg_catalog.pg_database WHERE datname LIKE 'strata\\_replay\\_%' "
+                             "OR datname LIKE 'strata\\_shadow\\_%'");
+  if (extra.ok()) {
+    for (size_t i = 0; i < extra->rows.size(); ++i) {
+      (*conn)->Exec("DROP DATABASE IF EXISTS \"" + extra->Get(i, 0) + "\" WITH (FORCE)");
+    }
+  }
   return CreateDatabase("strata");
 }
 

@@ -37,7 +37,17 @@ Result<std::unique_ptr<ShadowDatabase>> ShadowDatabase::Create(const std::string
   return std::unique_ptr<ShadowDatabase>(new ShadowDatabase(admin_url, name, *url));
 }
 
+Status ShadowDatabase::KeepAs(const std::string& name) {
+  auto conn = Connection::Open(admin_url_);
+  if (!conn.ok()) return conn.status();
+  auto r = (*conn)->Exec("ALTER DATABASE " + QuoteIdent(name_) + " RENAME TO " + QuoteIdent(name));
+  if (!r.ok()) return r.status();
+  keep_ = true;
+  return Status::Ok();
+}
+
 ShadowDatabase::~ShadowDatabase() {
+  if (keep_) return;
   auto conn = Connection::Open(admin_url_);
   if (conn.ok()) (*conn)->Exec("DROP DATABASE IF EXISTS " + QuoteIdent(name_) + " WITH (FORCE)");
 }

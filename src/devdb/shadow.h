@@ -19,11 +19,15 @@ class ShadowDatabase {
   ~ShadowDatabase();
   const std::string& url() const { return url_; }
   const std::string& name() const { return name_; }
+  // Renames the database to `name` and keeps it (it is no longer dropped on destruction).
+  // REQUIRES: no session is connected to it.
+  Status KeepAs(const std::string& name);
 
  private:
   ShadowDatabase(std::string admin_url, std::string name, std::string url)
       : admin_url_(std::move(admin_url)), name_(std::move(name)), url_(std::move(url)) {}
   std::string admin_url_, name_, url_;
+  bool keep_ = false;
 };
 
 // The URL of `database` on the same server as `url` (replaces the path of a URL).

@@ -1,5 +1,7 @@
 #include "emit/emit.h"
 
+#include <algorithm>
+
 namespace strata {
 
 std::string StepSql(const Step& s) {
@@ -39,7 +41,22 @@ std::vector<MigrationPart> SplitPlan(const Plan& plan, const std::set<std::strin
     p->steps.push_back(&s);
   }
   std::vector<MigrationPart> out;
-  for (MigrationPart* p : {&enums, &main, &late, &last}) {
+  std::vector<MigrationPart> mains;
+  // One transaction holds a lock on every relation it touches: a huge change (a whole
+  // schema at once) is cut into files that stay well under the default lock table
+  // (max_locks_per_transaction 64 x max_connections 100).
+  constexpr size_t kMaxStepsPerTransaction = 400;
+  for (size_t at = 0; at < main.steps.size(); at += kMaxStepsPerTransaction) {
+    MigrationPart part{mains.empty() ? "" : "_" + std::to_string(mains.size() + 1), true, {}, "", {}};
+    size_t end = std::min(main.steps.size(), at + kMaxStepsPerTransaction);
+    part.steps.assign(main.steps.begin() + static_cast<long>(at), main.steps.begin() + static_cast<long>(end));
+    mains.push_back(std::move(part));
+  }
+  std::vector<MigrationPart*> order = {&enums};
+  for (auto& m : mains) order.push_back(&m);
+  order.push_back(&late);
+  order.push_back(&last);
+  for (MigrationPart* p : order) {
     if (p->steps.empty()) continue;
     std::set<std::string> seen;
     for (const Step* s : p->steps) {

@@ -1,14 +1,21 @@
 #include "generate/generate.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <future>
 
+#include "base/clock.h"
+#include "base/fs.h"
+#include "base/sha256.h"
 #include "base/strings.h"
 #include "devdb/shadow.h"
 #include "diff/diff.h"
+#include "generate/cache.h"
 #include "generate/source.h"
 #include "introspect/introspect.h"
 #include "migrate/migration_dir.h"
+#include "migrate/sum_file.h"
 #include "migrate/template.h"
 #include "pg/session.h"
 
@@ -169,15 +176,33 @@ void ExcludeHistory(Catalog* c, const QualifiedName& history, const Catalog& kee
 }
 
 Result<GenerateOutcome> Generate(const GenerateRequest& r) {
-  // Current (replayed migrations) and desired (schema/) load side by side.
-  auto cur_f = std::async(std::launch::async, [&] {
-    return LoadSourceKept({SourceSpec::Kind::kMigrationsDir, r.migrations_dir}, r.shadow_admin_url, r.naming);
-  });
-  auto des = LoadSourceKept({SourceSpec::Kind::kSchemaDir, r.schema_dir}, r.shadow_admin_url, r.naming);
+  const bool trace = std::getenv("STRATA_TRACE_GENERATE") != nullptr;
+  int64_t t0 = MonotonicMillis();
+  auto phase = [&](const char* what) {
+    if (trace) std::fprintf(stderr, "generate: %-28s %6lld ms\n", what, static_cast<long long>(MonotonicMillis() - t0));
+  };
+  // Current (replayed migrations) and desired (schema/) load side by side, from the
+  // caches when asked. `replay_db` holds the replay and is never changed: the proof and
+  // the renames work on copies of it.
+  SourceSpec replay_spec{SourceSpec::Kind::kMigrationsDir, r.migrations_dir};
+  SourceSpec schema_spec{SourceSpec::Kind::kSchemaDir, r.schema_dir};
+  std::unique_ptr<ShadowDatabase> owned_replay, owned_desired;
+  auto load = [&](const SourceSpec& spec) -> Result<CachedSource> {
+    if (r.replay_cache) return LoadCachedSource(spec, r.shadow_admin_url, r.naming);
+    auto l = LoadSourceKept(spec, r.shadow_admin_url, r.naming);
+    if (!l.ok()) return l.status();
+    CachedSource c{std::move(l->catalog), l->shadow->name(), false};
+    (spec.kind == SourceSpec::Kind::kMigrationsDir ? owned_replay : owned_desired) = std::move(l->shadow);
+    return c;
+  };
+  auto cur_f = std::async(std::launch::async, [&] { return load(replay_spec); });
+  auto des = load(schema_spec);
   auto cur = cur_f.get();
   if (!cur.ok()) return cur.status().Wrap("replaying " + r.migrations_dir);
   if (!des.ok()) return des.status().Wrap("loading " + r.schema_dir);
   const Catalog& desired = des->catalog;
+  const std::string replay_db = cur->database;
+  phase("sources loaded");
 
   std::vector<RenameHint> renames = r.renames;
   GenerateOutcome out;
@@ -195,7 +220,7 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
         out.rename_sql.insert(out.rename_sql.end(), sql->begin(), sql->end());
       }
       // The renames run on a copy of the replay; the proof below uses the original.
-      auto copy = ShadowDatabase::Create(r.shadow_admin_url, cur->shadow->name());
+      auto copy = ShadowDatabase::Create(r.shadow_admin_url, replay_db);
       if (!copy.ok()) return copy.status();
       renamed_db = std::move(*copy);
       auto conn = Connection::Open(renamed_db->url());
@@ -252,6 +277,7 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
     }
   }
 
+  phase("planned");
   std::vector<MigrationPart> parts = SplitPlan(out.plan, contract);
   if (!out.rename_sql.empty()) {
     auto main = std::find_if(parts.begin(), parts.end(), [](const MigrationPart& p) { return p.suffix.empty(); });
@@ -305,16 +331,30 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
     rollbacks.push_back({stem + "_rollback.sql", RenderRollback(stem, undo)});
   }
 
-  // The proof: the files, applied to the replay, must reach the desired schema exactly.
+  // The proof: the files, applied to (a copy of) the replay, must reach the desired
+  // schema exactly.
   {
-    auto conn = Connection::Open(cur->shadow->url());
+    std::unique_ptr<ShadowDatabase> proof_copy;
+    std::string proof_url;
+    if (owned_replay) {
+      proof_url = owned_replay->url();
+    } else {
+      auto copy = ShadowDatabase::Create(r.shadow_admin_url, replay_db);
+      if (!copy.ok()) return copy.status();
+      proof_copy = std::move(*copy);
+      proof_url = proof_copy->url();
+    }
+    phase("proof database ready");
+    auto conn = Connection::Open(proof_url);
     if (!conn.ok()) return conn.status();
     (*conn)->Exec("SET client_min_messages = warning; SET synchronous_commit = off");
     for (size_t i = 0; i < parts.size(); ++i) {
       Status st = ApplyFile(conn->get(), out.files[i], parts[i].transactional);
       if (!st.ok()) return Status::InvalidInput("the generated migration fails on the replayed schema; nothing was written:\n  " + st.message());
     }
+    phase("proof applied");
     auto after = Introspect(conn->get());
+    phase("proof introspected");
     if (!after.ok()) return after.status();
     std::vector<Change> left = Diff(*after, desired);
     if (!left.empty()) {
@@ -324,12 +364,22 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
     }
   }
   out.files.insert(out.files.end(), rollbacks.begin(), rollbacks.end());
+  // Dropping a big shadow database takes a while: drop them side by side.
+  auto drop_replay = std::async(std::launch::async, [&] { owned_replay.reset(); });
+  owned_desired.reset();
+  renamed_db.reset();
+  drop_replay.get();
+  phase("shadows dropped");
   return out;
 }
 
 Result<Plan> PlanPush(const PushRequest& r) {
-  auto des_f = std::async(std::launch::async, [&] {
-    return LoadSource({SourceSpec::Kind::kSchemaDir, r.schema_dir}, r.shadow_admin_url, Naming::kTimestamp);
+  auto des_f = std::async(std::launch::async, [&]() -> Result<Catalog> {
+    SourceSpec spec{SourceSpec::Kind::kSchemaDir, r.schema_dir};
+    if (!r.cache) return LoadSource(spec, r.shadow_admin_url, Naming::kTimestamp);
+    auto c = LoadCachedSource(spec, r.shadow_admin_url, Naming::kTimestamp);
+    if (!c.ok()) return c.status();
+    return std::move(c->catalog);
   });
   auto conn = Connection::Open(r.target_url);
   if (!conn.ok()) {

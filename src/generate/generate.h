@@ -31,6 +31,9 @@ struct GenerateRequest {
   PlanOptions plan;
   bool accept_data_loss = false;
   std::vector<RenameHint> renames;
+  // Keep the replayed migrations and the applied schema as databases named after what
+  // they were built from (generate/cache.h), so that an unchanged folder is not loaded again.
+  bool replay_cache = false;
   // Asked about a drop + create that looks like a rename; null without a TTY.
   std::function<bool(const RenameCandidate&)> confirm_rename;
 };
@@ -53,6 +56,7 @@ struct PushRequest {
   std::string target_url, schema_dir, shadow_admin_url;
   QualifiedName history_table;
   PlanOptions plan;
+  bool cache = false;  // load schema/ through the desired-state cache (see cache.h)
 };
 // The plan that makes the target match schema/ (the history table is never touched).
 Result<Plan> PlanPush(const PushRequest& r);

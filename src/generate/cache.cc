@@ -1,0 +1,68 @@
+#include "generate/cache.h"
+
+#include "base/fs.h"
+#include "base/sha256.h"
+#include "base/strings.h"
+#include "devdb/shadow.h"
+#include "introspect/introspect.h"
+#include "migrate/migration_dir.h"
+#include "migrate/sum_file.h"
+#include "pg/session.h"
+
+namespace strata {
+
+Result<std::string> SourceDigest(const SourceSpec& spec, Naming naming) {
+  if (spec.kind == SourceSpec::Kind::kMigrationsDir) {
+    std::vector<FileError> errs;
+    auto dir = MigrationDir::Load(spec.value, naming, &errs);
+    if (!dir.ok()) return dir.status();
+    auto sum = ComputeSum(*dir);
+    return sum.empty() ? Sha256::Hex("empty") : sum.back().hash;
+  }
+  auto names = ListFiles(spec.value);
+  if (!names.ok()) return Status::NotFound("schema folder " + spec.value + " not found");
+  Sha256 h;
+  for (const auto& n : *names) {
+    if (!EndsWith(n, ".sql")) continue;
+    auto text = ReadFile(JoinPath(spec.value, n));
+    if (!text.ok()) return text.status();
+    h.Update(n + "\n" + Sha256::Hex(*text) + "\n");
+  }
+  auto d = h.Finish();
+  return ToHex(d.data(), d.size());
+}
+
+Result<CachedSource> LoadCachedSource(const SourceSpec& spec, const std::string& admin_url, Naming naming) {
+  auto digest = SourceDigest(spec, naming);
+  if (!digest.ok()) return digest.status();
+  std::string kind = spec.kind == SourceSpec::Kind::kMigrationsDir ? "replay" : "desired";
+  std::string prefix = "strata_" + kind + "_" + Sha256::Hex(AbsolutePath(spec.value)).substr(0, 8) + "_";
+  std::string name = prefix + digest->substr(0, 16);
+  auto admin = Connection::Open(admin_url);
+  if (!admin.ok()) return admin.status().Wrap("shadow server");
+  auto found = (*admin)->ExecParams("SELECT count(*) FROM pg_catalog.pg_database WHERE datname = $1", {name});
+  if (found.ok() && found->Get(0, 0) == "1") {
+    auto url = WithDatabase(admin_url, name);
+    if (!url.ok()) return url.status();
+    auto conn = Connection::Open(*url);
+    if (conn.ok()) {
+      auto c = Introspect(conn->get());
+      if (!c.ok()) return c.status();
+      return CachedSource{std::move(*c), name, true};
+    }
+  }
+  auto loaded = LoadSourceKept(spec, admin_url, naming);
+  if (!loaded.ok()) return loaded.status();
+  auto stale = (*admin)->ExecParams("SELECT datname FROM pg_catalog.pg_database WHERE starts_with(datname, $1)", {prefix});
+  if (stale.ok()) {
+    for (size_t i = 0; i < stale->rows.size(); ++i) {
+      (*admin)->Exec("DROP DATABASE IF EXISTS " + QuoteIdent(stale->Get(i, 0)) + " WITH (FORCE)");
+    }
+  }
+  if (Status st = loaded->shadow->KeepAs(name); !st.ok()) {
+    return st.Wrap("keeping the shadow database as " + name + " (another strata running at the same time?)");
+  }
+  return CachedSource{std::move(loaded->catalog), name, false};
+}
+
+}  // namespace strata

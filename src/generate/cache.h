@@ -1,0 +1,30 @@
+// Shadow databases kept between runs, named after what they were built from, so that an
+// unchanged migrations folder is not replayed and an unchanged schema folder not applied
+// again: strata_replay_<folder>_<strata.sum hash> and strata_desired_<folder>_<content
+// hash>. One of each per folder (older ones are dropped); only on servers strata owns
+// (the dev database) unless asked. `strata dev reset` removes them.
+#pragma once
+
+#include <string>
+
+#include "base/status.h"
+#include "catalog/catalog.h"
+#include "config/config.h"
+#include "generate/source.h"
+
+namespace strata {
+
+// What a folder source was built from: strata.sum's last chain hash (migrations) or a hash
+// of every file's name and content (schema).
+Result<std::string> SourceDigest(const SourceSpec& spec, Naming naming);
+
+struct CachedSource {
+  Catalog catalog;
+  std::string database;  // the cache database; copy it (TEMPLATE) before changing anything
+  bool hit = false;
+};
+
+// REQUIRES: spec.NeedsShadow().
+Result<CachedSource> LoadCachedSource(const SourceSpec& spec, const std::string& admin_url, Naming naming);
+
+}  // namespace strata
