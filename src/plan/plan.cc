@@ -150,6 +150,33 @@ std::string FunctionHeader(const std::string& def) {
   return def.substr(0, a) + (StartsWith(Trim(second), "RETURNS") ? "\n" + second : "");
 }
 
+// The statement that removes what a create step made, from its object key and SQL.
+std::string UndoOfCreate(const Step& s) {
+  const std::string& k = s.object;
+  std::string rest = k.substr(k.find(':') + 1);
+  auto qualified = [&](const std::string& r) {
+    size_t dot = r.find('.');
+    return QualifiedSql(r.substr(0, dot), r.substr(dot + 1));
+  };
+  if (StartsWith(k, "schema:")) return "DROP SCHEMA " + QuoteIdent(rest) + ";";
+  if (StartsWith(k, "extension:")) return "DROP EXTENSION " + QuoteIdent(rest) + ";";
+  if (StartsWith(k, "collation:")) return "DROP COLLATION " + qualified(rest) + ";";
+  if (StartsWith(k, "type:")) return std::string(StartsWith(s.sql, "CREATE DOMAIN") ? "DROP DOMAIN " : "DROP TYPE ") + qualified(rest) + ";";
+  if (StartsWith(k, "sequence:") && StartsWith(s.sql, "CREATE SEQUENCE")) return "DROP SEQUENCE " + qualified(rest) + ";";
+  if (StartsWith(k, "view:")) return std::string(s.sql.find("MATERIALIZED") != std::string::npos ? "DROP MATERIALIZED VIEW " : "DROP VIEW ") + qualified(rest) + ";";
+  if ((StartsWith(k, "function:") || StartsWith(k, "operator:")) && StartsWith(s.description, "create ")) {
+    return "DROP " + s.description.substr(7) + ";";
+  }
+  for (const char* p : {"trigger:", "policy:"}) {
+    if (!StartsWith(k, p)) continue;
+    std::string table = k.substr(std::strlen(p), k.rfind('/') - std::strlen(p));
+    table = table.substr(table.find(':') + 1);
+    std::string name = k.substr(k.rfind('/') + 1);
+    return std::string(p[0] == 't' ? "DROP TRIGGER " : "DROP POLICY ") + QuoteIdent(name) + " ON " + qualified(table) + ";";
+  }
+  return "";
+}
+
 class Planner {
  public:
   Planner(const Catalog& a, const Catalog& b, const PlanOptions& o) : a_(a), b_(b), opt_(o) {}
@@ -1153,6 +1180,7 @@ void Planner::Order(Plan* plan) {
   }
   for (int id : order) {
     Step s = std::move(nodes_[id].step);
+    if (s.undo.empty() && nodes_[id].kind == NodeKind::kCreate) s.undo = UndoOfCreate(s);
     for (int d : nodes_[id].deps) {
       if (position[d] >= 0 && position[d] < position[id]) s.after.push_back(position[d]);
     }
