@@ -55,7 +55,7 @@ int RunCreate(int argc, char** argv) {
   }
   std::string stem = NextVersion(*dir) + "_" + slug;
   std::string file = JoinPath(path, stem + ".sql");
-  Status st = WriteNewFile(file, RenderMigration({stem, slug, source, implements, !no_rollback, {}, "", {}}));
+  Status st = WriteNewFile(file, RenderMigration({stem, slug, source, implements, dir->files.empty() ? "" : dir->files.back().name, !no_rollback, {}, "", {}}));
   if (st.ok() && !no_rollback) {
     st = WriteNewFile(JoinPath(path, stem + "_rollback.sql"), RenderRollback(stem, ""));
   }

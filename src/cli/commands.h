@@ -12,6 +12,7 @@ struct Command {
   CommandFn run;
 };
 
+int RunCheck(int argc, char** argv);
 int RunCreate(int argc, char** argv);
 int RunDev(int argc, char** argv);
 int RunDiff(int argc, char** argv);

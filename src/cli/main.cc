@@ -12,6 +12,7 @@ namespace {
 
 constexpr Command kCommands[] = {
     {"adopt", "Import history from node-pg-migrate or drizzle without re-running anything", RunAdopt},
+    {"check", "Check strata.sum, names, branch conflicts and drift (schema/ or --db vs migrations/; exit 3)", RunCheck},
     {"create", "Write a new, empty migration from the header template", RunCreate},
     {"dev", "Manage the embedded dev database (start|stop|status|url|reset|destroy)", RunDev},
     {"diff", "Show what differs between two schemas (db:, schema:, migrations:), object by object", RunDiff},

@@ -303,6 +303,7 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
     m.stem = stem;
     m.slug = r.slug + p.suffix;
     m.source = "strata generate (" + r.migrations_dir + " -> " + r.schema_dir + ")";
+    m.parent = i == 0 ? (dir->files.empty() ? std::string() : dir->files.back().name) : out.files[i - 1].name;
     for (const Step* s : p.steps) {
       if (m.implements.size() == 25) {
         m.implements.push_back("... and " + std::to_string(p.steps.size() - 25) + " more steps");
@@ -414,6 +415,43 @@ Status ApplyPlan(const std::string& url, const Plan& plan, const std::function<v
     if (p.transactional) STRATA_RETURN_IF_ERROR(Run(s, "COMMIT"));
   }
   return Status::Ok();
+}
+
+Result<CheckOutcome> Check(const CheckRequest& r) {
+  auto load = [&](SourceSpec spec) -> Result<Catalog> {
+    if (!r.cache) return LoadSource(spec, r.shadow_admin_url, r.naming);
+    auto c = LoadCachedSource(spec, r.shadow_admin_url, r.naming);
+    if (!c.ok()) return c.status();
+    return std::move(c->catalog);
+  };
+  auto replay_f = std::async(std::launch::async, [&] { return load({SourceSpec::Kind::kMigrationsDir, r.migrations_dir}); });
+  std::future<Result<Catalog>> db_f;
+  if (!r.db_url.empty()) {
+    db_f = std::async(std::launch::async, [&]() -> Result<Catalog> {
+      auto conn = Connection::Open(r.db_url);
+      if (!conn.ok()) return conn.status();
+      return Introspect(conn->get());
+    });
+  }
+  auto desired = load({SourceSpec::Kind::kSchemaDir, r.schema_dir});
+  auto replay = replay_f.get();
+  Result<Catalog> db = db_f.valid() ? db_f.get() : Result<Catalog>(Catalog{});
+  if (!replay.ok()) return replay.status().Wrap("replaying " + r.migrations_dir);
+  if (!desired.ok()) return desired.status().Wrap("loading " + r.schema_dir);
+  if (!db.ok()) return db.status().Wrap("reading the database");
+  CheckOutcome out;
+  out.schema_changes = Diff(*replay, *desired);
+  if (!out.schema_changes.empty()) {
+    auto plan = MakePlan(*replay, *desired);
+    if (plan.ok()) out.missing = std::move(*plan);
+    else out.plan_error = plan.status().message();
+  }
+  if (!r.db_url.empty()) {
+    out.db_checked = true;
+    ExcludeHistory(&*db, r.history_table, *replay);
+    out.db_changes = Diff(*replay, *db);
+  }
+  return out;
 }
 
 }  // namespace strata

@@ -64,6 +64,24 @@ Result<Plan> PlanPush(const PushRequest& r);
 // no-transaction part statement by statement. `on_step` is told before each step.
 Status ApplyPlan(const std::string& url, const Plan& plan, const std::function<void(const Step&)>& on_step);
 
+struct CheckRequest {
+  std::string migrations_dir, schema_dir, shadow_admin_url;
+  Naming naming = Naming::kTimestamp;
+  std::string db_url;  // empty: no live comparison
+  QualifiedName history_table;
+  bool cache = false;
+};
+struct CheckOutcome {
+  std::vector<Change> schema_changes;  // replayed migrations -> schema/
+  Plan missing;                        // the migration generate would write
+  std::string plan_error;              // when the planner refuses the change
+  bool db_checked = false;
+  std::vector<Change> db_changes;      // replayed migrations -> live database (drift)
+};
+// strata check: replays migrations/ and compares it with schema/ and, when given, with a
+// live database. All sources load side by side.
+Result<CheckOutcome> Check(const CheckRequest& r);
+
 // Removes the history table (and its schema, when `keep` lacks it and it is not public)
 // from a catalog read from a live database.
 void ExcludeHistory(Catalog* c, const QualifiedName& history, const Catalog& keep);

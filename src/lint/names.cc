@@ -1,10 +1,12 @@
 #include "lint/names.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "base/fs.h"
 #include "base/strings.h"
+#include "migrate/template.h"
 
 namespace strata {
 
@@ -41,6 +43,22 @@ std::vector<Diagnostic> LintNames(const NameLintInput& in) {
     for (const auto& p : CheckSum(dir, *in.sum)) {
       out.push_back({"sum-mismatch", Severity::kError, path(p.file), 1, 1, p.message,
                      "restore the file; if the change is deliberate and unapplied, run `strata hash`"});
+    }
+  }
+  // Two migrations written on top of the same one: two branches each generated (or
+  // created) a migration, and both were merged. Their order is arbitrary and the later
+  // one was never checked against the earlier.
+  std::map<std::string, std::string> child;
+  for (const auto& f : dir.files) {
+    std::string parent = ParentOf(f.content);
+    if (parent.empty()) continue;
+    auto [it, fresh] = child.emplace(parent, f.name);
+    if (!fresh) {
+      out.push_back({"branch-conflict", Severity::kError, path(f.name), 1, 1,
+                     "written on top of " + parent + ", like " + it->second +
+                         ": two branches each added a migration after it",
+                     "if " + f.name + " is not applied anywhere: delete it (and its _rollback.sql), run "
+                     "`strata hash`, then `strata generate` again on top of " + it->second});
     }
   }
   if (in.applied != nullptr && !in.applied->empty()) {

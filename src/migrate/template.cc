@@ -41,7 +41,8 @@ std::string RenderMigration(const MigrationText& m) {
   std::string out;
   for (const auto& d : m.directives) out += "-- strata:" + d + "\n";
   out += "-- Migration: " + SlugTitle(m.slug) + "\n-- Date: " + DateNow() + "\n-- Author: " + MigrationAuthor() +
-         "\n-- Source: " + (m.source.empty() ? "(ticket, audit or discussion)" : m.source) + "\n--\n-- Implements:\n";
+         "\n-- Source: " + (m.source.empty() ? "(ticket, audit or discussion)" : m.source) + "\n" +
+         (m.parent.empty() ? "" : "-- Parent: " + m.parent + "\n") + "--\n-- Implements:\n";
   if (m.implements.empty()) out += "-- - (what this migration changes)\n";
   for (const auto& i : m.implements) out += "-- - " + i + "\n";
   out += "--\n-- Rollback: " + (m.rollback ? "See " + m.stem + "_rollback.sql" : std::string("none")) + "\n\n";
@@ -51,6 +52,19 @@ std::string RenderMigration(const MigrationText& m) {
          kRule + "-- strata:verify\n";
   for (const auto& q : m.verify) out += q + ";\n";
   return out;
+}
+
+std::string ParentOf(const std::string& content) {
+  size_t at = 0;
+  for (int line = 0; line < 40 && at < content.size(); ++line) {
+    size_t nl = content.find('\n', at);
+    std::string_view l = std::string_view(content).substr(at, nl == std::string::npos ? std::string::npos : nl - at);
+    if (StartsWith(l, "-- Parent: ")) return std::string(Trim(l.substr(11)));
+    if (!StartsWith(l, "--") && !Trim(l).empty()) break;  // the header is over
+    if (nl == std::string::npos) break;
+    at = nl + 1;
+  }
+  return "";
 }
 
 std::string RenderRollback(const std::string& stem, const std::string& body) {

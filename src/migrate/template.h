@@ -13,6 +13,9 @@ struct MigrationText {
   std::string slug;    // becomes the title
   std::string source;  // ticket, audit, discussion; or "strata generate ..."
   std::vector<std::string> implements;
+  // The migration this one was written on top of (the newest file at the time): two files
+  // with one parent were written on two branches (see ParentOf and the branch-conflict rule).
+  std::string parent;
   bool rollback = true;      // a <stem>_rollback.sql companion exists
   std::vector<std::string> directives;  // e.g. "no-transaction"
   std::string body;          // empty: a placeholder part for the author
@@ -20,6 +23,8 @@ struct MigrationText {
 };
 
 std::string RenderMigration(const MigrationText& m);
+// The "-- Parent: NAME" of a migration's header; empty when it has none.
+std::string ParentOf(const std::string& content);
 std::string RenderRollback(const std::string& stem, const std::string& body);
 
 // "Name <email>" from git config, else $USER.
