@@ -44,15 +44,60 @@ std::string TableSqlName(const std::string& qualified) {
 // The statements that turn a rename hint into SQL on `current`: a table is renamed in
 // place; a column is expanded (new column + backfill) and its old half dropped later by
 // the plan, in a contract part of its own.
-Result<std::vector<std::string>> RenameStatements(const RenameHint& h, const Catalog& current,
+Result<std::vector<std::string>> RenameStatements(const RenameHint& h, const Catalog& current, const Catalog& desired,
                                                   std::set<std::string>* contract) {
   if (h.kind == "table") {
-    if (!FindTable(current, h.from)) return Status::InvalidInput("--rename table:" + h.from + ": no such table in the current schema");
+    const Table* t = FindTable(current, h.from);
+    if (!t) return Status::InvalidInput("--rename table:" + h.from + ": no such table in the current schema");
     std::string from_schema = h.from.substr(0, h.from.find('.')), to_schema = h.to.substr(0, h.to.find('.'));
-    std::string to_name = h.to.substr(h.to.find('.') + 1);
+    std::string from_name = t->name, to_name = h.to.substr(h.to.find('.') + 1);
     std::vector<std::string> out = {"ALTER TABLE " + TableSqlName(h.from) + " RENAME TO " + QuoteIdent(to_name) + ";"};
     if (from_schema != to_schema) {
       out.push_back("ALTER TABLE " + QualifiedSql(from_schema, to_name) + " SET SCHEMA " + QuoteIdent(to_schema) + ";");
+    }
+    // Names PostgreSQL derived from the old table name (orders_pkey, orders_id_seq, ...)
+    // follow it when the desired schema has the derived new name: otherwise every key,
+    // index and sequence would be dropped and rebuilt.
+    std::string table_sql = QualifiedSql(to_schema, to_name), old_key = "table:" + h.from;
+    std::set<std::string> wanted;
+    for (const auto& k : desired.constraints) wanted.insert("k:" + k.name);
+    for (const auto& i : desired.indexes) wanted.insert("i:" + i.schema + "." + i.name);
+    for (const auto& q : desired.sequences) wanted.insert("s:" + q.schema + "." + q.name);
+    for (const auto& x : desired.tables) {
+      for (const auto& c : x.columns) {
+        if (c.identity) wanted.insert("s:" + c.identity_sequence);
+      }
+    }
+    auto renamed = [&](const std::string& name) -> std::string {
+      return StartsWith(name, from_name + "_") ? to_name + name.substr(from_name.size()) : "";
+    };
+    for (const auto& k : current.constraints) {
+      std::string n = renamed(k.name);
+      if (k.table_key == old_key && !n.empty() && wanted.count("k:" + n) && !wanted.count("k:" + k.name)) {
+        out.push_back("ALTER TABLE " + table_sql + " RENAME CONSTRAINT " + QuoteIdent(k.name) + " TO " + QuoteIdent(n) + ";");
+      }
+    }
+    for (const auto& i : current.indexes) {
+      std::string n = renamed(i.name);
+      if (i.table_key == old_key && !n.empty() && wanted.count("i:" + to_schema + "." + n)) {
+        out.push_back("ALTER INDEX " + QualifiedSql(to_schema, i.name) + " RENAME TO " + QuoteIdent(n) + ";");
+      }
+    }
+    std::vector<std::string> seqs;
+    for (const auto& q : current.sequences) {
+      if (q.owned_by_table_key == old_key) seqs.push_back(q.name);
+    }
+    for (const auto& c : t->columns) {
+      if (c.identity) seqs.push_back(c.identity_sequence.substr(c.identity_sequence.rfind('.') + 1));
+    }
+    for (const auto& q : seqs) {
+      std::string bare = q;
+      bare.erase(std::remove(bare.begin(), bare.end(), '"'), bare.end());
+      std::string n = renamed(bare);
+      if (!n.empty() && (wanted.count("s:" + to_schema + "." + n) || wanted.count("s:" + QualifiedSql(to_schema, n)) ||
+                         wanted.count("s:" + to_schema + "." + QuoteIdent(n)))) {
+        out.push_back("ALTER SEQUENCE " + QualifiedSql(to_schema, bare) + " RENAME TO " + QuoteIdent(n) + ";");
+      }
     }
     return out;
   }
@@ -215,7 +260,7 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
     current = cur->catalog;
     if (!renames.empty()) {
       for (const auto& h : renames) {
-        auto sql = RenameStatements(h, cur->catalog, &contract);
+        auto sql = RenameStatements(h, cur->catalog, desired, &contract);
         if (!sql.ok()) return sql.status();
         out.rename_sql.insert(out.rename_sql.end(), sql->begin(), sql->end());
       }

@@ -162,6 +162,31 @@ TEST_F(GenerateTest, DataLossNeedsAFlagAndRenamesNeedAHint) {
   EXPECT_NE(ReadMigration(p_, "_drop_extra.sql").find("DROP COLUMN \"extra\""), std::string::npos);
 }
 
+TEST_F(GenerateTest, ATableRenameCarriesTheNamesDerivedFromIt) {
+  p_.Write("schema/01.sql", "CREATE TABLE orders (id bigserial PRIMARY KEY, n int UNIQUE);\n"
+                            "CREATE INDEX orders_n_idx ON orders (n);\n"
+                            "CREATE TABLE items (id int PRIMARY KEY, order_id bigint REFERENCES orders);\n");
+  ASSERT_EQ(Gen({"init"}).exit_code, 0);
+  ASSERT_EQ(Run({"migrate"}).exit_code, 0);
+  ExecOrDie(url_, "INSERT INTO orders (n) VALUES (7)");
+  p_.Write("schema/01.sql", "CREATE TABLE purchases (id bigserial PRIMARY KEY, n int UNIQUE);\n"
+                            "CREATE INDEX purchases_n_idx ON purchases (n);\n"
+                            "CREATE TABLE items (id int PRIMARY KEY, order_id bigint REFERENCES purchases);\n");
+  auto r = Gen({"rename"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("--rename table:public.orders=public.purchases"), std::string::npos) << r.err;
+  r = Gen({"rename", "--rename", "table:orders=purchases"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string m = ReadMigration(p_, "_rename.sql");
+  EXPECT_NE(m.find("ALTER TABLE \"public\".\"orders\" RENAME TO \"purchases\";"), std::string::npos) << m;
+  EXPECT_NE(m.find("RENAME CONSTRAINT \"orders_pkey\" TO \"purchases_pkey\""), std::string::npos) << m;
+  EXPECT_NE(m.find("ALTER SEQUENCE \"public\".\"orders_id_seq\" RENAME TO \"purchases_id_seq\""), std::string::npos) << m;
+  EXPECT_EQ(m.find("DROP"), std::string::npos) << "nothing is rebuilt: " << m;
+  ASSERT_EQ(Run({"migrate"}).exit_code, 0);
+  EXPECT_EQ(Value("SELECT n FROM purchases"), "7");
+  EXPECT_NE(Gen({"again"}).out.find("no changes"), std::string::npos);
+}
+
 TEST_F(GenerateTest, BadSchemaFilesPointAtTheLineAndWriteNothing) {
   p_.Write("schema/01.sql", "CREATE TABLE t (id int);\nCREATE TABLE u (id nosuchtype);\n");
   auto r = Gen({"init"});
