@@ -218,6 +218,9 @@ class Planner {
   PlanOptions opt_;
   std::map<std::string, const Table*> tables_a_, tables_b_;
   std::set<std::string> rel_b_;  // tables and views of `to`
+  std::set<std::string> new_indexes_, a_index_keys_;     // created in this plan; present in `from`
+  std::map<std::string, std::string> b_index_table_;     // index key -> its table's key, in `to`
+  std::multimap<std::string, int> attach_nodes_;         // partitioned index key -> ATTACH steps
   std::set<std::string> recreate_;  // keys dropped and created again
   std::vector<Node> nodes_;
   std::multimap<std::string, int> by_object_, by_owner_;
@@ -355,10 +358,38 @@ void Planner::ConstraintDrop(const Constraint& k) {
 }
 
 void Planner::IndexCreate(const Index& i) {
-  if (!i.parent_key.empty()) return;  // created when its parent index cascades
   std::string key = Key("index", i.schema, i.name), q = QualifiedSql(i.schema, i.name);
+  if (!i.parent_key.empty()) {
+    // A partition's index. A new partition gets it from its parent (PARTITION OF, ATTACH);
+    // so does every partition when the partitioned table is new (CREATE INDEX cascades).
+    // A new index on an existing partitioned table is built ON ONLY the parent, and each
+    // partition's index is built (or an existing one reused) and attached, as pg_dump does.
+    auto parent = b_index_table_.find(i.parent_key);
+    if (!new_indexes_.count(i.parent_key) || parent == b_index_table_.end() || !TableExisted(parent->second) ||
+        !TableExisted(i.table_key)) {
+      return;
+    }
+    if (!a_index_keys_.count(key) || recreate_.count(key)) {
+      Step s = S(key, "create index " + q + " on a partition", i.definition + ";");
+      s.hazards.push_back({Hazard::kIndexBuild, "builds an index"});
+      if (opt_.concurrently) {
+        s.sql.insert(s.sql.find("INDEX ") + 6, "CONCURRENTLY ");
+        s.transactional = false;
+      } else {
+        s.hazards.push_back({Hazard::kShareLock, "blocks writes while the index builds"});
+      }
+      Add(NodeKind::kCreate, kAddIndex, key, i.table_key, std::move(s));
+    }
+    Step attach = S(key, "attach index " + q, "ALTER INDEX " + i.parent + " ATTACH PARTITION " + q + ";");
+    // The parent is valid once every partition's index is attached (verified after the part).
+    attach.verify = "SELECT indisvalid FROM pg_catalog.pg_index WHERE indexrelid = " + Lit(i.parent) + "::regclass";
+    int id = Add(NodeKind::kCreate, kAddIndex, key, i.table_key, std::move(attach));
+    late_deps_.push_back({id, i.parent_key});
+    attach_nodes_.emplace(i.parent_key, id);  // the parent is usable (valid) only after these
+    return;
+  }
   std::string def = i.definition;
-  if (Partitioned(i.table_key)) {
+  if (Partitioned(i.table_key) && !TableExisted(i.table_key)) {
     size_t p = def.find(" ON ONLY ");
     if (p != std::string::npos) def.replace(p, 9, " ON ");
   }
@@ -373,7 +404,10 @@ void Planner::IndexCreate(const Index& i) {
     if (TableExisted(i.table_key)) s.hazards.push_back({Hazard::kShareLock, "blocks writes while the index builds"});
     s.undo = "DROP INDEX " + q + ";";
   }
-  s.verify = "SELECT indisvalid FROM pg_catalog.pg_index WHERE indexrelid = " + Lit(q) + "::regclass";
+  // ON ONLY a partitioned table: valid only once the partitions' indexes are attached.
+  if (def.find(" ON ONLY ") == std::string::npos) {
+    s.verify = "SELECT indisvalid FROM pg_catalog.pg_index WHERE indexrelid = " + Lit(q) + "::regclass";
+  }
   Add(NodeKind::kCreate, kAddIndex, key, i.table_key, std::move(s));
   for (const auto& [col, target] : i.statistics) {
     Add(NodeKind::kCreate, kAddIndex, key, i.table_key,
@@ -902,10 +936,9 @@ Status Planner::Objects(const Change& c) {
       s.verify = "SELECT to_regclass(" + Lit(q) + ") IS NOT NULL";
       int id = Add(NodeKind::kCreate, kCreateTable, key, "", std::move(s));
       if (!b->partition_of.empty()) {
-        // Created after its parent's indexes and constraints, so that it gets its own.
-        std::string parent = b->partition_of;
-        for (int j = 0; j < id; ++j) {
-          if (nodes_[j].owner == parent && nodes_[j].kind == NodeKind::kCreate) nodes_[id].deps.insert(j);
+        // Created after its parent's new indexes, so that it gets its own from them.
+        for (const auto& k : new_indexes_) {
+          if (b_index_table_[k] == b->partition_of) late_deps_.push_back({id, k});
         }
       }
       if (b->replica_identity != 'd') {
@@ -1093,6 +1126,8 @@ void Planner::Order(Plan* plan) {
     nodes_of(d.object, is_change, &xs);
     if (xs.empty()) continue;
     nodes_of(d.depends_on, is_change, &ys);
+    auto at = attach_nodes_.equal_range(d.depends_on);
+    for (auto it = at.first; it != at.second; ++it) ys.push_back(it->second);
     for (int x : xs) {
       for (int y : ys) {
         if (x != y) nodes_[x].deps.insert(y);
@@ -1224,6 +1259,12 @@ Result<Plan> Planner::Run() {
     }
   }
   Recreate();
+  for (const auto& i : a_.indexes) a_index_keys_.insert(Key("index", i.schema, i.name));
+  for (const auto& i : b_.indexes) {
+    std::string key = Key("index", i.schema, i.name);
+    b_index_table_[key] = i.table_key;
+    if (!a_index_keys_.count(key) || recreate_.count(key)) new_indexes_.insert(key);
+  }
   // Objects recreated only because something they depend on is: a change of their own.
   std::set<std::string> seen;
   auto note = [&](const std::string& key) { seen.insert(key); };

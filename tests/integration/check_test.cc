@@ -66,6 +66,7 @@ CREATE TABLE events (id bigint, at date NOT NULL, PRIMARY KEY (id, at)) PARTITIO
 CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
 CREATE TABLE events_2027 PARTITION OF events FOR VALUES FROM ('2027-01-01') TO ('2028-01-01');
 CREATE INDEX events_at ON events (at);
+CREATE INDEX events_id ON events (id);
 GRANT SELECT ON accounts TO PUBLIC;
 GRANT UPDATE (balance) ON accounts TO PUBLIC;
 )SQL";
@@ -87,6 +88,9 @@ TEST_F(CheckTest, ViewsPoliciesTriggersMatviewsPartitionsAndGrantsMigrateAndChec
   EXPECT_NE(r.out.find("drop view \"public\".\"rich\""), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("create index \"public\".\"totals_owner\""), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("replace FUNCTION \"public\".\"touch\"()"), std::string::npos) << r.out;
+  // A new index on an existing partitioned table: ON ONLY, then each partition's built
+  // concurrently and attached.
+  EXPECT_NE(r.out.find("attach index \"public\".\"events_2026_id_idx\""), std::string::npos) << r.out;
   EXPECT_EQ(Strata({"check"}).exit_code, 0);
   auto drift = Strata({"check", "--db", url_});
   EXPECT_EQ(drift.exit_code, 3) << "v2 is not applied yet: " << drift.out;
