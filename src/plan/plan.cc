@@ -221,6 +221,9 @@ class Planner {
   std::set<std::string> new_indexes_, a_index_keys_;     // created in this plan; present in `from`
   std::map<std::string, std::string> b_index_table_;     // index key -> its table's key, in `to`
   std::multimap<std::string, int> attach_nodes_;         // partitioned index key -> ATTACH steps
+  // Indexes of partitioned tables in `to`, by quoted name: (catalog key, created now with a
+  // cascade to every partition).
+  std::map<std::string, std::pair<std::string, bool>> partitioned_keys_;
   std::set<std::string> recreate_;  // keys dropped and created again
   std::vector<Node> nodes_;
   std::multimap<std::string, int> by_object_, by_owner_;
@@ -264,8 +267,28 @@ std::string StripNotValid(const std::string& def) {
 }
 
 void Planner::ConstraintCreate(const Constraint& k) {
-  if (!k.attached_to.empty()) return;  // created by its partitioned parent's constraint
   std::string key = ConstraintKey(k);
+  if (!k.attached_to.empty()) {
+    // A partition's key attached to its parent's index. New partitions get it from the
+    // parent, and so does every partition when the parent key is added now (ADD
+    // CONSTRAINT cascades). Otherwise (the parent exists, or is an index built ON ONLY)
+    // it is added on the partition and attached, as pg_dump does.
+    auto parent = partitioned_keys_.find(k.attached_to);
+    bool cascades = parent != partitioned_keys_.end() && parent->second.second;
+    if (!TableExisted(k.table_key) || cascades) return;
+    Constraint own = k;
+    own.attached_to.clear();
+    ConstraintCreate(own);
+    Step attach = S(key, "attach " + k.index + " to " + k.attached_to,
+                    "ALTER INDEX " + k.attached_to + " ATTACH PARTITION " + k.index + ";");
+    attach.verify = "SELECT indisvalid FROM pg_catalog.pg_index WHERE indexrelid = " + Lit(k.attached_to) + "::regclass";
+    int id = Add(NodeKind::kCreate, kAddConstraint, key, k.table_key, std::move(attach));
+    if (parent != partitioned_keys_.end()) {
+      late_deps_.push_back({id, parent->second.first});
+      attach_nodes_.emplace(parent->second.first, id);
+    }
+    return;
+  }
   std::string on = "ALTER TABLE " + k.table_sql + " ";
   std::string what = "constraint " + k.name + " on " + k.table_sql;
   bool fk = k.type == 'f';
@@ -1127,7 +1150,9 @@ void Planner::Order(Plan* plan) {
     if (xs.empty()) continue;
     nodes_of(d.depends_on, is_change, &ys);
     auto at = attach_nodes_.equal_range(d.depends_on);
-    for (auto it = at.first; it != at.second; ++it) ys.push_back(it->second);
+    for (auto it = at.first; it != at.second; ++it) {
+      if (nodes_[it->second].step.object != d.object) ys.push_back(it->second);  // not its own attach
+    }
     for (int x : xs) {
       for (int y : ys) {
         if (x != y) nodes_[x].deps.insert(y);
@@ -1264,6 +1289,18 @@ Result<Plan> Planner::Run() {
     std::string key = Key("index", i.schema, i.name);
     b_index_table_[key] = i.table_key;
     if (!a_index_keys_.count(key) || recreate_.count(key)) new_indexes_.insert(key);
+    if (Partitioned(i.table_key)) {
+      partitioned_keys_[QualifiedSql(i.schema, i.name)] = {key, new_indexes_.count(key) && !TableExisted(i.table_key)};
+    }
+  }
+  {
+    std::set<std::string> a_keys;
+    for (const auto& k : a_.constraints) a_keys.insert(ConstraintKey(k));
+    for (const auto& k : b_.constraints) {
+      if (k.index.empty() || !Partitioned(k.table_key) || !k.attached_to.empty()) continue;
+      std::string key = ConstraintKey(k);
+      partitioned_keys_[k.index] = {key, !a_keys.count(key) || recreate_.count(key)};
+    }
   }
   // Objects recreated only because something they depend on is: a change of their own.
   std::set<std::string> seen;
