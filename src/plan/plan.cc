@@ -1043,6 +1043,12 @@ Status Planner::Objects(const Change& c) {
     if (a && b && !has("definition") && !recreate_.count(Key("index", b->schema, b->name))) {
       std::string key = Key("index", b->schema, b->name), q = QualifiedSql(b->schema, b->name);
       if (has("attached_to") && !b->parent.empty()) Add(NodeKind::kAlter, kAddIndex, key, b->table_key, S(key, "attach index " + q, "ALTER INDEX " + b->parent + " ATTACH PARTITION " + q + ";"));
+      if (has("attached_to") && b->parent.empty() && !a->parent_key.empty()) {
+        // An index cannot be detached: it goes with its dropped parent and is built again.
+        size_t before = nodes_.size();
+        IndexCreate(*b);
+        for (size_t n = before; n < nodes_.size(); ++n) late_deps_.push_back({static_cast<int>(n), a->parent_key});
+      }
       if (has("statistics")) {
         std::map<int, int> sa(a->statistics.begin(), a->statistics.end());
         for (const auto& [col, t] : b->statistics) sa.erase(col);
