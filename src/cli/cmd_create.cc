@@ -7,6 +7,7 @@
 #include "base/subprocess.h"
 #include "cli/commands.h"
 #include "cli/context.h"
+#include "cli/project.h"
 #include "migrate/migration_dir.h"
 #include "migrate/sum_file.h"
 #include "migrate/template.h"
@@ -42,17 +43,7 @@ int RunCreate(int argc, char** argv) {
   std::vector<FileError> errs;
   auto dir = MigrationDir::Load(path, cfg->naming, &errs);
   if (!dir.ok()) return ctx.Fail(dir.status());
-  if (dir->has_sum_file) {
-    auto text = ReadFile(JoinPath(path, kSumFileName));
-    auto sum = text.ok() ? ParseSum(*text, JoinPath(path, kSumFileName))
-                         : Result<std::vector<SumEntry>>(text.status());
-    if (!sum.ok()) return ctx.Fail(sum.status());
-    auto problems = CheckSum(*dir, *sum);
-    if (!problems.empty()) {
-      return ctx.Fail(Status::Conflict(JoinPath(path, problems[0].file) + ": " + problems[0].message +
-                                       "; fix that first (or run `strata hash` if it was deliberate)"));
-    }
-  }
+  if (Status st = SumMatchesBeforeWriting(*dir); !st.ok()) return ctx.Fail(st);
   std::string stem = NextVersion(*dir) + "_" + slug;
   std::string file = JoinPath(path, stem + ".sql");
   Status st = WriteNewFile(file, RenderMigration({stem, slug, source, implements, dir->files.empty() ? "" : dir->files.back().name, !no_rollback, {}, "", {}}));

@@ -58,17 +58,7 @@ int RunGenerate(int argc, char** argv) {
   std::vector<FileError> errs;
   auto dir = MigrationDir::Load(req.migrations_dir, cfg->naming, &errs);
   if (!dir.ok()) return ctx.Fail(dir.status());
-  if (dir->has_sum_file) {
-    auto text = ReadFile(JoinPath(req.migrations_dir, kSumFileName));
-    auto sum = text.ok() ? ParseSum(*text, JoinPath(req.migrations_dir, kSumFileName))
-                         : Result<std::vector<SumEntry>>(text.status());
-    if (!sum.ok()) return ctx.Fail(sum.status());
-    auto problems = CheckSum(*dir, *sum);
-    if (!problems.empty()) {
-      return ctx.Fail(Status::Conflict(JoinPath(req.migrations_dir, problems[0].file) + ": " + problems[0].message +
-                                       "; fix that first (or run `strata hash` if it was deliberate)"));
-    }
-  }
+  if (Status st = SumMatchesBeforeWriting(*dir); !st.ok()) return ctx.Fail(st);
   if (CanPrompt()) {
     req.confirm_rename = [&](const RenameCandidate& c) {
       std::string a = Ask(fmt::format("Is {} {} a rename of {}? [y/N] ", c.kind, c.to, c.from));

@@ -41,6 +41,19 @@ Status CheckSumFile(Context& ctx, const Project& p) {
                                 "anywhere) run `strata hash`");
 }
 
+Status SumMatchesBeforeWriting(const MigrationDir& dir) {
+  if (!dir.has_sum_file) return Status::Ok();
+  std::string path = JoinPath(dir.path, kSumFileName);
+  auto text = ReadFile(path);
+  if (!text.ok()) return text.status();
+  auto sum = ParseSum(*text, path);
+  if (!sum.ok()) return sum.status();
+  auto problems = CheckSum(dir, *sum);
+  if (problems.empty()) return Status::Ok();
+  return Status::Conflict(JoinPath(dir.path, problems[0].file) + ": " + problems[0].message +
+                          "; fix that first (or run `strata hash` if it was deliberate)");
+}
+
 Status DirectiveErrors(const Project& p) {
   if (p.directive_errors.empty()) return Status::Ok();
   std::string msg;

@@ -23,6 +23,10 @@ Result<Project> LoadProject(Context& ctx);
 // strata.sum must match the folder; a folder without one only gets a warning.
 Status CheckSumFile(Context& ctx, const Project& p);
 
+// Before writing a new migration into `dir`: its strata.sum (when there is one) must match,
+// or the first mismatch is the error.
+Status SumMatchesBeforeWriting(const MigrationDir& dir);
+
 // Directive errors (unknown directive, bad timeout, ...) formatted with carets.
 Status DirectiveErrors(const Project& p);
 
