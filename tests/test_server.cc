@@ -9,6 +9,8 @@
 #include <sstream>
 
 #include "base/fs.h"
+#include "base/subprocess.h"
+#include "base/strings.h"
 #include "devdb/dev_cluster.h"
 #include "fmt/format.h"
 
@@ -58,6 +60,20 @@ void TestServer::ShutdownIfStarted() {
   DevCluster(g_server->dir_ + "/cluster").Destroy();
   std::error_code ec;
   fs::remove_all(g_server->dir_, ec);
+}
+
+std::string SchemaDump(const std::string& url) {
+  auto r = RunProcess({FindPgBinDir() + "/pg_dump", "--schema-only", "--no-owner", "-T", "public.strata_migrations",
+                       "-T", "public.strata_migrations_id_seq", url});
+  EXPECT_TRUE(r.ok());
+  if (!r.ok()) return "";
+  EXPECT_EQ(r->exit_code, 0) << r->err;
+  std::string out;
+  for (const auto& line : Split(r->out, '\n')) {
+    if (StartsWith(line, "\\restrict") || StartsWith(line, "\\unrestrict") || StartsWith(line, "-- Dumped")) continue;
+    out += line + "\n";
+  }
+  return out;
 }
 
 std::string QueryValue(const std::string& url, const std::string& sql) {

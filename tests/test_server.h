@@ -35,6 +35,9 @@ class TestServer {
 // Runs a query on `url` and returns the first column of the first row ("" when none).
 std::string QueryValue(const std::string& url, const std::string& sql);
 void ExecOrDie(const std::string& url, const std::string& sql);
+// `pg_dump --schema-only --no-owner` of `url` without strata's history table and without
+// the lines that differ from run to run (\restrict keys, version banners).
+std::string SchemaDump(const std::string& url);
 
 // A temporary project folder with migrations/ and helpers to run the strata binary in it.
 class TempProject {

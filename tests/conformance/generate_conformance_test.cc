@@ -14,9 +14,7 @@
 #include <fmt/format.h>
 
 #include <map>
-#include <mutex>
 #include <set>
-#include <thread>
 
 #include "base/fs.h"
 #include "base/strings.h"
@@ -59,15 +57,6 @@ nlohmann::json Comparable(const Catalog& c) {
   }
   for (auto& s : j["schemas"]) s.erase("owner");
   return j;
-}
-
-std::string FirstDifference(const nlohmann::json& a, const nlohmann::json& b) {
-  auto la = Split(a.dump(1), '\n'), lb = Split(b.dump(1), '\n');
-  for (size_t i = 0; i < std::max(la.size(), lb.size()); ++i) {
-    std::string x = i < la.size() ? la[i] : "", y = i < lb.size() ? lb[i] : "";
-    if (x != y) return "line " + std::to_string(i + 1) + ": " + std::string(Trim(x)) + "  vs  " + std::string(Trim(y));
-  }
-  return "";
 }
 
 class Migrator {
@@ -113,7 +102,7 @@ class Migrator {
     auto after = Load(a_);
     if (!after.ok()) return set(Result2::kFail, "after: " + after.status().message());
     nlohmann::json got = Comparable(*after), want = Comparable(*to);
-    if (got != want) return set(Result2::kFail, "(a) catalogs differ: " + FirstDifference(got, want) + script);
+    if (got != want) return set(Result2::kFail, "(a) catalogs differ: " + FirstDifference(got.dump(1), want.dump(1)) + script);
     std::vector<Change> left = Diff(*after, *to);
     if (!left.empty()) return set(Result2::kFail, "(b) re-diff not empty: " + left[0].kind + " " + left[0].object);
     auto same = MakePlan(*to, *to);
@@ -124,18 +113,6 @@ class Migrator {
  private:
   std::string a_, b_;
 };
-
-std::set<std::string> ExpectedFailures() {
-  std::set<std::string> out;
-  auto text = ReadFile(std::string(STRATA_SOURCE_DIR) + "/tests/conformance/generate_expected_failures.txt");
-  if (!text.ok()) return out;
-  for (const auto& line : Split(*text, '\n')) {
-    std::string_view t = Trim(line);
-    if (t.empty() || t[0] == '#') continue;
-    out.insert(std::string(Trim(t.substr(0, t.find(" -- ")))));
-  }
-  return out;
-}
 
 TEST(GenerateConformance, CorporaMigrateToTheirDesiredState) {
   ASSERT_TRUE(TestServer::Get().ok()) << TestServer::Get().error();
@@ -159,25 +136,9 @@ TEST(GenerateConformance, CorporaMigrateToTheirDesiredState) {
     jobs.push_back({&c, Result2::kFail, ""});
   }
   EnsureRoles({roles.begin(), roles.end()});
-  std::mutex mu;
-  size_t next = 0;
-  auto worker = [&] {
-    Migrator m;
-    while (true) {
-      size_t i;
-      {
-        std::lock_guard<std::mutex> lock(mu);
-        if (next >= jobs.size()) return;
-        i = next++;
-      }
-      m.Run(&jobs[i]);
-    }
-  };
-  std::vector<std::thread> threads;
-  for (int i = 0; i < 4; ++i) threads.emplace_back(worker);
-  for (auto& t : threads) t.join();
+  RunOnThreads<Migrator>(jobs.size(), 4, [&](Migrator& m, size_t i) { m.Run(&jobs[i]); });
 
-  std::set<std::string> expected = ExpectedFailures();
+  std::set<std::string> expected = ExpectedFailures("generate_expected_failures.txt");
   std::map<std::string, std::map<Result2, int>> table;
   bool verbose = std::getenv("STRATA_CONFORMANCE_VERBOSE") != nullptr;
   for (const Job& j : jobs) {

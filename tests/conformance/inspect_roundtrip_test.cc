@@ -8,9 +8,7 @@
 #include <fmt/format.h>
 
 #include <map>
-#include <mutex>
 #include <set>
-#include <thread>
 
 #include "base/fs.h"
 #include "base/strings.h"
@@ -26,39 +24,6 @@ struct Job {
   std::vector<std::string> scripts;
   RoundTripResult result;
 };
-
-std::set<std::string> ExpectedFailures() {
-  std::set<std::string> out;
-  auto text = ReadFile(std::string(STRATA_SOURCE_DIR) + "/tests/conformance/inspect_expected_failures.txt");
-  if (!text.ok()) return out;
-  for (const auto& line : Split(*text, '\n')) {
-    std::string_view t = Trim(line);
-    if (t.empty() || t[0] == '#') continue;
-    out.insert(std::string(Trim(t.substr(0, t.find(" -- ")))));
-  }
-  return out;
-}
-
-void RunAll(std::vector<Job>* jobs) {
-  std::mutex mu;
-  size_t next = 0;
-  auto worker = [&] {
-    RoundTripper rt;
-    while (true) {
-      size_t i;
-      {
-        std::lock_guard<std::mutex> lock(mu);
-        if (next >= jobs->size()) return;
-        i = next++;
-      }
-      (*jobs)[i].result = rt.Run((*jobs)[i].scripts);
-    }
-  };
-  // More workers than cores: each spends most of its time waiting on the server.
-  std::vector<std::thread> threads;
-  for (int i = 0; i < 4; ++i) threads.emplace_back(worker);
-  for (auto& t : threads) t.join();
-}
 
 TEST(InspectConformance, CorporaRoundTrip) {
   ASSERT_TRUE(TestServer::Get().ok()) << TestServer::Get().error();
@@ -86,9 +51,9 @@ TEST(InspectConformance, CorporaRoundTrip) {
     }
   }
   EnsureRoles({roles.begin(), roles.end()});
-  RunAll(&jobs);
+  RunOnThreads<RoundTripper>(jobs.size(), 4, [&](RoundTripper& rt, size_t i) { jobs[i].result = rt.Run(jobs[i].scripts); });
 
-  std::set<std::string> expected = ExpectedFailures();
+  std::set<std::string> expected = ExpectedFailures("inspect_expected_failures.txt");
   std::map<std::string, std::map<Outcome, int>> table;
   for (const Job& j : jobs) {
     ++table[j.suite][j.result.outcome];

@@ -1,5 +1,6 @@
 #include "conformance/roundtrip.h"
 
+#include "base/fs.h"
 #include "base/strings.h"
 #include "catalog/catalog_json.h"
 #include "catalog/ddl.h"
@@ -63,6 +64,9 @@ Result<std::string> Snapshot(const std::string& url, std::string* sql) {
   return CatalogToJson(*catalog).dump(1);
 }
 
+
+}  // namespace
+
 std::string FirstDifference(const std::string& a, const std::string& b) {
   auto la = Split(a, '\n'), lb = Split(b, '\n');
   for (size_t i = 0; i < std::max(la.size(), lb.size()); ++i) {
@@ -72,7 +76,17 @@ std::string FirstDifference(const std::string& a, const std::string& b) {
   return "";
 }
 
-}  // namespace
+std::set<std::string> ExpectedFailures(const std::string& file) {
+  std::set<std::string> out;
+  auto text = ReadFile(std::string(STRATA_SOURCE_DIR) + "/tests/conformance/" + file);
+  if (!text.ok()) return out;
+  for (const auto& line : Split(*text, '\n')) {
+    std::string_view t = Trim(line);
+    if (t.empty() || t[0] == '#') continue;
+    out.insert(std::string(Trim(t.substr(0, t.find(" -- ")))));
+  }
+  return out;
+}
 
 std::string ResetDatabase(const std::string& url) {
   return ApplyScript(url, R"SQL(

@@ -1,7 +1,11 @@
 // Round trips through a real server, shared by the conformance tests.
 #pragma once
 
+#include <cstddef>
+#include <mutex>
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace strata::testing {
@@ -39,5 +43,36 @@ std::string ApplyScript(const std::string& url, const std::string& sql);
 void EnsureRoles(const std::vector<std::string>& roles);
 
 void DropDatabase(const std::string& url);
+
+// The first line where two multi-line texts differ, as "line N: a  vs  b".
+std::string FirstDifference(const std::string& a, const std::string& b);
+
+// The case ids of tests/conformance/<file>: one per line, "suite|case -- reason";
+// blank lines and '#' comments skipped.
+std::set<std::string> ExpectedFailures(const std::string& file);
+
+// Calls work(worker, i) for every i < n on `threads` threads, each with a Worker of its
+// own (e.g. one holding its databases). More threads than cores pays: each spends most of
+// its time waiting on the server.
+template <typename Worker, typename Fn>
+void RunOnThreads(size_t n, int threads, Fn work) {
+  std::mutex mu;
+  size_t next = 0;
+  auto loop = [&] {
+    Worker worker;
+    while (true) {
+      size_t i;
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        if (next >= n) return;
+        i = next++;
+      }
+      work(worker, i);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) pool.emplace_back(loop);
+  for (auto& t : pool) t.join();
+}
 
 }  // namespace strata::testing

@@ -14,18 +14,6 @@
 namespace strata::testing {
 namespace {
 
-std::string Dump(const std::string& url) {
-  auto r = RunProcess({FindPgBinDir() + "/pg_dump", "--schema-only", "--no-owner", "-T", "public.strata_migrations",
-                       "-T", "public.strata_migrations_id_seq", url});
-  EXPECT_TRUE(r.ok());
-  std::string out;
-  for (const auto& line : Split(r->out, '\n')) {
-    if (StartsWith(line, "\\restrict") || StartsWith(line, "\\unrestrict") || StartsWith(line, "-- Dumped")) continue;
-    out += line + "\n";
-  }
-  return out;
-}
-
 class CheckTest : public CliTest {
  protected:
   ProcessResult Strata(std::vector<std::string> args) {
@@ -99,7 +87,7 @@ TEST_F(CheckTest, ViewsPoliciesTriggersMatviewsPartitionsAndGrantsMigrateAndChec
 
   std::string desired = TestServer::Get().NewDatabase("desired");
   ExecOrDie(desired, kAfter);
-  EXPECT_EQ(Dump(url_), Dump(desired));
+  EXPECT_EQ(SchemaDump(url_), SchemaDump(desired));
   r = Strata({"generate", "v3"});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.out.find("no changes"), std::string::npos) << r.out;

@@ -12,19 +12,6 @@
 namespace strata::testing {
 namespace {
 
-std::string Dump(const std::string& url) {
-  auto r = RunProcess({FindPgBinDir() + "/pg_dump", "--schema-only", "--no-owner", "-T", "public.strata_migrations",
-                       "-T", "public.strata_migrations_id_seq", url});
-  EXPECT_TRUE(r.ok());
-  EXPECT_EQ(r->exit_code, 0) << r->err;
-  std::string out;
-  for (const auto& line : Split(r->out, '\n')) {
-    if (StartsWith(line, "\\restrict") || StartsWith(line, "\\unrestrict") || StartsWith(line, "-- Dumped")) continue;
-    out += line + "\n";
-  }
-  return out;
-}
-
 std::vector<std::string> Files(const TempProject& p) {
   auto names = ListFiles(p.dir() + "/migrations");
   return names.ok() ? *names : std::vector<std::string>{};
@@ -117,7 +104,7 @@ TEST_F(GenerateTest, GenerateThenMigrateReachesTheDesiredSchemaWithSafeSql) {
   auto m = Run({"migrate"});
   ASSERT_EQ(m.exit_code, 0) << m.err << m.out;
   std::string desired = Desired();
-  EXPECT_EQ(Dump(url_), Dump(desired));
+  EXPECT_EQ(SchemaDump(url_), SchemaDump(desired));
   EXPECT_EQ(Value("SELECT count(*) FROM orders"), "1");
   size_t files = Files(p_).size();
   r = Gen({"nothing"});
