@@ -65,4 +65,11 @@ Result<CachedSource> LoadCachedSource(const SourceSpec& spec, const std::string&
   return CachedSource{std::move(loaded->catalog), name, false};
 }
 
+Result<Catalog> LoadCatalog(const SourceSpec& spec, const std::string& admin_url, Naming naming, bool cache) {
+  if (!cache) return LoadSource(spec, admin_url, naming);
+  auto c = LoadCachedSource(spec, admin_url, naming);
+  if (!c.ok()) return c.status();
+  return std::move(c->catalog);
+}
+
 }  // namespace strata

@@ -27,4 +27,8 @@ struct CachedSource {
 // REQUIRES: spec.NeedsShadow().
 Result<CachedSource> LoadCachedSource(const SourceSpec& spec, const std::string& admin_url, Naming naming);
 
+// The catalog of `spec`, through the cache when `cache` is set, else through a shadow
+// database dropped afterwards (LoadSource).
+Result<Catalog> LoadCatalog(const SourceSpec& spec, const std::string& admin_url, Naming naming, bool cache);
+
 }  // namespace strata

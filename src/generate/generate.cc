@@ -420,12 +420,8 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
 }
 
 Result<Plan> PlanPush(const PushRequest& r) {
-  auto des_f = std::async(std::launch::async, [&]() -> Result<Catalog> {
-    SourceSpec spec{SourceSpec::Kind::kSchemaDir, r.schema_dir};
-    if (!r.cache) return LoadSource(spec, r.shadow_admin_url, Naming::kTimestamp);
-    auto c = LoadCachedSource(spec, r.shadow_admin_url, Naming::kTimestamp);
-    if (!c.ok()) return c.status();
-    return std::move(c->catalog);
+  auto des_f = std::async(std::launch::async, [&] {
+    return LoadCatalog({SourceSpec::Kind::kSchemaDir, r.schema_dir}, r.shadow_admin_url, Naming::kTimestamp, r.cache);
   });
   auto conn = Connection::Open(r.target_url);
   if (!conn.ok()) {
@@ -463,12 +459,7 @@ Status ApplyPlan(const std::string& url, const Plan& plan, const std::function<v
 }
 
 Result<CheckOutcome> Check(const CheckRequest& r) {
-  auto load = [&](SourceSpec spec) -> Result<Catalog> {
-    if (!r.cache) return LoadSource(spec, r.shadow_admin_url, r.naming);
-    auto c = LoadCachedSource(spec, r.shadow_admin_url, r.naming);
-    if (!c.ok()) return c.status();
-    return std::move(c->catalog);
-  };
+  auto load = [&](SourceSpec spec) { return LoadCatalog(spec, r.shadow_admin_url, r.naming, r.cache); };
   auto replay_f = std::async(std::launch::async, [&] { return load({SourceSpec::Kind::kMigrationsDir, r.migrations_dir}); });
   std::future<Result<Catalog>> db_f;
   if (!r.db_url.empty()) {

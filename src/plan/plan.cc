@@ -210,7 +210,7 @@ class Planner {
   void IndexCreate(const Index& i);
   void IndexDrop(const Index& i);
   Status EnumAlter(const EnumType& a, const EnumType& b);
-  void Recreate();
+  void Recreate(const std::vector<Change>& changes);
   void Order(Plan* plan);
 
   const Catalog& a_;
@@ -716,9 +716,9 @@ Status Planner::TableAlter(const Table& a, const Table& b, const std::vector<std
 // Objects that must be dropped and created again: changed views, functions whose
 // signature changed, changed index/constraint/trigger definitions — and everything that
 // depends on one of them, or (views) on a table whose columns change shape.
-void Planner::Recreate() {
+void Planner::Recreate(const std::vector<Change>& changes) {
   std::set<std::string> reshaped;  // tables with dropped or retyped columns
-  for (const Change& c : Diff(a_, b_)) {
+  for (const Change& c : changes) {
     if (c.kind != "column") continue;
     if (c.action == ChangeAction::kDrop) reshaped.insert("table:" + c.object.substr(0, c.object.rfind('.')));
     if (c.action == ChangeAction::kAlter) {
@@ -1289,7 +1289,7 @@ Result<Plan> Planner::Run() {
       recreate_.insert(PolicyKey(b_.policies[c.to_pos]));
     }
   }
-  Recreate();
+  Recreate(changes);
   for (const auto& i : a_.indexes) a_index_keys_.insert(Key("index", i.schema, i.name));
   for (const auto& i : b_.indexes) {
     std::string key = Key("index", i.schema, i.name);
