@@ -15,7 +15,8 @@ struct Diagnostic {
   int line = 1;
   int col = 1;
   std::string message;  // one line: what and why
-  std::string fix;      // the safe alternative; may be empty
+  std::string fix;      // the safe alternative (SQL where possible); may be empty
+  std::string source;   // the source line `line` points into; may be empty
 };
 
 inline const char* SeverityName(Severity s) { return s == Severity::kError ? "error" : "warning"; }

@@ -1,0 +1,277 @@
+#include "sql/tree.h"
+
+#include <pg_query.h>
+#include <pg_query/pg_query.pb-c.h>
+
+namespace strata {
+namespace {
+
+struct TreeDeleter {
+  void operator()(PgQuery__ParseResult* r) const {
+    pg_query__parse_result__free_unpacked(r, nullptr);
+  }
+};
+
+std::string NodeName(const PgQuery__Node* node) {
+  if (node == nullptr) return "";
+  const ProtobufCFieldDescriptor* f =
+      protobuf_c_message_descriptor_get_field(&pg_query__node__descriptor, node->node_case);
+  return f ? f->name : "";
+}
+
+void Classify(const PgQuery__Node* node, Statement* st) {
+  switch (node->node_case) {
+    case PG_QUERY__NODE__NODE_TRANSACTION_STMT:
+      st->transaction_control = true;
+      break;
+    case PG_QUERY__NODE__NODE_INDEX_STMT: {
+      const PgQuery__IndexStmt* idx = node->index_stmt;
+      st->needs_no_transaction = st->concurrent = idx->concurrent;
+      st->creates_index = true;
+      st->index_name = idx->idxname ? idx->idxname : "";
+      if (idx->relation) {
+        st->table_schema = idx->relation->schemaname ? idx->relation->schemaname : "";
+        st->table_name = idx->relation->relname ? idx->relation->relname : "";
+      }
+      break;
+    }
+    case PG_QUERY__NODE__NODE_DROP_STMT:
+      st->needs_no_transaction = node->drop_stmt->concurrent;
+      break;
+    case PG_QUERY__NODE__NODE_REINDEX_STMT:
+      for (size_t i = 0; i < node->reindex_stmt->n_params; ++i) {
+        const PgQuery__Node* p = node->reindex_stmt->params[i];
+        if (p->node_case == PG_QUERY__NODE__NODE_DEF_ELEM &&
+            std::string_view(p->def_elem->defname) == "concurrently") {
+          st->needs_no_transaction = true;
+        }
+      }
+      break;
+    case PG_QUERY__NODE__NODE_VACUUM_STMT:
+    case PG_QUERY__NODE__NODE_CREATEDB_STMT:
+    case PG_QUERY__NODE__NODE_DROPDB_STMT:
+    case PG_QUERY__NODE__NODE_ALTER_SYSTEM_STMT:
+    case PG_QUERY__NODE__NODE_CREATE_TABLE_SPACE_STMT:
+    case PG_QUERY__NODE__NODE_DROP_TABLE_SPACE_STMT:
+      st->needs_no_transaction = node->node_case != PG_QUERY__NODE__NODE_VACUUM_STMT ||
+                                 node->vacuum_stmt->is_vacuumcmd;
+      break;
+    default:
+      break;
+  }
+}
+
+size_t TrimEnd(std::string_view text, size_t begin, size_t end) {
+  // Drop trailing whitespace; comments at the end belong to the next statement's gap.
+  while (end > begin && (text[end - 1] == ' ' || text[end - 1] == '\n' ||
+                         text[end - 1] == '\t' || text[end - 1] == '\r')) {
+    --end;
+  }
+  return end;
+}
+
+
+const ProtobufCMessage* Unwrap(const ProtobufCMessage* m) {
+  while (m != nullptr && m->descriptor == &pg_query__node__descriptor) {
+    auto* node = reinterpret_cast<const PgQuery__Node*>(m);
+    if (node->node_case == PG_QUERY__NODE__NODE__NOT_SET) return nullptr;
+    const ProtobufCFieldDescriptor* f =
+        protobuf_c_message_descriptor_get_field(&pg_query__node__descriptor, node->node_case);
+    if (f == nullptr) return nullptr;
+    m = *reinterpret_cast<ProtobufCMessage* const*>(reinterpret_cast<const char*>(m) + f->offset);
+  }
+  return m;
+}
+
+const ProtobufCMessage* Msg(const void* p) { return static_cast<const ProtobufCMessage*>(p); }
+
+// The field named `name` of `m` when it is set (oneof members only when chosen).
+const ProtobufCFieldDescriptor* Field(const void* p, std::string_view name) {
+  if (p == nullptr) return nullptr;
+  const ProtobufCMessage* m = Msg(p);
+  std::string n(name);
+  const ProtobufCFieldDescriptor* f =
+      protobuf_c_message_descriptor_get_field_by_name(m->descriptor, n.c_str());
+  if (f == nullptr) return nullptr;
+  if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+    uint32_t chosen = *reinterpret_cast<const uint32_t*>(reinterpret_cast<const char*>(m) +
+                                                         f->quantifier_offset);
+    if (chosen != f->id) return nullptr;
+  }
+  return f;
+}
+
+template <typename T>
+T At(const void* p, const ProtobufCFieldDescriptor* f) {
+  return *reinterpret_cast<const T*>(reinterpret_cast<const char*>(p) + f->offset);
+}
+
+}  // namespace
+
+SqlNode::SqlNode(const void* message)
+    : msg_(Unwrap(static_cast<const ProtobufCMessage*>(message))) {}
+
+std::string_view SqlNode::type() const {
+  if (msg_ == nullptr) return {};
+  // The full name keeps PostgreSQL's spelling ("pg_query.A_Const"; short_name is "AConst").
+  std::string_view full(Msg(msg_)->descriptor->name);
+  return full.substr(full.rfind('.') + 1);
+}
+
+SqlNode SqlNode::operator[](std::string_view field) const {
+  const ProtobufCFieldDescriptor* f = Field(msg_, field);
+  if (f == nullptr || f->type != PROTOBUF_C_TYPE_MESSAGE || f->label == PROTOBUF_C_LABEL_REPEATED) {
+    return SqlNode();
+  }
+  return SqlNode(At<const ProtobufCMessage*>(msg_, f));
+}
+
+std::vector<SqlNode> SqlNode::list(std::string_view field) const {
+  std::vector<SqlNode> out;
+  const ProtobufCFieldDescriptor* f = Field(msg_, field);
+  if (f == nullptr || f->type != PROTOBUF_C_TYPE_MESSAGE || f->label != PROTOBUF_C_LABEL_REPEATED) {
+    return out;
+  }
+  size_t n = *reinterpret_cast<const size_t*>(reinterpret_cast<const char*>(msg_) +
+                                              f->quantifier_offset);
+  auto* items = At<ProtobufCMessage* const*>(msg_, f);
+  out.reserve(n);
+  for (size_t i = 0; i < n; ++i) out.emplace_back(items[i]);
+  return out;
+}
+
+std::string_view SqlNode::str(std::string_view field) const {
+  const ProtobufCFieldDescriptor* f = Field(msg_, field);
+  if (f == nullptr || f->type != PROTOBUF_C_TYPE_STRING || f->label == PROTOBUF_C_LABEL_REPEATED) {
+    return {};
+  }
+  const char* s = At<const char*>(msg_, f);
+  return s ? std::string_view(s) : std::string_view();
+}
+
+int64_t SqlNode::num(std::string_view field) const {
+  const ProtobufCFieldDescriptor* f = Field(msg_, field);
+  if (f == nullptr || f->label == PROTOBUF_C_LABEL_REPEATED) return 0;
+  switch (f->type) {
+    case PROTOBUF_C_TYPE_INT32:
+    case PROTOBUF_C_TYPE_SINT32:
+    case PROTOBUF_C_TYPE_SFIXED32:
+    case PROTOBUF_C_TYPE_ENUM:
+      return At<int32_t>(msg_, f);
+    case PROTOBUF_C_TYPE_UINT32:
+    case PROTOBUF_C_TYPE_FIXED32:
+      return At<uint32_t>(msg_, f);
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64:
+      return At<int64_t>(msg_, f);
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64:
+      return static_cast<int64_t>(At<uint64_t>(msg_, f));
+    case PROTOBUF_C_TYPE_BOOL:
+      return At<protobuf_c_boolean>(msg_, f) ? 1 : 0;
+    default:
+      return 0;
+  }
+}
+
+bool SqlNode::flag(std::string_view field) const { return num(field) != 0; }
+
+std::string_view SqlNode::enum_name(std::string_view field) const {
+  const ProtobufCFieldDescriptor* f = Field(msg_, field);
+  if (f == nullptr || f->type != PROTOBUF_C_TYPE_ENUM || f->label == PROTOBUF_C_LABEL_REPEATED) {
+    return {};
+  }
+  const ProtobufCEnumValue* v = protobuf_c_enum_descriptor_get_value(
+      static_cast<const ProtobufCEnumDescriptor*>(f->descriptor), At<int>(msg_, f));
+  return v ? std::string_view(v->name) : std::string_view();
+}
+
+int SqlNode::location() const {
+  const ProtobufCFieldDescriptor* f = Field(msg_, "location");
+  return f == nullptr ? -1 : At<int32_t>(msg_, f);
+}
+
+std::vector<std::string> StringList(const std::vector<SqlNode>& nodes) {
+  std::vector<std::string> out;
+  out.reserve(nodes.size());
+  for (const SqlNode& n : nodes) out.emplace_back(n.is("String") ? n.str("sval") : "");
+  return out;
+}
+
+struct ParsedSql::Tree {
+  std::unique_ptr<PgQuery__ParseResult, TreeDeleter> result;
+};
+
+ParsedSql::ParsedSql(ParsedSql&&) noexcept = default;
+ParsedSql& ParsedSql::operator=(ParsedSql&&) noexcept = default;
+ParsedSql::~ParsedSql() = default;
+
+Result<ParsedSql> ParseSql(std::string_view sql, SyntaxError* error) {
+  std::string input(sql);
+  PgQueryProtobufParseResult res = pg_query_parse_protobuf(input.c_str());
+  struct Freer {
+    PgQueryProtobufParseResult* r;
+    ~Freer() { pg_query_free_protobuf_parse_result(*r); }
+  } freer{&res};
+  if (res.error) {
+    SyntaxError err{res.error->message, CharPositionToOffset(sql, res.error->cursorpos)};
+    if (res.error->cursorpos <= 0) err.offset = sql.size();
+    if (error) *error = err;
+    return Status::InvalidInput(err.message);
+  }
+  ParsedSql parsed;
+  parsed.tree_ = std::make_unique<ParsedSql::Tree>();
+  parsed.tree_->result.reset(pg_query__parse_result__unpack(
+      nullptr, res.parse_tree.len, reinterpret_cast<const uint8_t*>(res.parse_tree.data)));
+  const PgQuery__ParseResult* tree = parsed.tree_->result.get();
+  if (tree == nullptr) return Status::InvalidInput("could not decode the parse tree");
+  parsed.statements_.reserve(tree->n_stmts);
+  for (size_t i = 0; i < tree->n_stmts; ++i) {
+    const PgQuery__RawStmt* raw = tree->stmts[i];
+    ParsedStatement ps;
+    Statement& st = ps.info;
+    size_t loc = static_cast<size_t>(raw->stmt_location);
+    size_t end = raw->stmt_len == 0 ? sql.size() : loc + static_cast<size_t>(raw->stmt_len);
+    st.offset = SkipSpaceAndComments(sql, loc);
+    st.end = TrimEnd(sql, st.offset, end);
+    if (st.end > st.offset && sql[st.end - 1] == ';') --st.end;  // last stmt, stmt_len 0
+    st.kind = NodeName(raw->stmt);
+    if (raw->stmt) Classify(raw->stmt, &st);
+    ps.node = SqlNode(raw->stmt);
+    parsed.statements_.push_back(std::move(ps));
+  }
+  return parsed;
+}
+
+std::vector<TokenRange> IdentifierTokens(std::string_view sql) {
+  std::vector<TokenRange> out;
+  std::string input(sql);
+  PgQueryScanResult res = pg_query_scan(input.c_str());
+  if (res.error == nullptr) {
+    PgQuery__ScanResult* scan = pg_query__scan_result__unpack(
+        nullptr, res.pbuf.len, reinterpret_cast<const uint8_t*>(res.pbuf.data));
+    if (scan != nullptr) {
+      for (size_t i = 0; i < scan->n_tokens; ++i) {
+        const PgQuery__ScanToken* t = scan->tokens[i];
+        if (t->token == PG_QUERY__TOKEN__IDENT || t->token == PG_QUERY__TOKEN__UIDENT) {
+          out.push_back({static_cast<size_t>(t->start), static_cast<size_t>(t->end)});
+        }
+      }
+      pg_query__scan_result__free_unpacked(scan, nullptr);
+    }
+  }
+  pg_query_free_scan_result(res);
+  return out;
+}
+
+Result<std::vector<Statement>> ParseStatements(std::string_view sql, SyntaxError* error) {
+  auto parsed = ParseSql(sql, error);
+  if (!parsed.ok()) return parsed.status();
+  std::vector<Statement> out;
+  out.reserve(parsed->statements().size());
+  for (const auto& ps : parsed->statements()) out.push_back(ps.info);
+  return out;
+}
+
+}  // namespace strata

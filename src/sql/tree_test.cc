@@ -1,0 +1,50 @@
+#include "sql/tree.h"
+
+#include <gtest/gtest.h>
+
+namespace strata {
+namespace {
+
+TEST(SqlTree, ReadsFieldsEnumsListsAndLocations) {
+  std::string sql = "select 1;\nALTER TABLE s.t ADD COLUMN c varchar(20) NOT NULL DEFAULT 'x';";
+  auto parsed = ParseSql(sql);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  ASSERT_EQ(parsed->statements().size(), 2u);
+  const ParsedStatement& alter = parsed->statements()[1];
+  EXPECT_EQ(alter.info.offset, 10u);
+  SqlNode stmt = alter.node;
+  ASSERT_TRUE(stmt.is("AlterTableStmt"));
+  EXPECT_EQ(stmt["relation"].str("schemaname"), "s");
+  EXPECT_EQ(stmt["relation"].str("relname"), "t");
+  EXPECT_EQ(stmt.enum_name("objtype"), "OBJECT_TABLE");
+  auto cmds = stmt.list("cmds");
+  ASSERT_EQ(cmds.size(), 1u);
+  EXPECT_EQ(cmds[0].enum_name("subtype"), "AT_AddColumn");
+  SqlNode col = cmds[0]["def"];
+  ASSERT_TRUE(col.is("ColumnDef"));
+  EXPECT_EQ(col.str("colname"), "c");
+  EXPECT_EQ(StringList(col["type_name"].list("names")),
+            (std::vector<std::string>{"pg_catalog", "varchar"}));
+  auto mods = col["type_name"].list("typmods");
+  ASSERT_EQ(mods.size(), 1u);
+  EXPECT_EQ(mods[0].type(), "A_Const");
+  EXPECT_EQ(mods[0]["ival"].num("ival"), 20);
+  EXPECT_FALSE(mods[0]["sval"]);  // oneof member not chosen
+  auto cons = col.list("constraints");
+  ASSERT_EQ(cons.size(), 2u);
+  EXPECT_EQ(cons[0].enum_name("contype"), "CONSTR_NOTNULL");
+  EXPECT_EQ(cons[1]["raw_expr"]["sval"].str("sval"), "x");
+  EXPECT_EQ(sql.substr(static_cast<size_t>(col.location()), 1), "c");
+  EXPECT_FALSE(stmt["nonexistent"]);
+  EXPECT_EQ(SqlNode().type(), "");
+}
+
+TEST(SqlTree, SyntaxErrorsCarryTheirOffset) {
+  SyntaxError err;
+  auto parsed = ParseSql("select 1;\nselec 2;", &err);
+  EXPECT_FALSE(parsed.ok());
+  EXPECT_EQ(err.offset, 10u);
+}
+
+}  // namespace
+}  // namespace strata
