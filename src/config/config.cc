@@ -80,13 +80,14 @@ Status ReadEnvironments(const std::string& path, const toml::table& envs, Config
 Status ReadLint(const std::string& path, const toml::table& lint, Config* cfg) {
   for (const auto& [k, v] : lint) {
     const toml::array* arr = v.as_array();
-    if (k != "disable" || !arr) {
-      return Status::InvalidInput(Where(path, v) + ": [lint] takes only disable = [\"rule\", ...]");
+    if ((k != "disable" && k != "enable") || !arr) {
+      return Status::InvalidInput(Where(path, v) +
+                                  ": [lint] takes disable = [\"rule\", ...] and enable = [\"rule\", ...]");
     }
     for (const auto& item : *arr) {
       auto s = item.value<std::string>();
       if (!s) return Status::InvalidInput(Where(path, item) + ": rule names are strings");
-      cfg->lint_disable.push_back(*s);
+      (k == "disable" ? cfg->lint_disable : cfg->lint_enable).push_back(*s);
     }
   }
   return Status::Ok();

@@ -41,6 +41,7 @@ struct Config {
   int lock_retries = 3;
   std::map<std::string, Environment> environments;
   std::vector<std::string> lint_disable;
+  std::vector<std::string> lint_enable;  // opt-in lint rules
 };
 
 using EnvLookup = std::function<const char*(const char*)>;

@@ -12,6 +12,7 @@
 #include "devdb/shadow.h"
 #include "diff/diff.h"
 #include "generate/cache.h"
+#include "generate/lint_output.h"
 #include "generate/source.h"
 #include "introspect/introspect.h"
 #include "migrate/migration_dir.h"
@@ -331,8 +332,8 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
       if (at != parts.end() && at->suffix == "_enum_values") ++at;
       main = parts.insert(at, MigrationPart{"", true, {}, "", {}});
     }
-    std::string pre = "-- renames (hinted with --rename)\n";
-    for (const auto& s : out.rename_sql) pre += s + "\n";
+    std::string pre;
+    for (const auto& s : out.rename_sql) pre += "-- hinted with --rename\n" + s + "\n";
     main->body = pre + (main->body.empty() ? "" : "\n" + main->body);
   }
 
@@ -375,6 +376,16 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
     }
     if (p.suffix.empty() && !out.rename_sql.empty()) undo += "-- undo: the renames above by hand (see the migration)\n";
     rollbacks.push_back({stem + "_rollback.sql", RenderRollback(stem, undo)});
+  }
+
+  // strata lint must pass on what generate writes: a finding on a step whose risk the plan
+  // reported (its hazard comment) or the user chose (--rename, --accept-data-loss) is
+  // recorded as a strata:allow with that reason; any other error is a planner bug.
+  {
+    std::vector<GeneratedFile> migrations(out.files.begin(), out.files.begin() + parts.size());
+    Status st = AnnotateLintFindings(&migrations);
+    if (!st.ok()) return st;
+    std::copy(migrations.begin(), migrations.end(), out.files.begin());
   }
 
   // The proof: the files, applied to (a copy of) the replay, must reach the desired

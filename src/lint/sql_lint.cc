@@ -1235,6 +1235,10 @@ void FileLint::ApplyAllows() {
     for (size_t a = 0; a < src_.allows.size(); ++a) {
       const Allow& al = src_.allows[a];
       if (al.rule != found_[i].rule || st >= lines.size()) continue;
+      if (al.whole_file) {
+        allowed = used[a] = true;
+        continue;
+      }
       size_t target = lines.size();
       for (size_t k = 0; k < lines.size(); ++k) {
         if (lines[k].first <= al.line && al.line <= lines[k].second) { target = k; break; }

@@ -86,12 +86,14 @@ Status ParseDirectives(MigrationFile* file, std::vector<FileError>* errors) {
         } else {
           file->verify_offset = nl == std::string::npos ? text.size() : nl + 1;
         }
-      } else if (!in_header) {
+      } else if (!in_header && name != "allow") {
         errors->push_back({file->path, col,
                            "strata:" + name + " must be in the comments at the top of the file, "
                            "before the first statement"});
       } else if (!ApplyDirective(name, args, &file->directives, line_no, &problem).ok()) {
         errors->push_back({file->path, col, problem});
+      } else if (name == "allow") {
+        file->directives.allows.back().whole_file = in_header;
       }
     } else if (IsCodeLine(line)) {
       in_header = false;

@@ -10,10 +10,13 @@
 
 namespace strata {
 
+// -- strata:allow <rule> <reason>: in the header it covers the whole file; anywhere else,
+// the statement on its line or the next one.
 struct Allow {
   std::string rule;
   std::string reason;
   int line = 0;
+  bool whole_file = false;
 };
 
 struct Directives {

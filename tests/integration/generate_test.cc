@@ -98,6 +98,8 @@ TEST_F(GenerateTest, GenerateThenMigrateReachesTheDesiredSchemaWithSafeSql) {
   EXPECT_NE(late.find("SELECT indisvalid FROM pg_catalog.pg_index"), std::string::npos) << late;
   EXPECT_FALSE(ReadMigration(p_, "_orders_v2_rollback.sql").empty());
   EXPECT_NE(r.out.find("TABLE_REWRITE"), std::string::npos) << "numeric(10,2) -> (12,2) rewrites: " << r.out;
+  auto lint = Run({"lint"});
+  EXPECT_EQ(lint.exit_code, 0) << "generate's output passes strata lint:\n" << lint.out << lint.err;
 
   ExecOrDie(url_, "INSERT INTO customers (email, name) VALUES ('a@x', 'A'); "
                   "INSERT INTO orders (customer_id, total) VALUES (1, 5)");
@@ -146,7 +148,14 @@ TEST_F(GenerateTest, DataLossNeedsAFlagAndRenamesNeedAHint) {
   p_.Write("schema/01.sql", "CREATE TABLE t (id int PRIMARY KEY, remark text);\n");
   r = Gen({"drop_extra", "--accept-data-loss"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(ReadMigration(p_, "_drop_extra.sql").find("DROP COLUMN \"extra\""), std::string::npos);
+  std::string drop = ReadMigration(p_, "_drop_extra.sql");
+  EXPECT_NE(drop.find("DROP COLUMN \"extra\""), std::string::npos);
+  // generate lints its own output: the accepted loss is recorded as a strata:allow.
+  EXPECT_NE(drop.find("-- strata:allow ban-drop-column planned by strata generate, which reported DELETES_DATA"),
+            std::string::npos) << drop.substr(drop.find("-- drop"));
+  auto lint = Run({"lint"});
+  EXPECT_EQ(lint.exit_code, 0) << lint.out << lint.err;
+  EXPECT_NE(lint.out.find("0 error(s)"), std::string::npos) << lint.out;
 }
 
 TEST_F(GenerateTest, ATableRenameCarriesTheNamesDerivedFromIt) {

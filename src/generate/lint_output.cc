@@ -1,0 +1,91 @@
+#include "generate/lint_output.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "base/strings.h"
+#include "lint/sql_lint.h"
+#include "migrate/migration_file.h"
+#include "sql/tree.h"
+
+namespace strata {
+namespace {
+
+// Why a step's statement may carry the finding: its hazard codes or the user's hint, read
+// from the comment lines just above its first line. Empty when there is none.
+std::string Reason(const std::vector<std::string>& lines, int first_line) {
+  std::vector<std::string> hazards;
+  for (int i = first_line - 2; i >= 0; --i) {
+    std::string_view l = Trim(lines[i]);
+    if (!StartsWith(l, "--")) break;
+    if (StartsWith(l, "-- hinted with --rename")) return "renamed as asked with --rename";
+    if (StartsWith(l, "--   hazard ")) {
+      std::string_view code = l.substr(12);
+      hazards.insert(hazards.begin(), std::string(code.substr(0, code.find(':'))));
+    }
+  }
+  if (hazards.empty()) return "";
+  std::string out = "planned by strata generate, which reported";
+  for (size_t i = 0; i < hazards.size(); ++i) out += (i ? ", " : " ") + hazards[i];
+  return out;
+}
+
+}  // namespace
+
+Status AnnotateLintFindings(std::vector<GeneratedFile>* files) {
+  SqlLinter linter(LintOptions{});
+  std::string unexplained;
+  for (auto& gf : *files) {
+    MigrationFile mf;
+    mf.name = mf.path = gf.name;
+    mf.content = gf.content;
+    std::vector<FileError> errs;
+    ParseDirectives(&mf, &errs);
+    LintSource src;
+    src.path = gf.name;
+    src.text = mf.content;
+    src.body_end = mf.verify_offset;
+    src.in_transaction = !mf.directives.no_transaction;
+    auto found = linter.Lint(src);
+    auto parsed = ParseSql(mf.content);
+    if (!parsed.ok()) return parsed.status();
+    std::vector<std::string> lines = Split(mf.content, '\n');
+    std::map<int, std::set<std::string>> allows;  // statement's first line -> "rule reason"
+    for (const Diagnostic& d : found) {
+      if (d.severity != Severity::kError) continue;
+      int first = d.line;
+      for (const auto& ps : parsed->statements()) {
+        int a = OffsetToLineCol(mf.content, ps.info.offset).line;
+        int b = OffsetToLineCol(mf.content, ps.info.end).line;
+        if (a <= d.line && d.line <= b) {
+          first = a;
+          break;
+        }
+      }
+      std::string reason = Reason(lines, first);
+      if (reason.empty()) {
+        unexplained += "\n  " + gf.name + ":" + std::to_string(d.line) + ": [" + d.rule + "] " + d.message;
+        continue;
+      }
+      allows[first].insert(d.rule + " " + reason);
+    }
+    for (auto it = allows.rbegin(); it != allows.rend(); ++it) {
+      std::vector<std::string> add;
+      for (const auto& a : it->second) add.push_back("-- strata:allow " + a);
+      lines.insert(lines.begin() + (it->first - 1), add.begin(), add.end());
+    }
+    if (!allows.empty()) {
+      std::string text;
+      for (size_t i = 0; i < lines.size(); ++i) text += lines[i] + (i + 1 < lines.size() ? "\n" : "");
+      gf.content = std::move(text);
+    }
+  }
+  if (!unexplained.empty()) {
+    return Status::InvalidInput("strata generate wrote SQL that strata lint rejects, without a reported "
+                                "hazard (a bug; nothing was written):" + unexplained);
+  }
+  return Status::Ok();
+}
+
+}  // namespace strata

@@ -1,0 +1,19 @@
+// generate runs strata lint on the migrations it writes (DESIGN.md §5: planner and linter
+// share one hazard vocabulary).
+#pragma once
+
+#include <vector>
+
+#include "base/status.h"
+#include "generate/generate.h"
+
+namespace strata {
+
+// Lints `files` (migrations in run order) as one run. An error-level finding on a step whose
+// risk was reported (a "--   hazard" line in its comment) or chosen by the user (a step
+// "hinted with --rename") gets a `-- strata:allow <rule> <reason>` line above the
+// statement, so the file records the decision. Any other error is returned: the planner
+// wrote SQL its own linter rejects.
+Status AnnotateLintFindings(std::vector<GeneratedFile>* files);
+
+}  // namespace strata
