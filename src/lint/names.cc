@@ -68,6 +68,18 @@ std::vector<Diagnostic> LintNames(const NameLintInput& in) {
       applied.insert(a.name);
       last = std::max(last, a.name);
     }
+    std::map<std::string, std::string> applied_sum;
+    for (const auto& a : *in.applied) applied_sum[a.name] = a.checksum;
+    for (const auto& f : dir.files) {
+      auto it = applied_sum.find(f.name);
+      if (it != applied_sum.end() && !it->second.empty() && it->second != f.checksum) {
+        out.push_back({"applied-migration-edited", Severity::kError, path(f.name), 1, 1,
+                       "this migration was applied to the database and has been edited since "
+                       "(checksum " + it->second.substr(0, 12) + " applied, " + f.checksum.substr(0, 12) +
+                           " on disk)",
+                       "restore the applied text (git checkout) and write the change as a new migration"});
+      }
+    }
     for (const auto& f : dir.files) {
       if (!applied.count(f.name) && f.name < last && !in.allow_out_of_order) {
         out.push_back({"out-of-order", Severity::kError, path(f.name), 1, 1,

@@ -41,8 +41,8 @@ TEST_F(CliTest, LintReportsDirectiveAndSyntaxErrorsWithPosition) {
   p_.Migration(Version(2) + "_two.sql", "SELECT 1;\nSELEC 2;\n");
   auto r = Run({"lint"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.out.find(Version(1) + "_one.sql:1:1: error [directive]"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find(Version(2) + "_two.sql:2:1: error [syntax]"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(Version(1) + "_one.sql:1:1: error[directive]"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(Version(2) + "_two.sql:2:1: error[syntax]"), std::string::npos) << r.out;
 }
 
 }  // namespace
