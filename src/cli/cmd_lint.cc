@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <map>
+#include <thread>
 
 #include "base/fs.h"
 #include "base/strings.h"
@@ -132,6 +133,8 @@ void PrintRules(const Context& ctx, const std::string& format) {
   }
 }
 
+const int kThreads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+
 LintSource SourceOf(const MigrationFile& f) {
   LintSource src;
   src.path = f.path;
@@ -205,13 +208,15 @@ int RunLint(int argc, char** argv) {
   std::vector<Diagnostic> ds;
   if (!files.empty()) {
     // Given files: one run, in the order given.
-    SqlLinter linter(options, conn ? &facts : nullptr);
-    for (const auto& path : files) {
+    std::vector<MigrationFile> loaded(files.size());
+    std::vector<LintSource> sources;
+    for (size_t i = 0; i < files.size(); ++i) {
+      const std::string& path = files[i];
       auto text = ReadFile(path);
       if (!text.ok()) return ctx.Fail(text.status());
-      MigrationFile f;
+      MigrationFile& f = loaded[i];
       f.path = path;
-      f.name = path.substr(path.find_last_of("/") + 1);
+      f.name = path.substr(path.find_last_of('/') + 1);
       f.content = std::move(*text);
       std::vector<FileError> errs;
       ParseDirectives(&f, &errs);
@@ -220,9 +225,10 @@ int RunLint(int argc, char** argv) {
         ds.push_back({"directive", Severity::kError, path, lc.line, lc.col, e.message, "",
                       std::string(LineAt(f.content, lc.line))});
       }
-      auto found = linter.Lint(SourceOf(f));
-      ds.insert(ds.end(), found.begin(), found.end());
     }
+    for (const auto& f : loaded) sources.push_back(SourceOf(f));
+    auto found = LintFiles(options, conn ? &facts : nullptr, sources, /*one_run=*/true, kThreads);
+    ds.insert(ds.end(), found.begin(), found.end());
   } else {
     auto project = LoadProject(ctx);
     if (!project.ok()) return ctx.Fail(project.status());
@@ -245,15 +251,12 @@ int RunLint(int argc, char** argv) {
       for (const auto& a : applied) done.insert(a.name);
       // With a database, the pending files are one run on top of it. Without one, nothing
       // says which tables are new, so each file is linted on its own.
-      std::unique_ptr<SqlLinter> run;
-      if (conn) run = std::make_unique<SqlLinter>(options, &facts);
+      std::vector<LintSource> sources;
       for (const auto& f : project->dir.files) {
-        if (done.count(f.name)) continue;
-        std::unique_ptr<SqlLinter> own;
-        if (!run) own = std::make_unique<SqlLinter>(options);
-        auto found = (run ? run : own)->Lint(SourceOf(f));
-        ds.insert(ds.end(), found.begin(), found.end());
+        if (!done.count(f.name)) sources.push_back(SourceOf(f));
       }
+      auto found = LintFiles(options, conn ? &facts : nullptr, sources, /*one_run=*/conn != nullptr, kThreads);
+      ds.insert(ds.end(), found.begin(), found.end());
     }
   }
   Print(ctx, g.format, ds);

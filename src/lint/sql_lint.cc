@@ -1,7 +1,10 @@
 #include "lint/sql_lint.h"
 
 #include <algorithm>
+#include <atomic>
 #include <functional>
+#include <optional>
+#include <thread>
 
 #include "base/strings.h"
 #include "sql/tree.h"
@@ -230,7 +233,7 @@ class FileLint {
   FileLint(const LintOptions& o, const LintDatabase* db, LintRunState* run, const LintSource& src)
       : o_(o), db_(db), run_(*run), src_(src) {}
 
-  std::vector<Diagnostic> Run();
+  std::vector<Diagnostic> Run(const Result<ParsedSql>& parsed, const SyntaxError& err);
 
  private:
   bool On(std::string_view rule) const {
@@ -311,9 +314,7 @@ class FileLint {
   std::set<std::string> dropped_if_exists_;     // "table.constraint" (prefer-robust-stmts)
 };
 
-std::vector<Diagnostic> FileLint::Run() {
-  SyntaxError err;
-  auto parsed = ParseSql(src_.text, &err);
+std::vector<Diagnostic> FileLint::Run(const Result<ParsedSql>& parsed, const SyntaxError& err) {
   if (!parsed.ok()) {
     LineCol lc = OffsetToLineCol(src_.text, err.offset);
     return {{"syntax", Severity::kError, src_.path, lc.line, lc.col, err.message, ""}};
@@ -1266,10 +1267,41 @@ void FileLint::ApplyAllows() {
 }  // namespace
 
 std::vector<Diagnostic> SqlLinter::Lint(const LintSource& source) {
+  SyntaxError err;
+  auto parsed = ParseSql(source.text, &err);
+  return Lint(source, parsed, err);
+}
+
+std::vector<Diagnostic> SqlLinter::Lint(const LintSource& source, const Result<ParsedSql>& parsed,
+                                        const SyntaxError& error) {
   FileLint pass(options_, db_, run_.get(), source);
-  std::vector<Diagnostic> ds = pass.Run();
+  std::vector<Diagnostic> ds = pass.Run(parsed, error);
   AttachSourceLines(source.text, &ds);
   return ds;
+}
+
+std::vector<Diagnostic> LintFiles(const LintOptions& options, const LintDatabase* db,
+                                  const std::vector<LintSource>& sources, bool one_run, int threads) {
+  size_t n = sources.size();
+  std::vector<std::optional<Result<ParsedSql>>> parsed(n);
+  std::vector<SyntaxError> errors(n);
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next++) < n;) parsed[i].emplace(ParseSql(sources[i].text, &errors[i]));
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < std::max(1, threads) && static_cast<size_t>(t) < n; ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+  std::vector<Diagnostic> out;
+  std::unique_ptr<SqlLinter> run;
+  for (size_t i = 0; i < n; ++i) {
+    if (!run || !one_run) run = std::make_unique<SqlLinter>(options, db);
+    auto ds = run->Lint(sources[i], *parsed[i], errors[i]);
+    parsed[i].reset();
+    out.insert(out.end(), std::make_move_iterator(ds.begin()), std::make_move_iterator(ds.end()));
+  }
+  return out;
 }
 
 void AttachSourceLines(std::string_view text, std::vector<Diagnostic>* ds) {

@@ -13,6 +13,7 @@
 
 #include "lint/diagnostic.h"
 #include "migrate/migration_file.h"
+#include "sql/tree.h"
 
 namespace strata {
 
@@ -74,12 +75,20 @@ class SqlLinter {
   explicit SqlLinter(LintOptions options, const LintDatabase* db = nullptr);
   ~SqlLinter();
   std::vector<Diagnostic> Lint(const LintSource& source);
+  // The same with the file already parsed (ParseSql over source.text, and its error).
+  std::vector<Diagnostic> Lint(const LintSource& source, const Result<ParsedSql>& parsed,
+                               const SyntaxError& error);
 
  private:
   LintOptions options_;
   const LintDatabase* db_;
   std::unique_ptr<LintRunState> run_;
 };
+
+// Lints `sources` in order, as one run (`one_run`) or each file on its own. Parsing, most
+// of the cost, runs on `threads` threads; the rules then run in order.
+std::vector<Diagnostic> LintFiles(const LintOptions& options, const LintDatabase* db,
+                                  const std::vector<LintSource>& sources, bool one_run, int threads);
 
 // Adds the source line (for a caret) to each diagnostic that points into `text`.
 void AttachSourceLines(std::string_view text, std::vector<Diagnostic>* ds);
