@@ -537,10 +537,10 @@ void FileLint::ColumnTypeRules(const SqlNode& node, bool is_type) {
   const std::string& n = t.name;
   std::string arr = t.array ? "[]" : "";
   if (In(n, {"bpchar", "char", "character"})) {
+    // Plain `char` is char(1) to the parser: suggest text; with a length, varchar(n).
+    bool sized = !t.mods.empty() && t.mods[0] != 1;
     Report("ban-char-field", loc, "char(n) pads values with spaces; it is almost never what you want",
-           t.mods.empty() || (t.mods.size() == 1 && t.mods[0] == 1 && !is_type && false)
-               ? "use text" + arr
-               : "use varchar(" + std::to_string(t.mods.empty() ? 1 : t.mods[0]) + ")" + arr + " or text" + arr);
+           sized ? "use varchar(" + std::to_string(t.mods[0]) + ")" + arr + " or text" + arr : "use text" + arr);
   }
   if (n == "varchar" && !t.mods.empty()) {
     Report("prefer-text-field", loc,

@@ -1,0 +1,125 @@
+#include "lint/sql_lint.h"
+
+#include <gtest/gtest.h>
+
+namespace strata {
+namespace {
+
+// "rule@line" for each finding.
+std::vector<std::string> Findings(SqlLinter& linter, const std::string& sql, bool in_tx = true,
+                                  std::vector<Allow> allows = {}) {
+  LintSource src;
+  src.path = "m.sql";
+  src.text = sql;
+  src.in_transaction = in_tx;
+  src.allows = std::move(allows);
+  std::vector<std::string> out;
+  for (const auto& d : linter.Lint(src)) out.push_back(d.rule + "@" + std::to_string(d.line));
+  return out;
+}
+
+std::vector<std::string> Findings(const std::string& sql, LintOptions o = {}, bool in_tx = true) {
+  SqlLinter linter(o);
+  return Findings(linter, sql, in_tx);
+}
+
+using V = std::vector<std::string>;
+
+TEST(SqlLint, TablesCreatedEarlierInTheRunAreNew) {
+  SqlLinter run{LintOptions{}};
+  EXPECT_EQ(Findings(run, "CREATE TABLE public.t (id bigint, note text);\n"), V{});
+  // A later file of the same run: t is still new, so no lock findings.
+  EXPECT_EQ(Findings(run, "CREATE INDEX t_note_idx ON public.t (note);\n"
+                          "ALTER TABLE public.t ADD COLUMN c text NOT NULL;\n"), V{});
+  // On its own, the same file is about an existing table.
+  EXPECT_EQ(Findings("CREATE INDEX t_note_idx ON public.t (note);\nALTER TABLE public.t ADD COLUMN c text NOT NULL;\n"),
+            (V{"require-concurrent-index-creation@1", "adding-required-field@2"}));
+}
+
+TEST(SqlLint, ColumnTypesKnownFromTheRunDecideRewrites) {
+  LintOptions o;
+  o.only = {"changing-column-type"};
+  SqlLinter run{o};
+  Findings(run, "CREATE TABLE public.t (id int, name varchar(20));\n");
+  // Same run, but t was created in an earlier *file*: still new, nothing to report.
+  EXPECT_EQ(Findings(run, "ALTER TABLE public.t ALTER COLUMN name TYPE varchar(40);\n"), V{});
+  // An existing table whose column type is known from the database.
+  LintDatabase db;
+  db.tables["public.u"].rows = 1e6;
+  db.tables["public.u"].columns["name"] = {"varchar", {20}};
+  db.tables["public.u"].columns["id"] = {"int4", {}};
+  SqlLinter live(o, &db);
+  EXPECT_EQ(Findings(live, "ALTER TABLE public.u ALTER COLUMN name TYPE varchar(40);\n"
+                           "ALTER TABLE public.u ALTER COLUMN name TYPE text;\n"), V{});
+  EXPECT_EQ(Findings(live, "ALTER TABLE public.u ALTER COLUMN name TYPE varchar(10);\n"),
+            V{"changing-column-type@1"});
+  EXPECT_EQ(Findings(live, "ALTER TABLE public.u ALTER COLUMN id TYPE bigint;\n"), V{"changing-column-type@1"});
+}
+
+TEST(SqlLint, PgVersionChangesDefaultsAndNotNull) {
+  std::string add = "ALTER TABLE public.t ADD COLUMN c bigint DEFAULT 0;\n";
+  LintOptions v10;
+  v10.pg_version = 10;
+  EXPECT_EQ(Findings(add, v10), V{"adding-field-with-default@1"});
+  EXPECT_EQ(Findings(add), V{});
+  std::string nn = "ALTER TABLE public.t ADD CONSTRAINT c_nn CHECK (c IS NOT NULL) NOT VALID;\n";
+  std::string step2 = "ALTER TABLE public.t VALIDATE CONSTRAINT c_nn;\nALTER TABLE public.t ALTER COLUMN c SET NOT NULL;\n";
+  SqlLinter run{LintOptions{}};
+  EXPECT_EQ(Findings(run, nn), V{});
+  EXPECT_EQ(Findings(run, step2), V{});
+  LintOptions v11;
+  v11.pg_version = 11;
+  SqlLinter old(v11);
+  Findings(old, nn);
+  EXPECT_EQ(Findings(old, step2), V{"adding-not-nullable-field@2"});
+}
+
+TEST(SqlLint, EnumValuesRemovedByRecreatingTheType) {
+  SqlLinter run{LintOptions{}};
+  Findings(run, "CREATE TYPE public.s AS ENUM ('a', 'b', 'c');\n");
+  EXPECT_EQ(Findings(run, "ALTER TYPE public.s RENAME TO s_old;\nCREATE TYPE public.s AS ENUM ('a', 'c');\n"),
+            V{"removing-enum-value@2"});
+  EXPECT_EQ(Findings("ALTER TYPE s RENAME VALUE 'a' TO 'x';\n"), V{"renaming-enum-value@1"});
+}
+
+TEST(SqlLint, RunnerContextForTransactionsAndTimeouts) {
+  EXPECT_EQ(Findings("BEGIN;\nSELECT 1;\nCOMMIT;\n"), (V{"transaction-nesting@1", "transaction-nesting@3"}));
+  EXPECT_EQ(Findings("CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON public.t (c);\n"),
+            V{"ban-concurrent-index-creation-in-transaction@1"});
+  EXPECT_EQ(Findings("CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON public.t (c);\n", {}, /*in_tx=*/false), V{});
+  // No-transaction files with several statements must be re-runnable.
+  EXPECT_EQ(Findings("CREATE INDEX CONCURRENTLY i ON public.t (c);\nDROP INDEX CONCURRENTLY IF EXISTS j;\n", {}, false),
+            V{"prefer-robust-stmts@1"});
+  // The runner's lock_timeout counts; without it the rule fires once, at the first DDL.
+  LintOptions no_runner_timeout;
+  no_runner_timeout.runner_lock_timeout = false;
+  EXPECT_EQ(Findings("SELECT 1;\nALTER TABLE public.t ADD COLUMN x text;\nALTER TABLE public.t ADD COLUMN y text;\n",
+                     no_runner_timeout),
+            V{"require-lock-timeout@2"});
+  EXPECT_EQ(Findings("SET lock_timeout = '1s';\nALTER TABLE public.t ADD COLUMN x text;\n", no_runner_timeout), V{});
+}
+
+TEST(SqlLint, AllowsCoverTheirStatementOrTheFile) {
+  std::string sql = "DROP TABLE public.a;\n-- allow\nDROP TABLE public.b;\nDROP TABLE public.c;\n";
+  SqlLinter l1{LintOptions{}};
+  EXPECT_EQ(Findings(l1, sql, true, {{"ban-drop-table", "archived", 2}}),
+            (V{"ban-drop-table@1", "ban-drop-table@4"}));
+  SqlLinter l2{LintOptions{}};
+  EXPECT_EQ(Findings(l2, sql, true, {{"ban-drop-table", "archived", 1, /*whole_file=*/true}}), V{});
+  SqlLinter l3{LintOptions{}};
+  EXPECT_EQ(Findings(l3, "SELECT 1;\n", true, {{"ban-drop-table", "x", 1}}), V{"allow@1"});
+}
+
+TEST(SqlLint, IdentifierLengthUsesTheRawToken) {
+  std::string name(70, 'x');
+  auto f = Findings("CREATE TABLE public." + name + " (id bigint);\n");
+  EXPECT_EQ(f, V{"identifier-too-long@1"});
+  EXPECT_EQ(Findings("CREATE TABLE public." + std::string(63, 'x') + " (id bigint);\n"), V{});
+}
+
+TEST(SqlLint, SyntaxErrorsPointAtTheirPosition) {
+  EXPECT_EQ(Findings("SELECT 1;\nSELEC 2;\n"), V{"syntax@2"});
+}
+
+}  // namespace
+}  // namespace strata
