@@ -24,6 +24,7 @@
 #include "diff/diff.h"
 #include "emit/emit.h"
 #include "generate/generate.h"
+#include "generate/lint_output.h"
 #include "introspect/introspect.h"
 #include "plan/plan.h"
 #include "test_server.h"
@@ -98,6 +99,14 @@ class Migrator {
       return set(refused ? Result2::kRefused : Result2::kFail, plan.status().message());
     }
     std::string script = std::getenv("STRATA_CONFORMANCE_ONLY") ? "\n" + PlanSql(*plan) : "";
+    // (c) what generate would write passes strata lint (hazards reported by the plan
+    // become strata:allow lines; anything else is an error).
+    std::vector<GeneratedFile> files;
+    for (const MigrationPart& part : SplitPlan(*plan)) {
+      files.push_back({"part" + part.suffix + ".sql",
+                       (part.transactional ? "" : "-- strata:no-transaction\n") + part.body});
+    }
+    if (Status st = AnnotateLintFindings(&files); !st.ok()) return set(Result2::kFail, "(c) lint: " + st.message() + script);
     if (Status st = ApplyPlan(a_, *plan, nullptr); !st.ok()) return set(Result2::kFail, "applying the plan: " + st.message() + script);
     auto after = Load(a_);
     if (!after.ok()) return set(Result2::kFail, "after: " + after.status().message());
