@@ -1,5 +1,5 @@
 // strata lint — the migration safety linter (DESIGN.md §5) plus the filename/order rules.
-//   strata lint                 all migrations (each file on its own), or with --db only the
+//   strata lint                 all migrations (earlier files' tables count as existing), or with --db only the
 //                               pending ones, as one run against the live database's facts
 //   strata lint FILE...         the given files, as one run in the order given
 #include <fmt/format.h>
@@ -191,8 +191,10 @@ int RunLint(int argc, char** argv) {
   options.enabled.insert(cfg->lint_enable.begin(), cfg->lint_enable.end());
   options.runner_lock_timeout = !cfg->lock_timeout.empty() && cfg->lock_timeout != "0";
   options.runner_statement_timeout = !cfg->statement_timeout.empty() && cfg->statement_timeout != "0";
-  for (const auto& id : cfg->lint_disable) {
-    if (!FindRule(id)) return ctx.Fail(Status::InvalidInput(cfg->path + ": [lint] disable names an unknown rule '" + id + "'"));
+  std::vector<std::string> named = cfg->lint_disable;
+  named.insert(named.end(), cfg->lint_enable.begin(), cfg->lint_enable.end());
+  for (const auto& id : named) {
+    if (!FindRule(id) && id != "require-timeout-settings") return ctx.Fail(Status::InvalidInput(cfg->path + ": [lint] names an unknown rule '" + id + "' (see strata lint --rules)"));
   }
   if (conn && !names_only) {
     auto f = LoadLintDatabase(conn.get());
@@ -250,7 +252,7 @@ int RunLint(int argc, char** argv) {
       std::set<std::string> done;
       for (const auto& a : applied) done.insert(a.name);
       // With a database, the pending files are one run on top of it. Without one, nothing
-      // says which tables are new, so each file is linted on its own.
+      // says which files are applied: what an earlier file created counts as existing.
       std::vector<LintSource> sources;
       for (const auto& f : project->dir.files) {
         if (!done.count(f.name)) sources.push_back(SourceOf(f));

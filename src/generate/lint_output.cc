@@ -54,10 +54,11 @@ Status AnnotateLintFindings(std::vector<GeneratedFile>* files) {
     }
   }
   std::string unexplained;
+  // As `strata lint` without --db sees the folder: what an earlier file created counts as
+  // existing (the stricter view).
+  SqlLinter linter(LintOptions{});
   for (auto& gf : *files) {
-    // Each file on its own, as `strata lint` without --db sees it (the stricter view:
-    // nothing an earlier part created counts as new).
-    SqlLinter linter(LintOptions{});
+    linter.TreatCreatedAsExisting();
     MigrationFile mf;
     mf.name = mf.path = gf.name;
     mf.content = gf.content;

@@ -9,7 +9,7 @@
 
 namespace strata {
 
-// Lints each of `files` on its own, as `strata lint` does without --db. An error-level finding on a step whose
+// Lints `files` as `strata lint` does without --db. An error-level finding on a step whose
 // risk was reported (a "--   hazard" line in its comment) or chosen by the user (a step
 // "hinted with --rename") gets a `-- strata:allow <rule> <reason>` line above the
 // statement, so the file records the decision. Any other error is returned: the planner

@@ -239,9 +239,14 @@ class FileLint {
  private:
   bool On(std::string_view rule) const {
     const RuleInfo* r = FindRule(rule);
-    if (!o_.only.empty()) return o_.only.count(std::string(rule)) > 0;
-    if (o_.disabled.count(std::string(rule))) return false;
-    return r && (!r->opt_in || o_.enabled.count(std::string(rule)));
+    // squawk's require-timeout-settings names the two timeout rules together.
+    bool timeout = rule == "require-lock-timeout" || rule == "require-statement-timeout";
+    auto named = [&](const std::set<std::string>& set) {
+      return set.count(std::string(rule)) > 0 || (timeout && set.count("require-timeout-settings") > 0);
+    };
+    if (!o_.only.empty()) return named(o_.only);
+    if (named(o_.disabled)) return false;
+    return r && (!r->opt_in || named(o_.enabled));
   }
   void Report(const char* rule, int location, std::string message, std::string fix = "") {
     if (!On(rule)) return;
@@ -1269,6 +1274,12 @@ void FileLint::ApplyAllows() {
 
 }  // namespace
 
+void SqlLinter::TreatCreatedAsExisting() {
+  run_->new_tables.clear();
+  run_->new_indexes.clear();
+  run_->new_domains.clear();
+}
+
 std::vector<Diagnostic> SqlLinter::Lint(const LintSource& source) {
   SyntaxError err;
   auto parsed = ParseSql(source.text, &err);
@@ -1297,10 +1308,10 @@ std::vector<Diagnostic> LintFiles(const LintOptions& options, const LintDatabase
   work();
   for (auto& t : pool) t.join();
   std::vector<Diagnostic> out;
-  std::unique_ptr<SqlLinter> run;
+  SqlLinter run(options, db);
   for (size_t i = 0; i < n; ++i) {
-    if (!run || !one_run) run = std::make_unique<SqlLinter>(options, db);
-    auto ds = run->Lint(sources[i], *parsed[i], errors[i]);
+    if (!one_run) run.TreatCreatedAsExisting();
+    auto ds = run.Lint(sources[i], *parsed[i], errors[i]);
     parsed[i].reset();
     out.insert(out.end(), std::make_move_iterator(ds.begin()), std::make_move_iterator(ds.end()));
   }

@@ -75,6 +75,9 @@ class SqlLinter {
   explicit SqlLinter(LintOptions options, const LintDatabase* db = nullptr);
   ~SqlLinter();
   std::vector<Diagnostic> Lint(const LintSource& source);
+  // From here on, what earlier files created counts as existing (their files may already
+  // be applied and the tables full), while their column types, enums and checks stay known.
+  void TreatCreatedAsExisting();
   // The same with the file already parsed (ParseSql over source.text, and its error).
   std::vector<Diagnostic> Lint(const LintSource& source, const Result<ParsedSql>& parsed,
                                const SyntaxError& error);
@@ -85,8 +88,10 @@ class SqlLinter {
   std::unique_ptr<LintRunState> run_;
 };
 
-// Lints `sources` in order, as one run (`one_run`) or each file on its own. Parsing, most
-// of the cost, runs on `threads` threads; the rules then run in order.
+// Lints `sources` in order, as one pending run (`one_run`: what a file creates is new for
+// the files after it) or as files that may each be applied already (what earlier files
+// created is existing, but its column types, enums and checks are known). Parsing, most of
+// the cost, runs on `threads` threads; the rules then run in order.
 std::vector<Diagnostic> LintFiles(const LintOptions& options, const LintDatabase* db,
                                   const std::vector<LintSource>& sources, bool one_run, int threads);
 

@@ -56,6 +56,18 @@ TEST(SqlLint, ColumnTypesKnownFromTheRunDecideRewrites) {
   EXPECT_EQ(Findings(live, "ALTER TABLE public.u ALTER COLUMN id TYPE bigint;\n"), V{"changing-column-type@1"});
 }
 
+TEST(SqlLint, FilesThatMayBeAppliedKeepTheirColumnTypesButNotNewness) {
+  LintSource a{"a.sql", "CREATE TABLE public.t (id int, name varchar(20));\n"};
+  LintSource b{"b.sql", "ALTER TABLE public.t ALTER COLUMN name TYPE varchar(40);\n"
+                        "CREATE INDEX t_name_idx ON public.t (name);\n"};
+  LintOptions o;
+  o.only = {"changing-column-type", "require-concurrent-index-creation"};
+  V got;
+  for (const auto& d : LintFiles(o, nullptr, {a, b}, /*one_run=*/false, 2)) got.push_back(d.rule + "@" + d.file);
+  EXPECT_EQ(got, V{"require-concurrent-index-creation@b.sql"}) << "t exists, but widening its varchar is known safe";
+  EXPECT_TRUE(LintFiles(o, nullptr, {a, b}, /*one_run=*/true, 2).empty()) << "one pending run: t is new";
+}
+
 TEST(SqlLint, PgVersionChangesDefaultsAndNotNull) {
   std::string add = "ALTER TABLE public.t ADD COLUMN c bigint DEFAULT 0;\n";
   LintOptions v10;
