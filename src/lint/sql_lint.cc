@@ -56,7 +56,7 @@ const std::vector<RuleInfo> kRules = {
     {"require-concurrent-index-deletion", E, "DROP INDEX without CONCURRENTLY takes ACCESS EXCLUSIVE on the table"},
     {"require-concurrent-partition-detach", E, "DETACH PARTITION without CONCURRENTLY takes ACCESS EXCLUSIVE"},
     {"require-concurrent-reindex", E, "REINDEX without CONCURRENTLY blocks reads and writes"},
-    {"require-enum-value-ordering", W, "ADD VALUE without BEFORE/AFTER appends, which may not be the intended order"},
+    {"require-enum-value-ordering", W, "ADD VALUE without BEFORE/AFTER appends, which may not be the intended order", true},
     {"require-lock-timeout", W, "without lock_timeout a blocked lock request queues every query behind it"},
     {"require-statement-timeout", W, "without statement_timeout a slow statement holds its locks indefinitely", true},
     {"require-table-schema", W, "table names should be schema-qualified", true},
@@ -343,6 +343,9 @@ std::vector<Diagnostic> FileLint::Run(const Result<ParsedSql>& parsed, const Syn
   }
   if (On("identifier-too-long")) IdentifierLength();
   ApplyAllows();
+  std::stable_sort(found_.begin(), found_.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return a.line != b.line ? a.line < b.line : a.col < b.col;
+  });
   return std::move(found_);
 }
 
