@@ -192,6 +192,42 @@ class Planner {
     return s;
   }
   bool TableExisted(const std::string& key) const { return tables_a_.count(key) && tables_b_.count(key); }
+  // ATTACH PARTITION adopts the partition's first matching index for each parent index.
+  // A local index that should stay local is dropped before and built again after, so that
+  // the attach builds the parent's own child index (as in the desired schema).
+  void AttachTakesOverIndexes(const Table& a, const Table& b) {
+    if (b.partition_of.empty() || !a.partition_of.empty()) return;
+    auto shape = [](const Index& i) {  // "UNIQUE USING btree (foo, bar)": name and table stripped
+      size_t using_at = i.definition.find(" USING ");
+      std::string rest = using_at == std::string::npos ? i.definition : i.definition.substr(using_at);
+      return std::string(StartsWith(i.definition, "CREATE UNIQUE") ? "UNIQUE" : "") + rest;
+    };
+    std::set<std::string> parent_shapes;
+    for (const Index& i : b_.indexes) {
+      if (i.table_key == b.partition_of) parent_shapes.insert(shape(i));
+    }
+    std::string table = Key("table", b.schema, b.name);
+    for (const Index& i : b_.indexes) {
+      if (i.table_key != table || !i.parent_key.empty() || !parent_shapes.count(shape(i))) continue;
+      for (const Index& old : a_.indexes) {
+        if (old.schema == i.schema && old.name == i.name) recreate_.insert(Key("index", i.schema, i.name));
+      }
+    }
+  }
+  // `col`, local in `a`, is gone from `b` only because `b` is now a partition whose parent
+  // has the same column: ATTACH PARTITION makes it inherited, no drop needed.
+  // With `detach`, the other way: `col` appears in `a` (the new standalone table) only
+  // because it was the partition `b`'s inherited column.
+  bool AttachMakesInherited(const Table& a, const Table& b, const Column& col, bool detach = false) const {
+    if (b.partition_of.empty() || !a.partition_of.empty()) return false;
+    const auto& tables = detach ? tables_a_ : tables_b_;
+    auto parent = tables.find(b.partition_of);
+    if (parent == tables.end()) return false;
+    for (const Column& pc : parent->second->columns) {
+      if (pc.name == col.name) return pc.type == col.type && pc.collation == col.collation;
+    }
+    return false;
+  }
   bool Partitioned(const std::string& key) const {
     auto it = tables_b_.find(key);
     return it != tables_b_.end() && !it->second->partition_key.empty();
@@ -974,7 +1010,9 @@ Status Planner::Objects(const Change& c) {
   } else if (k == "column") {
     const Table& ta = a_.tables[c.table_from_pos];
     const Table& tb = b_.tables[c.table_to_pos];
-    if (drop) {
+    if (drop && AttachMakesInherited(ta, tb, ta.columns[c.from_pos])) {
+      // A table becoming a partition: ATTACH turns its matching columns into inherited ones.
+    } else if (drop) {
       const Column& col = ta.columns[c.from_pos];
       std::string tq = QualifiedSql(ta.schema, ta.name), ck = "column:" + ta.schema + "." + ta.name + "." + col.name;
       Step s = S(ck, "drop column " + tq + "." + QuoteIdent(col.name), "ALTER TABLE " + tq + " DROP COLUMN " + QuoteIdent(col.name) + ";");
@@ -982,6 +1020,8 @@ Status Planner::Objects(const Change& c) {
       s.hazards.push_back({Hazard::kAccessExclusiveLock, "brief lock on the table"});
       s.verify = "SELECT NOT " + ColumnExists(tq, col.name).substr(7);
       Add(NodeKind::kDrop, kDropColumn, ck, Key("table", ta.schema, ta.name), std::move(s));
+    } else if (create && AttachMakesInherited(tb, ta, tb.columns[c.to_pos], /*detach=*/true)) {
+      // A partition detached: DETACH PARTITION makes its inherited columns local.
     } else if (create) {
       STRATA_RETURN_IF_ERROR(ColumnCreate(tb, tb.columns[c.to_pos]));
     } else {
@@ -1043,8 +1083,12 @@ Status Planner::Objects(const Change& c) {
     if (a && b && !has("definition") && !recreate_.count(Key("index", b->schema, b->name))) {
       std::string key = Key("index", b->schema, b->name), q = QualifiedSql(b->schema, b->name);
       if (has("attached_to") && !b->parent.empty()) Add(NodeKind::kAlter, kAddIndex, key, b->table_key, S(key, "attach index " + q, "ALTER INDEX " + b->parent + " ATTACH PARTITION " + q + ";"));
-      if (has("attached_to") && b->parent.empty() && !a->parent_key.empty()) {
+      auto ta = tables_a_.find(a->table_key), tb = tables_b_.find(b->table_key);
+      bool table_detached = ta != tables_a_.end() && tb != tables_b_.end() &&
+                            !ta->second->partition_of.empty() && tb->second->partition_of.empty();
+      if (has("attached_to") && b->parent.empty() && !a->parent_key.empty() && !table_detached) {
         // An index cannot be detached: it goes with its dropped parent and is built again.
+        // (DETACH PARTITION does detach them: a detached table keeps its indexes.)
         size_t before = nodes_.size();
         IndexCreate(*b);
         for (size_t n = before; n < nodes_.size(); ++n) late_deps_.push_back({static_cast<int>(n), a->parent_key});
@@ -1287,6 +1331,8 @@ Result<Plan> Planner::Run() {
       recreate_.insert(TriggerKey(b_.triggers[c.to_pos]));
     } else if (c.kind == "policy" && (has("command") || has("permissive"))) {
       recreate_.insert(PolicyKey(b_.policies[c.to_pos]));
+    } else if (c.kind == "table" && has("partition_of")) {
+      AttachTakesOverIndexes(a_.tables[c.from_pos], b_.tables[c.to_pos]);
     }
   }
   Recreate(changes);
