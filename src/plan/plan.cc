@@ -244,7 +244,7 @@ class Planner {
   void ConstraintCreate(const Constraint& k);
   void ConstraintDrop(const Constraint& k);
   void IndexCreate(const Index& i);
-  void IndexDrop(const Index& i);
+  Status IndexDrop(const Index& i);
   Status EnumAlter(const EnumType& a, const EnumType& b);
   void Recreate(const std::vector<Change>& changes);
   void Order(Plan* plan);
@@ -478,14 +478,55 @@ void Planner::IndexCreate(const Index& i) {
   }
 }
 
-void Planner::IndexDrop(const Index& i) {
-  if (!i.parent_key.empty() || !rel_b_.count(i.table_key)) return;
+Status Planner::IndexDrop(const Index& i) {
+  if (!i.parent_key.empty() || !rel_b_.count(i.table_key)) return Status::Ok();
   std::string key = Key("index", i.schema, i.name), q = QualifiedSql(i.schema, i.name);
+  // A partitioned index whose partitions' keys (PRIMARY KEY / UNIQUE) use the indexes
+  // attached to it cannot be dropped alone: CASCADE drops those keys too. That is only
+  // safe when the new parent key brings each of them back as it was: a PRIMARY KEY
+  // replacing this index on the parent re-creates every partition's <partition>_pkey.
+  std::vector<const Constraint*> keys;
+  for (const Constraint& k : a_.constraints) {
+    if (k.attached_to == q && (k.type == 'p' || k.type == 'u')) keys.push_back(&k);
+  }
+  if (!keys.empty()) {
+    const Constraint* parent_pk = nullptr;
+    for (const Constraint& k : b_.constraints) {
+      if (k.table_key == i.table_key && k.index == q && k.type == 'p') parent_pk = &k;
+    }
+    std::string names;
+    for (const Constraint* k : keys) {
+      names += (names.empty() ? "" : ", ") + k->name;
+      bool gone = true;
+      for (const Constraint& kb : b_.constraints) {
+        if (kb.table_key != k->table_key || kb.name != k->name) continue;
+        gone = false;
+        auto part = tables_b_.find(k->table_key);
+        bool restored = parent_pk && kb.type == 'p' && kb.attached_to == q && part != tables_b_.end() &&
+                        kb.name == part->second->name + "_pkey";
+        if (!restored) {
+          return Status::InvalidInput(
+              "partitioned index " + q + " backs the partition key " + k->name + " on " + k->table_sql +
+              "; replacing it would drop that key (strata re-creates it only when a PRIMARY KEY takes the "
+              "index's place): write this change by hand");
+        }
+      }
+      (void)gone;
+    }
+    Step s = S(key, "drop index " + q + " with the partition keys using it (" + names + ")",
+               "DROP INDEX " + q + " CASCADE;");
+    s.hazards.push_back({Hazard::kIndexDropped, "queries that used it get slower until the new key is built"});
+    s.hazards.push_back({Hazard::kAccessExclusiveLock, "brief lock on the table and its partitions"});
+    s.undo = i.definition + ";";
+    Add(NodeKind::kDrop, kDropIndex, key, i.table_key, std::move(s));
+    return Status::Ok();
+  }
   Step s = S(key, "drop index " + q, "DROP INDEX " + q + ";");
   s.hazards.push_back({Hazard::kIndexDropped, "queries that used it get slower"});
   s.hazards.push_back({Hazard::kAccessExclusiveLock, "brief lock on the table"});
   s.undo = i.definition + ";";
   Add(NodeKind::kDrop, kDropIndex, key, i.table_key, std::move(s));
+  return Status::Ok();
 }
 
 Status Planner::EnumAlter(const EnumType& a, const EnumType& b) {
@@ -1101,7 +1142,7 @@ Status Planner::Objects(const Change& c) {
       }
       if (has("comment")) Add(NodeKind::kAlter, kLast, key, b->table_key, S(key, "comment on index " + q, CommentOn("INDEX " + q, b->comment)));
     } else {
-      if (a) IndexDrop(*a);
+      if (a) STRATA_RETURN_IF_ERROR(IndexDrop(*a));
       if (b) IndexCreate(*b);
     }
   } else if (k == "trigger") {
