@@ -264,6 +264,17 @@ class Planner {
   std::vector<Node> nodes_;
   std::multimap<std::string, int> by_object_, by_owner_;
   std::vector<std::pair<int, std::string>> late_deps_;  // node waits for every node of key
+  std::vector<std::pair<std::string, std::string>> key_deps_;  // every node of key 1 waits for key 2
+  std::set<std::pair<std::string, std::string>> adopted_by_;  // (partition table key, parent index key)
+  std::set<std::string> attach_later_;  // new partitions made on their own, then attached
+  // A partition's key whose index a parent *index* (not the same kind of key on the parent)
+  // adopted: it does not come from the parent, the partition has it of its own.
+  bool AdoptedKey(const Constraint& k) const {
+    for (const Constraint& p : b_.constraints) {
+      if (p.index == k.attached_to && p.type == k.type) return false;
+    }
+    return true;
+  }
   std::set<std::string> enum_types_;  // "schema.name" of enums in either catalog
 };
 
@@ -311,6 +322,23 @@ void Planner::ConstraintCreate(const Constraint& k) {
     // it is added on the partition and attached, as pg_dump does.
     auto parent = partitioned_keys_.find(k.attached_to);
     bool cascades = parent != partitioned_keys_.end() && parent->second.second;
+    if (attach_later_.count(k.table_key) && AdoptedKey(k)) {
+      Constraint own = k;
+      own.attached_to.clear();
+      ConstraintCreate(own);
+      key_deps_.push_back({"attach:" + k.table_key, key});
+      return;
+    }
+    if (cascades && !TableExisted(k.table_key) && AdoptedKey(k)) {
+      // The partition's own key, which the new parent index adopts (CREATE INDEX on a
+      // partitioned table takes a matching index it finds on a partition): made with the
+      // partition, before the parent index.
+      Constraint own = k;
+      own.attached_to.clear();
+      ConstraintCreate(own);
+      key_deps_.push_back({parent->second.first, key});
+      return;
+    }
     if (!TableExisted(k.table_key) || cascades) return;
     Constraint own = k;
     own.attached_to.clear();
@@ -1030,15 +1058,37 @@ Status Planner::Objects(const Change& c) {
       s.hazards.push_back({Hazard::kAccessExclusiveLock, "locks the table"});
       s.verify = "SELECT to_regclass(" + Lit(q) + ") IS NULL";
       Add(NodeKind::kDrop, kDropTable, key, "", std::move(s));
+    } else if (create && attach_later_.count(key)) {
+      // A new partition whose own key an existing parent index adopts: made on its own
+      // with the parent's columns, given its key, then attached (ATTACH takes a matching
+      // index over building one; PARTITION OF would build the parent's first).
+      Table own = *b;
+      own.partition_of.clear();
+      own.columns = tables_b_.at(b->partition_of)->columns;
+      std::string sql = TableSql(own);
+      for (const Constraint& k : b_.constraints) {  // ATTACH requires the parent's checks
+        if (k.table_key == b->partition_of && k.type == 'c') {
+          sql += "ALTER TABLE " + q + " ADD CONSTRAINT " + QuoteIdent(k.name) + " " + StripNotValid(k.definition) + ";\n";
+        }
+      }
+      Step s = S(key, "create table " + q + " (to attach as a partition)", sql);
+      s.undo = "DROP TABLE " + q + ";";
+      Add(NodeKind::kCreate, kCreateTable, key, "", std::move(s));
+      Step attach = S("attach:" + key, "attach " + q, "ALTER TABLE " + b->partition_parent_sql + " ATTACH PARTITION " + q + " " + b->partition_bound + ";");
+      attach.hazards.push_back({Hazard::kValidatesRows, "checks every row against the partition bound (the table is new: none)"});
+      attach.verify = "SELECT relispartition FROM pg_catalog.pg_class WHERE oid = " + Lit(q) + "::regclass";
+      int id = Add(NodeKind::kCreate, kAlterTable, "attach:" + key, key, std::move(attach));
+      late_deps_.push_back({id, key});
     } else if (create) {
       Step s = S(key, "create table " + q, TableSql(*b));
       s.undo = "DROP TABLE " + q + ";";
       s.verify = "SELECT to_regclass(" + Lit(q) + ") IS NOT NULL";
       int id = Add(NodeKind::kCreate, kCreateTable, key, "", std::move(s));
       if (!b->partition_of.empty()) {
-        // Created after its parent's new indexes, so that it gets its own from them.
+        // Created after its parent's new indexes, so that it gets its own from them —
+        // unless its own key is what the parent index adopts (then the other way round).
         for (const auto& k : new_indexes_) {
-          if (b_index_table_[k] == b->partition_of) late_deps_.push_back({id, k});
+          if (b_index_table_[k] == b->partition_of && !adopted_by_.count({key, k})) late_deps_.push_back({id, k});
         }
       }
       if (b->replica_identity != 'd') {
@@ -1207,6 +1257,15 @@ void Planner::Order(Plan* plan) {
     auto r = by_object_.equal_range(key);
     for (auto it = r.first; it != r.second; ++it) {
       if (it->second != id) nodes_[id].deps.insert(it->second);
+    }
+  }
+  for (const auto& [waiting, waited] : key_deps_) {
+    auto w = by_object_.equal_range(waiting);
+    auto r = by_object_.equal_range(waited);
+    for (auto a = w.first; a != w.second; ++a) {
+      for (auto b = r.first; b != r.second; ++b) {
+        if (a->second != b->second) nodes_[a->second].deps.insert(b->second);
+      }
     }
   }
   // A constraint, index, trigger or policy that goes with its table has no step: its
@@ -1385,6 +1444,23 @@ Result<Plan> Planner::Run() {
     if (Partitioned(i.table_key)) {
       partitioned_keys_[QualifiedSql(i.schema, i.name)] = {key, new_indexes_.count(key) && !TableExisted(i.table_key)};
     }
+  }
+  for (const auto& k : b_.constraints) {
+    auto parent = partitioned_keys_.find(k.attached_to);
+    if (k.attached_to.empty() || parent == partitioned_keys_.end() || !parent->second.second) continue;
+    if (!TableExisted(k.table_key) && AdoptedKey(k)) adopted_by_.insert({k.table_key, parent->second.first});
+  }
+  for (const auto& k : b_.constraints) {
+    auto parent = partitioned_keys_.find(k.attached_to);
+    auto part = tables_b_.find(k.table_key);
+    if (k.attached_to.empty() || parent == partitioned_keys_.end() || parent->second.second) continue;
+    if (TableExisted(k.table_key) || part == tables_b_.end() || part->second->partition_of.empty() ||
+        !part->second->partition_key.empty() || !TableExisted(part->second->partition_of) || !AdoptedKey(k)) {
+      continue;
+    }
+    bool simple = true;  // identity and generated columns are the parent's to give
+    for (const Column& c : tables_b_.at(part->second->partition_of)->columns) simple &= !c.identity && c.generated.empty();
+    if (simple) attach_later_.insert(k.table_key);
   }
   {
     std::set<std::string> a_keys;
