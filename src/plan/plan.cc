@@ -267,6 +267,7 @@ class Planner {
   std::vector<std::pair<std::string, std::string>> key_deps_;  // every node of key 1 waits for key 2
   std::set<std::pair<std::string, std::string>> adopted_by_;  // (partition table key, parent index key)
   std::set<std::string> attach_later_;  // new partitions made on their own, then attached
+  std::set<std::string> own_indexes_;   // new partitions' own indexes a new parent index adopts
   // A partition's key whose index a parent *index* (not the same kind of key on the parent)
   // adopted: it does not come from the parent, the partition has it of its own.
   bool AdoptedKey(const Constraint& k) const {
@@ -308,6 +309,40 @@ std::string ConstraintKey(const Constraint& k) { return "constraint:" + k.table_
 std::string TriggerKey(const Trigger& t) { return "trigger:" + t.table_key + "/" + t.name; }
 std::string PolicyKey(const Policy& p) { return "policy:" + p.table_key + "/" + p.name; }
 std::string ViewWord(const View& v) { return v.materialized ? "MATERIALIZED VIEW " : "VIEW "; }
+
+// The name CREATE INDEX on a partitioned table gives a partition's index, before any
+// digits added to make it unique: <partition>_<column>_<column>..._idx, "expr" for an
+// expression (names over 63 bytes are cut at the end, a simplification).
+std::string CascadedIndexName(const std::string& table, const std::string& definition) {
+  size_t using_at = definition.find(" USING ");
+  size_t open = definition.find('(', using_at == std::string::npos ? 0 : using_at);
+  if (open == std::string::npos) return table + "_";
+  int depth = 0;
+  std::string cols, cur;
+  bool expr = false;
+  auto flush = [&] {
+    std::string_view t = Trim(cur);
+    std::string name(t.substr(0, t.find(' ')));
+    if (expr || name.empty() || name[0] == '(') name = "expr";
+    if (name.size() > 1 && name.front() == '"') name = name.substr(1, name.size() - 2);
+    cols += (cols.empty() ? "" : "_") + name;
+    cur.clear();
+    expr = false;
+  };
+  for (size_t p = open + 1; p < definition.size(); ++p) {
+    char c = definition[p];
+    if (c == '(') ++depth, expr = true;
+    if (c == ')' && depth-- == 0) break;
+    if (c == ',' && depth == 0) {
+      flush();
+      continue;
+    }
+    cur += c;
+  }
+  flush();
+  std::string name = table + "_" + cols + "_idx";
+  return name.size() <= 63 ? name : name.substr(0, 63);
+}
 
 std::string StripNotValid(const std::string& def) {
   return EndsWith(def, " NOT VALID") ? def.substr(0, def.size() - 10) : def;
@@ -446,6 +481,13 @@ void Planner::ConstraintDrop(const Constraint& k) {
 
 void Planner::IndexCreate(const Index& i) {
   std::string key = Key("index", i.schema, i.name), q = QualifiedSql(i.schema, i.name);
+  if (own_indexes_.count(key)) {
+    // A new partition's own index that the new parent index adopts: built before it.
+    Step s = S(key, "create index " + q + " (the parent's " + i.parent + " adopts it)", i.definition + ";");
+    s.hazards.push_back({Hazard::kIndexBuild, "builds an index on a new, empty partition"});
+    Add(NodeKind::kCreate, kAddIndex, key, i.table_key, std::move(s));
+    return;
+  }
   if (!i.parent_key.empty()) {
     // A partition's index. A new partition gets it from its parent (PARTITION OF, ATTACH);
     // so does every partition when the partitioned table is new (CREATE INDEX cascades).
@@ -1449,6 +1491,30 @@ Result<Plan> Planner::Run() {
     auto parent = partitioned_keys_.find(k.attached_to);
     if (k.attached_to.empty() || parent == partitioned_keys_.end() || !parent->second.second) continue;
     if (!TableExisted(k.table_key) && AdoptedKey(k)) adopted_by_.insert({k.table_key, parent->second.first});
+  }
+  // A new partition's index attached to a new parent index but not named as CREATE INDEX
+  // on the parent names the ones it builds (<partition>_<columns>_idx): the partition's
+  // own, which the parent adopted. Built first, so that the parent adopts it again.
+  std::set<std::string> constraint_indexes;
+  for (const auto& k : b_.constraints) constraint_indexes.insert(k.index);
+  for (const auto& i : b_.indexes) {
+    auto parent = partitioned_keys_.find(i.parent);
+    if (i.parent.empty() || parent == partitioned_keys_.end() || !parent->second.second) continue;
+    if (TableExisted(i.table_key) || constraint_indexes.count(QualifiedSql(i.schema, i.name)) ||
+        constraint_indexes.count(i.parent)) {
+      continue;
+    }
+    auto part = tables_b_.find(i.table_key);
+    if (part == tables_b_.end()) continue;
+    std::string cascaded = CascadedIndexName(part->second->name, i.definition);
+    if (StartsWith(i.name, cascaded) &&
+        i.name.find_first_not_of("0123456789", cascaded.size()) == std::string::npos) {
+      continue;  // named as the parent's CREATE INDEX names it (digits: made unique)
+    }
+    std::string key = Key("index", i.schema, i.name);
+    own_indexes_.insert(key);
+    adopted_by_.insert({i.table_key, parent->second.first});
+    key_deps_.push_back({parent->second.first, key});
   }
   for (const auto& k : b_.constraints) {
     auto parent = partitioned_keys_.find(k.attached_to);
