@@ -344,6 +344,19 @@ std::string CascadedIndexName(const std::string& table, const std::string& defin
   return name.size() <= 63 ? name : name.substr(0, 63);
 }
 
+// Type pairs PostgreSQL has no cast between (numbers to date/time types): `USING col::type`
+// would fail.
+bool NoCast(const std::string& from, const std::string& to) {
+  auto numeric = [](const std::string& t) {
+    return t == "smallint" || t == "integer" || t == "bigint" || t == "real" || t == "double precision" ||
+           StartsWith(t, "numeric");
+  };
+  auto datetime = [](const std::string& t) {
+    return StartsWith(t, "timestamp") || t == "date" || StartsWith(t, "time ") || t == "time" || StartsWith(t, "time(");
+  };
+  return (numeric(from) && datetime(to)) || (datetime(from) && numeric(to));
+}
+
 std::string StripNotValid(const std::string& def) {
   return EndsWith(def, " NOT VALID") ? def.substr(0, def.size() - 10) : def;
 }
@@ -703,6 +716,13 @@ Status Planner::ColumnAlter(const Table& t, const Column& a, const Column& b) {
     Step s = S(ck, "drop default of " + what, alter + " DROP DEFAULT;");
     s.undo = alter + " SET DEFAULT " + a.default_expr + ";";
     add(std::move(s));
+  }
+  if (type_changed && NoCast(a.type, b.type)) {
+    // There is no cast; any USING expression is a guess about what the numbers mean
+    // (epoch seconds? milliseconds?), which strata will not make for the user.
+    return Status::InvalidInput("column " + what + ": PostgreSQL has no cast from " + a.type + " to " + b.type +
+                                "; write this change by hand with the USING expression that fits the data "
+                                "(e.g. USING to_timestamp(" + QuoteIdent(a.name) + ")), then run strata generate again");
   }
   if (type_changed) {
     std::string collate;
