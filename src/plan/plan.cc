@@ -192,6 +192,31 @@ class Planner {
     return s;
   }
   bool TableExisted(const std::string& key) const { return tables_a_.count(key) && tables_b_.count(key); }
+  // `col` is the child's own in `child` (target) and was inherited from a parent that
+  // loses it: the parent's DROP COLUMN runs ONLY there, and the child keeps its column.
+  bool ChildKeepsColumn(const Table& child, const Column& col) const {
+    auto ca = tables_a_.find(Key("table", child.schema, child.name));
+    if (ca == tables_a_.end() || !child.partition_of.empty()) return false;
+    for (const Column& c : ca->second->columns) {
+      if (c.name == col.name) return false;  // already its own
+    }
+    for (const std::string& parent_sql : ca->second->inherits) {
+      const Table* pa = nullptr;
+      const Table* pb = nullptr;
+      for (const auto& [k, t] : tables_a_) {
+        if (QualifiedSql(t->schema, t->name) == parent_sql) pa = t;
+      }
+      for (const auto& [k, t] : tables_b_) {
+        if (QualifiedSql(t->schema, t->name) == parent_sql) pb = t;
+      }
+      if (pa == nullptr || pb == nullptr) continue;
+      bool had = false, has = false;
+      for (const Column& c : pa->columns) had |= c.name == col.name && c.type == col.type && c.collation == col.collation;
+      for (const Column& c : pb->columns) has |= c.name == col.name;
+      if (had && !has) return true;
+    }
+    return false;
+  }
   // ATTACH PARTITION adopts the partition's first matching index for each parent index.
   // A local index that should stay local is dropped before and built again after, so that
   // the attach builds the parent's own child index (as in the desired schema).
@@ -1168,13 +1193,25 @@ Status Planner::Objects(const Change& c) {
     } else if (drop) {
       const Column& col = ta.columns[c.from_pos];
       std::string tq = QualifiedSql(ta.schema, ta.name), ck = "column:" + ta.schema + "." + ta.name + "." + col.name;
-      Step s = S(ck, "drop column " + tq + "." + QuoteIdent(col.name), "ALTER TABLE " + tq + " DROP COLUMN " + QuoteIdent(col.name) + ";");
+      // Children that keep the column as their own: DROP COLUMN on ONLY the parent leaves
+      // theirs in place (now local), with its data.
+      bool children_keep = false;
+      for (const Table& child : b_.tables) {
+        if (std::find(child.inherits.begin(), child.inherits.end(), tq) != child.inherits.end() &&
+            ChildKeepsColumn(child, col)) {
+          children_keep = true;
+        }
+      }
+      Step s = S(ck, "drop column " + tq + "." + QuoteIdent(col.name) + (children_keep ? " (its children keep theirs)" : ""),
+                 "ALTER TABLE " + std::string(children_keep ? "ONLY " : "") + tq + " DROP COLUMN " + QuoteIdent(col.name) + ";");
       s.hazards.push_back({Hazard::kDeletesData, "deletes the column's values"});
       s.hazards.push_back({Hazard::kAccessExclusiveLock, "brief lock on the table"});
       s.verify = "SELECT NOT " + ColumnExists(tq, col.name).substr(7);
       Add(NodeKind::kDrop, kDropColumn, ck, Key("table", ta.schema, ta.name), std::move(s));
     } else if (create && AttachMakesInherited(tb, ta, tb.columns[c.to_pos], /*detach=*/true)) {
       // A partition detached: DETACH PARTITION makes its inherited columns local.
+    } else if (create && ChildKeepsColumn(tb, tb.columns[c.to_pos])) {
+      // Inherited before; the parent's column is dropped ONLY there, which leaves this one.
     } else if (create) {
       STRATA_RETURN_IF_ERROR(ColumnCreate(tb, tb.columns[c.to_pos]));
     } else {
