@@ -629,9 +629,19 @@ Status Planner::IndexDrop(const Index& i) {
     Add(NodeKind::kDrop, kDropIndex, key, i.table_key, std::move(s));
     return Status::Ok();
   }
-  Step s = S(key, "drop index " + q, "DROP INDEX " + q + ";");
+  // An index dropped for good from a table that stays: CONCURRENTLY, so that the drop
+  // waits for running queries instead of locking the table (the runbook's rule, and
+  // squawk's require-concurrent-index-deletion). Indexes rebuilt in place keep the plain
+  // form: their drop and create belong together in one transaction.
+  bool concurrently = Safe(i.table_key) && !recreate_.count(key) && b_index_table_.count(key) == 0;
+  Step s = S(key, "drop index " + q,
+             concurrently ? "DROP INDEX CONCURRENTLY IF EXISTS " + q + ";" : "DROP INDEX " + q + ";");
   s.hazards.push_back({Hazard::kIndexDropped, "queries that used it get slower"});
-  s.hazards.push_back({Hazard::kAccessExclusiveLock, "brief lock on the table"});
+  if (concurrently) {
+    s.transactional = false;
+  } else {
+    s.hazards.push_back({Hazard::kAccessExclusiveLock, "brief lock on the table"});
+  }
   s.undo = i.definition + ";";
   Add(NodeKind::kDrop, kDropIndex, key, i.table_key, std::move(s));
   return Status::Ok();

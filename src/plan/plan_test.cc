@@ -71,6 +71,26 @@ TEST(Plan, IndexOnExistingTableIsBuiltConcurrentlyOutsideTheTransaction) {
   EXPECT_TRUE(plain->steps[0].HasHazard(Hazard::kShareLock));
 }
 
+TEST(Plan, IndexDroppedFromAKeptTableGoesConcurrentlyOutsideTheTransaction) {
+  Catalog a = WithOrders(), b = WithOrders();
+  Index i;
+  i.table_key = "table:public.orders";
+  i.schema = "public";
+  i.name = "orders_total_idx";
+  i.definition = "CREATE INDEX orders_total_idx ON public.orders USING btree (total)";
+  a.indexes.push_back(i);
+  auto plan = MakePlan(a, b);
+  ASSERT_TRUE(plan.ok());
+  const Step* s = Find(*plan, "DROP INDEX");
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->sql, "DROP INDEX CONCURRENTLY IF EXISTS \"public\".\"orders_total_idx\";");
+  EXPECT_FALSE(s->transactional);
+  EXPECT_EQ(s->undo, i.definition + ";");
+  auto plain = MakePlan(a, b, PlanOptions{.concurrently = false});
+  ASSERT_TRUE(plain.ok());
+  ASSERT_NE(Find(*plain, "DROP INDEX \"public\".\"orders_total_idx\";"), nullptr);
+}
+
 TEST(Plan, IndexOnNewTableIsPlainAndAfterTheTable) {
   Catalog a, b = WithOrders();
   a.schemas = b.schemas;
