@@ -133,18 +133,6 @@ void PrintRules(const Context& ctx, const std::string& format) {
   }
 }
 
-const int kThreads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-
-LintSource SourceOf(const MigrationFile& f) {
-  LintSource src;
-  src.path = f.path;
-  src.text = f.content;
-  src.body_end = f.verify_offset;
-  src.in_transaction = !f.directives.no_transaction;
-  src.allows = f.directives.allows;
-  return src;
-}
-
 }  // namespace
 
 int RunLint(int argc, char** argv) {
@@ -206,6 +194,7 @@ int RunLint(int argc, char** argv) {
     }
   }
   options.pg_version = pg_version == 0 ? 15 : pg_version;
+  const int kThreads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 
   std::vector<Diagnostic> ds;
   if (!files.empty()) {
@@ -228,7 +217,7 @@ int RunLint(int argc, char** argv) {
                       std::string(LineAt(f.content, lc.line))});
       }
     }
-    for (const auto& f : loaded) sources.push_back(SourceOf(f));
+    for (const auto& f : loaded) sources.push_back(LintSourceOf(f));
     auto found = LintFiles(options, conn ? &facts : nullptr, sources, /*one_run=*/true, kThreads);
     ds.insert(ds.end(), found.begin(), found.end());
   } else {
@@ -255,7 +244,7 @@ int RunLint(int argc, char** argv) {
       // says which files are applied: what an earlier file created counts as existing.
       std::vector<LintSource> sources;
       for (const auto& f : project->dir.files) {
-        if (!done.count(f.name)) sources.push_back(SourceOf(f));
+        if (!done.count(f.name)) sources.push_back(LintSourceOf(f));
       }
       auto found = LintFiles(options, conn ? &facts : nullptr, sources, /*one_run=*/conn != nullptr, kThreads);
       ds.insert(ds.end(), found.begin(), found.end());

@@ -34,47 +34,35 @@ std::string Reason(const std::vector<std::string>& lines, int first_line) {
 }  // namespace
 
 Status AnnotateLintFindings(std::vector<GeneratedFile>* files) {
-  // Findings that vanish when the files are linted as one run are about objects an earlier
-  // file of this generate creates (new, so empty): safe, and said so in the allow.
-  std::set<std::string> in_run;  // "file:line:rule"
-  {
-    SqlLinter run(LintOptions{});
-    for (const auto& gf : *files) {
-      MigrationFile mf;
-      mf.name = mf.path = gf.name;
-      mf.content = gf.content;
-      std::vector<FileError> errs;
-      ParseDirectives(&mf, &errs);
-      LintSource src;
-      src.path = gf.name;
-      src.text = mf.content;
-      src.body_end = mf.verify_offset;
-      src.in_transaction = !mf.directives.no_transaction;
-      for (const auto& d : run.Lint(src)) in_run.insert(gf.name + ":" + std::to_string(d.line) + ":" + d.rule);
-    }
-  }
-  std::string unexplained;
-  // As `strata lint` without --db sees the folder: what an earlier file created counts as
-  // existing (the stricter view).
-  SqlLinter linter(LintOptions{});
-  for (auto& gf : *files) {
-    linter.TreatCreatedAsExisting();
-    MigrationFile mf;
-    mf.name = mf.path = gf.name;
-    mf.content = gf.content;
+  std::vector<MigrationFile> migrations(files->size());
+  std::vector<LintSource> sources;
+  for (size_t i = 0; i < files->size(); ++i) {
+    MigrationFile& mf = migrations[i];
+    mf.name = mf.path = (*files)[i].name;
+    mf.content = (*files)[i].content;
     std::vector<FileError> errs;
     ParseDirectives(&mf, &errs);
-    LintSource src;
-    src.path = gf.name;
-    src.text = mf.content;
-    src.body_end = mf.verify_offset;
-    src.in_transaction = !mf.directives.no_transaction;
-    auto found = linter.Lint(src);
+    sources.push_back(LintSourceOf(mf));
+  }
+  // As `strata lint` without --db sees the folder: what an earlier file created counts as
+  // existing (the stricter view). Findings that vanish when the files are linted as one
+  // run are about objects an earlier file of this generate creates (new, so empty): safe,
+  // and said so in the allow.
+  std::map<std::string, std::vector<Diagnostic>> found;  // by file
+  for (auto& d : LintFiles(LintOptions{}, nullptr, sources, /*one_run=*/false, 1)) found[d.file].push_back(std::move(d));
+  std::set<std::string> in_run;  // "file:line:rule"
+  for (const auto& d : LintFiles(LintOptions{}, nullptr, sources, /*one_run=*/true, 1)) {
+    in_run.insert(d.file + ":" + std::to_string(d.line) + ":" + d.rule);
+  }
+  std::string unexplained;
+  for (size_t f = 0; f < files->size(); ++f) {
+    GeneratedFile& gf = (*files)[f];
+    const MigrationFile& mf = migrations[f];
     auto parsed = ParseSql(mf.content);
     if (!parsed.ok()) return parsed.status();
     std::vector<std::string> lines = Split(mf.content, '\n');
     std::map<int, std::set<std::string>> allows;  // statement's first line -> "rule reason"
-    for (const Diagnostic& d : found) {
+    for (const Diagnostic& d : found[gf.name]) {
       if (d.severity != Severity::kError) continue;
       int first = d.line;
       for (const auto& ps : parsed->statements()) {

@@ -1297,6 +1297,16 @@ std::vector<Diagnostic> SqlLinter::Lint(const LintSource& source, const Result<P
   return ds;
 }
 
+LintSource LintSourceOf(const MigrationFile& f) {
+  LintSource src;
+  src.path = f.path;
+  src.text = f.content;
+  src.body_end = f.verify_offset;
+  src.in_transaction = !f.directives.no_transaction;
+  src.allows = f.directives.allows;
+  return src;
+}
+
 std::vector<Diagnostic> LintFiles(const LintOptions& options, const LintDatabase* db,
                                   const std::vector<LintSource>& sources, bool one_run, int threads) {
   size_t n = sources.size();

@@ -69,6 +69,10 @@ struct LintSource {
 
 struct LintRunState;  // what earlier files of the run created (sql_lint.cc)
 
+// A migration file as the linter sees it: its text, where the verify section starts,
+// whether the runner wraps it in a transaction, and its strata:allow lines.
+LintSource LintSourceOf(const MigrationFile& file);
+
 // Lints files in run order; what one file creates is "new" for the files after it.
 class SqlLinter {
  public:
