@@ -51,10 +51,7 @@ int RunCheck(int argc, char** argv) {
   Context ctx(g);
   auto project = LoadProject(ctx);
   if (!project.ok()) return ctx.Fail(project.status());
-  NameLintInput in;
-  in.dir = &project->dir;
-  in.directive_errors = project->directive_errors;
-  in.sum = project->sum ? &*project->sum : nullptr;
+  NameLintInput in = NameLintInputOf(*project);
   std::vector<Diagnostic> ds = LintNames(in);
   bool errors = HasErrors(ds);
 

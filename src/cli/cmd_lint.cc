@@ -223,10 +223,7 @@ int RunLint(int argc, char** argv) {
   } else {
     auto project = LoadProject(ctx);
     if (!project.ok()) return ctx.Fail(project.status());
-    NameLintInput in;
-    in.dir = &project->dir;
-    in.directive_errors = project->directive_errors;
-    in.sum = project->sum ? &*project->sum : nullptr;
+    NameLintInput in = NameLintInputOf(*project);
     in.allow_out_of_order = allow_out_of_order;
     std::vector<AppliedMigration> applied;
     if (conn) {

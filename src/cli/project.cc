@@ -23,6 +23,14 @@ Result<Project> LoadProject(Context& ctx) {
   return p;
 }
 
+NameLintInput NameLintInputOf(const Project& p) {
+  NameLintInput in;
+  in.dir = &p.dir;
+  in.directive_errors = p.directive_errors;
+  in.sum = p.sum ? &*p.sum : nullptr;
+  return in;
+}
+
 Status CheckSumFile(Context& ctx, const Project& p) {
   if (!p.sum) {
     if (!p.dir.files.empty()) {

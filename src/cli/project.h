@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cli/context.h"
+#include "lint/names.h"
 #include "migrate/migration_dir.h"
 #include "migrate/sum_file.h"
 
@@ -19,6 +20,9 @@ struct Project {
 };
 
 Result<Project> LoadProject(Context& ctx);
+
+// The folder rules' input for `p`: its files, directive errors and strata.sum (no database).
+NameLintInput NameLintInputOf(const Project& p);
 
 // strata.sum must match the folder; a folder without one only gets a warning.
 Status CheckSumFile(Context& ctx, const Project& p);
