@@ -281,8 +281,8 @@ class FileLint {
   void Transaction(const SqlNode& s);
   void CreateTable(const SqlNode& s);
   void AlterTable(const SqlNode& s);
-  void AddColumn(const Rel& rel, const SqlNode& col, const SqlNode& cmd);
-  void AddConstraint(const Rel& rel, const SqlNode& con, const SqlNode& cmd);
+  void AddColumn(const Rel& rel, const SqlNode& col);
+  void AddConstraint(const Rel& rel, const SqlNode& con);
   void AlterColumnType(const Rel& rel, const SqlNode& cmd);
   void SetNotNull(const Rel& rel, const SqlNode& cmd);
   void ColumnTypeRules(const SqlNode& col_or_type, bool is_type);
@@ -691,9 +691,9 @@ void FileLint::AlterTable(const SqlNode& s) {
     std::string_view sub = cmd.enum_name("subtype");
     if (existing && in_tx_ && sub != "AT_ValidateConstraint") ddl_tables_in_tx_.insert(rel.key);
     if (sub == "AT_AddColumn") {
-      AddColumn(rel, cmd["def"], cmd);
+      AddColumn(rel, cmd["def"]);
     } else if (sub == "AT_AddConstraint") {
-      AddConstraint(rel, cmd["def"], cmd);
+      AddConstraint(rel, cmd["def"]);
     } else if (sub == "AT_AlterColumnType") {
       AlterColumnType(rel, cmd);
     } else if (sub == "AT_SetNotNull") {
@@ -732,7 +732,7 @@ void FileLint::AlterTable(const SqlNode& s) {
   }
 }
 
-void FileLint::AddColumn(const Rel& rel, const SqlNode& col, const SqlNode& cmd) {
+void FileLint::AddColumn(const Rel& rel, const SqlNode& col) {
   std::string name(col.str("colname"));
   Type type = TypeOf(col["type_name"]);
   ColumnTypeRules(col, false);
@@ -801,10 +801,9 @@ void FileLint::AddColumn(const Rel& rel, const SqlNode& col, const SqlNode& cmd)
            "json has no equality operator: SELECT DISTINCT and GROUP BY over " + rel.name + " fail",
            "use jsonb");
   }
-  (void)cmd;
 }
 
-void FileLint::AddConstraint(const Rel& rel, const SqlNode& con, const SqlNode& cmd) {
+void FileLint::AddConstraint(const Rel& rel, const SqlNode& con) {
   std::string_view ct = con.enum_name("contype");
   std::string name(con.str("conname"));
   bool not_valid = con.flag("skip_validation");
@@ -848,7 +847,6 @@ void FileLint::AddConstraint(const Rel& rel, const SqlNode& con, const SqlNode& 
            "an exclusion constraint is built and checked on " + rel.name + " under ACCESS EXCLUSIVE",
            "create it together with the table, or enforce the rule in the application");
   }
-  (void)cmd;
 }
 
 // Changes that keep the stored bytes (no rewrite), as PostgreSQL decides them.

@@ -200,19 +200,12 @@ class Planner {
     for (const Column& c : ca->second->columns) {
       if (c.name == col.name) return false;  // already its own
     }
-    for (const std::string& parent_sql : ca->second->inherits) {
-      const Table* pa = nullptr;
-      const Table* pb = nullptr;
-      for (const auto& [k, t] : tables_a_) {
-        if (QualifiedSql(t->schema, t->name) == parent_sql) pa = t;
-      }
-      for (const auto& [k, t] : tables_b_) {
-        if (QualifiedSql(t->schema, t->name) == parent_sql) pb = t;
-      }
-      if (pa == nullptr || pb == nullptr) continue;
+    for (const std::string& parent : ca->second->inherits_keys) {
+      auto pa = tables_a_.find(parent), pb = tables_b_.find(parent);
+      if (pa == tables_a_.end() || pb == tables_b_.end()) continue;
       bool had = false, has = false;
-      for (const Column& c : pa->columns) had |= c.name == col.name && c.type == col.type && c.collation == col.collation;
-      for (const Column& c : pb->columns) has |= c.name == col.name;
+      for (const Column& c : pa->second->columns) had |= c.name == col.name && c.type == col.type && c.collation == col.collation;
+      for (const Column& c : pb->second->columns) has |= c.name == col.name;
       if (had && !has) return true;
     }
     return false;
@@ -1205,12 +1198,12 @@ Status Planner::Objects(const Change& c) {
       std::string tq = QualifiedSql(ta.schema, ta.name), ck = "column:" + ta.schema + "." + ta.name + "." + col.name;
       // Children that keep the column as their own: DROP COLUMN on ONLY the parent leaves
       // theirs in place (now local), with its data.
+      std::string parent_key = Key("table", ta.schema, ta.name);
       bool children_keep = false;
       for (const Table& child : b_.tables) {
-        if (std::find(child.inherits.begin(), child.inherits.end(), tq) != child.inherits.end() &&
-            ChildKeepsColumn(child, col)) {
-          children_keep = true;
-        }
+        const auto& parents = child.inherits_keys;
+        children_keep |= std::find(parents.begin(), parents.end(), parent_key) != parents.end() &&
+                         ChildKeepsColumn(child, col);
       }
       Step s = S(ck, "drop column " + tq + "." + QuoteIdent(col.name) + (children_keep ? " (its children keep theirs)" : ""),
                  "ALTER TABLE " + std::string(children_keep ? "ONLY " : "") + tq + " DROP COLUMN " + QuoteIdent(col.name) + ";");
