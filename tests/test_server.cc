@@ -48,6 +48,8 @@ std::string TestServer::AdminUrl() const {
   return url.ok() ? *url : "";
 }
 
+std::string TestServer::DataDir() const { return DevCluster(dir_ + "/cluster").DataDir(); }
+
 std::string TestServer::NewDatabase(const std::string& prefix) {
   std::string name = fmt::format("{}_{}_{}", prefix, ::getpid(), ++counter_);
   ExecOrDie(AdminUrl(), "CREATE DATABASE \"" + name + "\"");

@@ -19,6 +19,8 @@ class TestServer {
   // A new empty database; returns its URL. Names are unique per process.
   std::string NewDatabase(const std::string& prefix = "t");
   std::string AdminUrl() const;
+  // The cluster's data folder (for pg_ctl restart in fault tests).
+  std::string DataDir() const;
   bool ok() const { return ok_; }
   const std::string& error() const { return error_; }
   // Stops and deletes the server if a test started it.

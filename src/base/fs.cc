@@ -94,6 +94,47 @@ Result<std::vector<std::string>> ListFiles(const std::string& dir) {
   return names;
 }
 
+Result<std::vector<std::string>> ListEntries(const std::string& dir) {
+  std::error_code ec;
+  std::vector<std::string> names;
+  fs::directory_iterator it(dir, ec);
+  if (ec) return Status::NotFound(dir + ": " + ec.message());
+  for (const auto& entry : it) names.push_back(entry.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::string CanonicalPath(const std::string& path) {
+  std::error_code ec;
+  auto p = fs::canonical(path, ec);
+  if (!ec) return p.string();
+  return AbsolutePath(path);
+}
+
+EntryKind ClassifyEntry(const std::string& path, const std::vector<std::string>& roots) {
+  std::error_code ec;
+  auto link = fs::symlink_status(path, ec);
+  if (ec) return EntryKind::kDangling;
+  if (fs::is_symlink(link)) {
+    auto target = fs::canonical(path, ec);
+    if (ec) return EntryKind::kDangling;
+    std::string t = target.string();
+    bool inside = false;
+    for (const std::string& r : roots) {
+      if (t == r || (t.size() > r.size() && t.compare(0, r.size(), r) == 0 &&
+                     (r.back() == '/' || t[r.size()] == '/'))) {
+        inside = true;
+      }
+    }
+    if (!inside) return EntryKind::kOutside;
+  }
+  auto st = fs::status(path, ec);
+  if (ec) return EntryKind::kDangling;
+  if (fs::is_regular_file(st)) return EntryKind::kRegular;
+  if (fs::is_directory(st)) return EntryKind::kDirectory;
+  return EntryKind::kOther;
+}
+
 std::string JoinPath(const std::string& a, const std::string& b) {
   if (a.empty() || a == ".") return b;
   if (!b.empty() && b[0] == '/') return b;

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace strata {
 
@@ -26,15 +27,35 @@ class Status {
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
   const std::string& message() const { return message_; }
-  // Returns a copy whose message is "prefix: message".
+  // Returns a copy whose message is "prefix: message" (fields kept).
   Status Wrap(const std::string& prefix) const {
-    return ok() ? *this : Status(code_, prefix + ": " + message_);
+    if (ok()) return *this;
+    Status out = *this;
+    out.message_ = prefix + ": " + message_;
+    return out;
   }
+  // Returns a copy with `more` appended to the message (fields kept).
+  Status Extend(const std::string& more) const {
+    if (ok()) return *this;
+    Status out = *this;
+    out.message_ += more;
+    return out;
+  }
+  // Structured details for machine-readable output (--format json): the server's
+  // SQLSTATE, detail, hint, the file, line and column, ... Empty values are not kept.
+  using Fields = std::vector<std::pair<std::string, std::string>>;
+  Status With(std::string key, std::string value) const {
+    Status out = *this;
+    if (!value.empty()) out.fields_.emplace_back(std::move(key), std::move(value));
+    return out;
+  }
+  const Fields& fields() const { return fields_; }
 
  private:
   Status(Code code, std::string msg) : code_(code), message_(std::move(msg)) {}
   Code code_ = Code::kOk;
   std::string message_;
+  Fields fields_;
 };
 
 // A value or the Status that explains why there is none.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <fstream>
+#include <random>
 
 namespace strata {
 
@@ -52,6 +54,23 @@ std::string QuoteLiteral(std::string_view s) {
     out += c;
   }
   return out + "'";
+}
+
+std::string RandomHex(size_t bytes) {
+  std::string raw(bytes, '\0');
+  std::ifstream in("/dev/urandom", std::ios::binary);
+  in.read(raw.data(), static_cast<std::streamsize>(bytes));
+  if (!in) {
+    std::random_device rd;
+    for (char& c : raw) c = static_cast<char>(rd());
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : raw) {
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  return out;
 }
 
 int EditDistance(std::string_view a, std::string_view b) {

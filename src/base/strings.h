@@ -16,6 +16,8 @@ std::string ToLower(std::string_view s);
 std::string QuoteIdent(std::string_view ident);
 // Quotes an SQL string literal ('it''s').
 std::string QuoteLiteral(std::string_view s);
+// `bytes` random bytes from the OS, as lower-case hex (for run names and passwords).
+std::string RandomHex(size_t bytes);
 // Edit distance, for "did you mean".
 int EditDistance(std::string_view a, std::string_view b);
 // 1-based line and column of a byte offset in text.

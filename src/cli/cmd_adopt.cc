@@ -58,7 +58,9 @@ int RunAdopt(int argc, char** argv) {
   if (!conn.ok()) return ctx.Fail(conn.status());
   Session* s = conn->get();
   auto lock = MigrationLock::Acquire(s, project->config.history_table,
-                                     [&] { ctx.Note("waiting for another strata run ..."); });
+                                     [&](const std::string& holder) {
+                                       ctx.Note("waiting for the migration lock, held by " + holder);
+                                     });
   if (!lock.ok()) return ctx.Fail(lock.status());
   History history(s, project->config.history_table);
   auto ours = history.Load();

@@ -13,6 +13,11 @@ int RunHash(int argc, char** argv) {
   Context ctx(g);
   auto project = LoadProject(ctx);
   if (!project.ok()) return ctx.Fail(project.status());
+  for (const auto& pr : project->dir.problems) {
+    if (pr.rule == "unsafe-file" || pr.rule == "unrecordable-name") {
+      return ctx.Fail(Status::InvalidInput(JoinPath(project->dir.path, pr.file) + ": " + pr.message));
+    }
+  }
   bool changed = !project->sum || !CheckSum(project->dir, *project->sum).empty();
   if (Status st = WriteSum(project->dir); !st.ok()) return ctx.Fail(st);
   std::string path = JoinPath(project->dir.path, kSumFileName);

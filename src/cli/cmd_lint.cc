@@ -203,14 +203,17 @@ int RunLint(int argc, char** argv) {
     std::vector<LintSource> sources;
     for (size_t i = 0; i < files.size(); ++i) {
       const std::string& path = files[i];
-      auto text = ReadFile(path);
-      if (!text.ok()) return ctx.Fail(text.status());
       MigrationFile& f = loaded[i];
       f.path = path;
       f.name = path.substr(path.find_last_of('/') + 1);
-      f.content = std::move(*text);
       std::vector<FileError> errs;
-      ParseDirectives(&f, &errs);
+      std::vector<std::string> notes;
+      std::vector<std::string> roots = {CanonicalPath(ctx.ProjectDir()),
+                                        CanonicalPath(ctx.MigrationsDir(*cfg))};
+      if (Status st = ReadMigrationFile(&f, roots, &errs, &notes); !st.ok()) {
+        return ctx.Fail(Status::InvalidInput(path + ": " + st.message()));
+      }
+      for (const auto& n : notes) ctx.Note(n);
       for (const auto& e : errs) {
         LineCol lc = OffsetToLineCol(f.content, e.offset);
         ds.push_back({"directive", Severity::kError, path, lc.line, lc.col, e.message, "",

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "base/clock.h"
+#include "base/parse.h"
 #include "base/strings.h"
 #include <tuple>
 #include "cli/commands.h"
@@ -24,8 +25,14 @@ class Printer : public RunObserver {
  public:
   explicit Printer(const Context& ctx)
       : ctx_(ctx), tty_(::isatty(2)), every_ms_(EnvInt("STRATA_PROGRESS_EVERY_MS", 5000)) {}
-  void OnWaitingForLock() override {
-    ctx_.Note("waiting for another strata run to release the migration lock ...");
+  void OnWaitingForLock(const std::string& holder) override {
+    ctx_.Note("waiting for the migration lock, held by " + holder);
+  }
+  void OnWaitingForRun(const MigrationFile& f, const std::string& runner) override {
+    ctx_.Note(fmt::format("{}: waiting for {}, which is applying it (later files wait for it)", f.name, runner));
+  }
+  void OnSettled(const MigrationFile& f, const std::string& how) override {
+    ctx_.Note(fmt::format("{}: {}", f.name, how));
   }
   void OnFileDone(const MigrationFile& f, int i, int n, int64_t ms) override {
     ClearProgress();
@@ -101,7 +108,8 @@ std::string PrintPlan(Context& ctx, const std::vector<PendingMigration>& files,
     const MigrationFile* f = m.file;
     std::string how = f->directives.no_transaction ? "no transaction: statement by statement"
                                                    : "one transaction";
-    if (m.resume_from > 0) how += fmt::format(", resuming after statement {}", m.resume_from);
+    if (m.resuming) how += fmt::format(", resuming after statement {}", m.resume_from);
+    if (m.in_doubt > 0) how += fmt::format("; statement {} is in doubt and is settled first", m.in_doubt);
     ctx.Out(ctx.Paint("-- " + f->name + " (" + how + ")", "1"));
     ctx.Out(f->content);
   }
@@ -117,7 +125,7 @@ int RunMigrate(int argc, char** argv) {
   GlobalOptions g;
   MigrateOptions opts;
   bool plan = false;
-  std::string lock_mode = "session", lock_timeout, statement_timeout;
+  std::string lock_mode = "session", lock_timeout, statement_timeout, lock_wait = "10min";
   auto* to = app.add_option("--to", opts.to, "Apply up to and including this migration");
   app.add_option("--count", opts.count, "Apply at most N migrations")->excludes(to);
   app.add_flag("--plan,--dry-run", plan,
@@ -131,6 +139,13 @@ int RunMigrate(int argc, char** argv) {
   app.add_option("--lock-mode", lock_mode,
                  "session (default), transaction (behind PgBouncer transaction pooling) or none")
       ->check(CLI::IsMember({"session", "transaction", "none"}));
+  app.add_option("--lock-wait", lock_wait,
+                 "How long to wait for another run (its migration lock, or a no-transaction file it "
+                 "is applying) before giving up (default 10min)");
+  app.add_option("--settle", opts.settle,
+                 "Settle the in-doubt statement of an interrupted no-transaction file: done (it "
+                 "completed) or rerun")
+      ->check(CLI::IsMember({"done", "rerun"}));
   app.add_option("--lock-timeout", lock_timeout, "Override lock_timeout (e.g. 2s)");
   app.add_option("--statement-timeout", statement_timeout, "Override statement_timeout (e.g. 10min)");
   AddGlobalOptions(app, &g);
@@ -149,12 +164,17 @@ int RunMigrate(int argc, char** argv) {
     }
     *field = *value;
   }
+  if (!ParseDurationMs(lock_wait, &opts.lock_wait_ms)) {
+    return ctx.Fail(Status::Usage("--lock-wait needs a duration such as 30s or 10min"));
+  }
   if (Status st = DirectiveErrors(*project); !st.ok()) return ctx.Fail(st);
   if (Status st = CheckSumFile(ctx, *project); !st.ok()) return ctx.Fail(st);
   std::string source;
   auto url = ctx.ResolveUrl(&source);
   if (!url.ok()) return ctx.Fail(url.status());
-  auto conn = Connection::Open(*url);
+  // A name unique to this run: pg_stat_activity shows it, other runners print it while
+  // they wait, and it marks the no-transaction file this run is applying.
+  auto conn = Connection::Open(*url, "strata migrate " + RandomHex(6));
   if (!conn.ok()) return ctx.Fail(conn.status());
   Printer printer(ctx);
   RunnerHooks hooks;

@@ -11,7 +11,9 @@ namespace {
 class Printer : public RunObserver {
  public:
   explicit Printer(const Context& ctx) : ctx_(ctx) {}
-  void OnWaitingForLock() override { ctx_.Note("waiting for another strata run to finish ..."); }
+  void OnWaitingForLock(const std::string& holder) override {
+    ctx_.Note("waiting for the migration lock, held by " + holder);
+  }
   void OnFileDone(const MigrationFile& f, int i, int n, int64_t ms) override {
     if (!ctx_.json()) ctx_.Out(fmt::format("{} [{}/{}] {} ({} ms)", ctx_.Paint("rolled back", "35"), i, n, f.name, ms));
   }

@@ -41,8 +41,15 @@ int RunStatus(int argc, char** argv) {
     std::string when = s.applied ? s.applied->applied_at : "";
     std::string note;
     if (s.applied && s.applied->kind == "partial") {
-      note = " (no-transaction file stopped after statement " +
-             std::to_string(s.applied->statements_done) + "; `strata migrate` resumes it)";
+      const AppliedMigration& a = *s.applied;
+      note = " (no-transaction file, " + std::to_string(a.statements_done) + " statement(s) done";
+      if (a.statement_started > a.statements_done) {
+        note += "; statement " + std::to_string(a.statement_started) +
+                " was running when its run stopped and is settled first";
+      }
+      note += "; `strata migrate` resumes it";
+      if (!a.runner.empty()) note += "; owner: " + a.runner;
+      note += ")";
     } else if (s.applied && s.applied->kind != "applied") {
       note = " (" + s.applied->kind + ")";
     }
@@ -51,7 +58,10 @@ int RunStatus(int argc, char** argv) {
       list.push_back({{"name", s.name}, {"state", StateName(s.kind)}, {"applied_at", when},
                       {"kind", s.applied ? s.applied->kind : ""},
                       {"checksum", s.file ? s.file->checksum : s.applied->checksum},
-                      {"out_of_order", s.out_of_order}});
+                      {"out_of_order", s.out_of_order},
+                      {"statements_done", s.applied ? s.applied->statements_done : 0},
+                      {"statement_in_doubt", s.applied && s.applied->statement_started > s.applied->statements_done
+                                                 ? s.applied->statement_started : 0}});
     } else {
       text += fmt::format("{} {}  {}{}\n", ctx.Paint(fmt::format("{:<8}", StateName(s.kind)), Color(s.kind)),
                           s.name, when, note);

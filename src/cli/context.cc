@@ -133,7 +133,8 @@ std::string Context::Paint(const std::string& text, const char* ansi) const {
   return std::string("\033[") + ansi + "m" + text + "\033[0m";
 }
 
-void Context::Out(const std::string& line) const { std::cout << line << "\n"; }
+// Flushed at once: progress lines piped to a log must survive a kill.
+void Context::Out(const std::string& line) const { std::cout << line << "\n" << std::flush; }
 
 void Context::Err(const std::string& line) const { std::cerr << line << "\n"; }
 
@@ -141,11 +142,32 @@ void Context::Note(const std::string& line) const {
   std::cerr << (color_err_ ? "\033[2m" + line + "\033[0m" : line) << "\n";
 }
 
-void Context::PrintJson(const nlohmann::json& j) const { std::cout << j.dump(2) << "\n"; }
+void Context::PrintJson(const nlohmann::json& j) const {
+  // Bytes that are not UTF-8 (from a file or the server) become U+FFFD instead of an abort.
+  std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+}
 
 int Context::Fail(const Status& st) const {
   std::string prefix = color_err_ ? "\033[1;31merror\033[0m: " : "error: ";
   std::cerr << prefix << MaskPassword(st.message()) << "\n";
+  if (json()) {
+    // A JSON object on failure too, so scripts never parse plain text.
+    // "message" is the server's own when there is one; "text" is what text mode prints.
+    nlohmann::json err = {{"message", MaskPassword(st.message())}, {"text", MaskPassword(st.message())}};
+    for (const auto& [k, v] : st.fields()) {
+      if (k == "skip") continue;
+      if (k == "line" || k == "column") {
+        err[k] = std::atoi(v.c_str());
+      } else if (k == "connection_lost") {
+        err[k] = true;
+      } else {
+        err[k] = MaskPassword(v);
+      }
+    }
+    std::cout << nlohmann::json({{"ok", false}, {"error", err}})
+                     .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+              << "\n";
+  }
   std::cout.flush();
   return st.code() == Status::Code::kUsage ? kExitUsage : kExitError;
 }

@@ -9,9 +9,11 @@ Result<Project> LoadProject(Context& ctx) {
   if (!cfg.ok()) return cfg.status();
   Project p;
   p.config = *cfg;
-  auto dir = MigrationDir::Load(ctx.MigrationsDir(p.config), p.config.naming, &p.directive_errors);
+  auto dir = MigrationDir::Load(ctx.MigrationsDir(p.config), p.config.naming, &p.directive_errors,
+                                ctx.ProjectDir());
   if (!dir.ok()) return dir.status();
   p.dir = std::move(*dir);
+  for (const auto& note : p.dir.notes) ctx.Note(note);
   if (p.dir.has_sum_file) {
     std::string path = JoinPath(p.dir.path, kSumFileName);
     auto text = ReadFile(path);

@@ -4,6 +4,7 @@
 #include <toml++/toml.h>
 
 #include "base/fs.h"
+#include "base/parse.h"
 #include "base/strings.h"
 
 namespace strata {
@@ -29,6 +30,8 @@ const char* NamingName(Naming n) { return n == Naming::kTimestamp ? "timestamp" 
 
 namespace {
 
+constexpr int64_t kMaxLockRetries = 100;
+
 std::string Where(const std::string& path, const toml::node& node) {
   const auto& src = node.source();
   return path + ":" + std::to_string(src.begin.line) + ":" + std::to_string(src.begin.column);
@@ -48,9 +51,16 @@ Status ReadDuration(const std::string& path, const toml::node& node, const char*
                     std::string* out) {
   if (auto i = node.value<int64_t>()) {
     *out = std::to_string(*i) + "ms";
-    return Status::Ok();
+  } else {
+    STRATA_RETURN_IF_ERROR(ReadString(path, node, key, out));
   }
-  return ReadString(path, node, key, out);
+  int64_t ms;
+  if (!out->empty() && !ParseDurationMs(*out, &ms)) {
+    return Status::InvalidInput(Where(path, node) + ": " + key +
+                                " must be a duration such as \"5s\", \"250ms\" or \"30min\" "
+                                "(at most 24 days), not \"" + out->substr(0, 60) + "\"");
+  }
+  return Status::Ok();
 }
 
 Status ReadEnvironments(const std::string& path, const toml::table& envs, Config* cfg) {
@@ -117,7 +127,10 @@ Status ApplyKey(const std::string& path, std::string_view key, const toml::node&
   }
   if (key == "lock_retries") {
     auto i = v.value<int64_t>();
-    if (!i || *i < 0) return Status::InvalidInput(Where(path, v) + ": lock_retries must be a whole number >= 0");
+    if (!i || *i < 0 || *i > kMaxLockRetries) {
+      return Status::InvalidInput(Where(path, v) + ": lock_retries must be a whole number from 0 to " +
+                                  std::to_string(kMaxLockRetries));
+    }
     cfg->lock_retries = static_cast<int>(*i);
     return Status::Ok();
   }
@@ -135,6 +148,13 @@ Status ApplyEnv(const EnvLookup& getenv, Config* cfg) {
   str("STRATA_URL_ENV", &cfg->url_env);
   str("STRATA_LOCK_TIMEOUT", &cfg->lock_timeout);
   str("STRATA_STATEMENT_TIMEOUT", &cfg->statement_timeout);
+  for (const auto& [var, value] : {std::pair{"STRATA_LOCK_TIMEOUT", &cfg->lock_timeout},
+                                   std::pair{"STRATA_STATEMENT_TIMEOUT", &cfg->statement_timeout}}) {
+    if (!value->empty() && !IsValidDuration(*value)) {
+      return Status::InvalidInput(std::string(var) + " must be a duration such as 5s or 250ms, not \"" +
+                                  value->substr(0, 60) + "\"");
+    }
+  }
   if (const char* v = getenv("STRATA_NAMING"); v && *v) {
     auto n = ParseNaming(v);
     if (!n.ok()) return n.status().Wrap("STRATA_NAMING");
@@ -151,10 +171,18 @@ Status ApplyEnv(const EnvLookup& getenv, Config* cfg) {
 }  // namespace
 
 Result<Config> LoadConfig(const std::string& path, const EnvLookup& getenv) {
+  if (!FileExists(path)) return ParseConfig(std::nullopt, path, getenv);
+  auto text = ReadFile(path);
+  if (!text.ok()) return text.status();
+  return ParseConfig(*text, path, getenv);
+}
+
+Result<Config> ParseConfig(const std::optional<std::string>& text, const std::string& path,
+                           const EnvLookup& getenv) {
   Config cfg;
-  if (FileExists(path)) {
+  if (text) {
     cfg.path = path;
-    toml::parse_result parsed = toml::parse_file(path);
+    toml::parse_result parsed = toml::parse(*text, path);
     if (!parsed) {
       const auto& err = parsed.error();
       return Status::InvalidInput(path + ":" + std::to_string(err.source().begin.line) + ":" +

@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,9 @@ using EnvLookup = std::function<const char*(const char*)>;
 // Reads `path` when it exists (a missing file is not an error: defaults apply), then
 // applies STRATA_* environment overrides through `getenv`.
 Result<Config> LoadConfig(const std::string& path, const EnvLookup& getenv);
+// The same from the file's text (nullopt: no file). Errors name path:line:col.
+Result<Config> ParseConfig(const std::optional<std::string>& text, const std::string& path,
+                           const EnvLookup& getenv);
 
 Result<Naming> ParseNaming(const std::string& text);
 const char* NamingName(Naming n);

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pwd.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -116,10 +117,60 @@ Result<int> DevCluster::Port() const {
   return std::atoi(std::string(Trim(*text)).c_str());
 }
 
+std::string DevCluster::PassFile() const { return AbsolutePath(JoinPath(dir_, "pgpass")); }
+
 Result<std::string> DevCluster::Url(const std::string& database) const {
   auto port = Port();
   if (!port.ok()) return port.status();
-  return "postgresql://postgres@127.0.0.1:" + std::to_string(*port) + "/" + database;
+  // The password stays in the owner-only pgpass file; the URL only names it.
+  return "postgresql://postgres@127.0.0.1:" + std::to_string(*port) + "/" + database +
+         "?passfile=" + PassFile();
+}
+
+namespace {
+
+// pg_hba.conf of a dev cluster: password (SCRAM) over 127.0.0.1 and ::1, nothing else.
+constexpr char kHba[] =
+    "# Written by strata: the dev database takes connections only on the loopback address,\n"
+    "# with the password kept in .strata/dev/pgpass (readable by its owner alone).\n"
+    "host all all 127.0.0.1/32 scram-sha-256\n"
+    "host all all ::1/128 scram-sha-256\n"
+    "host replication all 127.0.0.1/32 scram-sha-256\n";
+
+Status WriteOwnerOnly(const std::string& path, const std::string& text) {
+  STRATA_RETURN_IF_ERROR(WriteFileAtomic(path, text));
+  if (::chmod(path.c_str(), 0600) != 0) return Status::Io("chmod " + path);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status DevCluster::WritePassword(const std::string& password) {
+  STRATA_RETURN_IF_ERROR(MakeDirs(dir_));
+  ::chmod(dir_.c_str(), 0700);
+  STRATA_RETURN_IF_ERROR(WriteOwnerOnly(JoinPath(dir_, "password"), password + "\n"));
+  return WriteOwnerOnly(PassFile(), "127.0.0.1:*:*:postgres:" + password + "\n" +
+                                        "localhost:*:*:postgres:" + password + "\n");
+}
+
+Status DevCluster::SecureOldCluster() {
+  // A cluster made by an older strata trusted every local connection. Give the superuser
+  // a password, then replace pg_hba.conf and reload, while the old rules still let us in.
+  std::string password = RandomHex(24);
+  auto port = Port();
+  if (!port.ok()) return port.status();
+  auto conn = Connection::Open("postgresql://postgres@127.0.0.1:" + std::to_string(*port) + "/postgres");
+  if (!conn.ok()) return conn.status();
+  auto r = (*conn)->Exec("SET password_encryption = 'scram-sha-256'; ALTER ROLE postgres PASSWORD " +
+                         QuoteLiteral(password));
+  if (!r.ok()) return r.status().Wrap("setting the dev database password");
+  STRATA_RETURN_IF_ERROR(WritePassword(password));
+  std::string hba = JoinPath(DataDir(), "pg_hba.conf");
+  STRATA_RETURN_IF_ERROR(WriteFileAtomic(hba, kHba));
+  STRATA_RETURN_IF_ERROR(ChownToServerUser(hba));
+  ::chmod(hba.c_str(), 0600);
+  auto reload = (*conn)->Exec("SELECT pg_reload_conf()");
+  return reload.ok() ? Status::Ok() : reload.status();
 }
 
 Status DevCluster::Init() {
@@ -138,13 +189,27 @@ Status DevCluster::Init() {
   STRATA_RETURN_IF_ERROR(ChownToServerUser(base));
   auto initdb = Bin("initdb");
   if (!initdb.ok()) return initdb.status();
+  // A random password for the superuser (SCRAM), never trust: any local user could
+  // otherwise connect as the superuser and run programs as the server's OS user.
+  std::string password = RandomHex(24);
+  std::string pwfile = JoinPath(base, "initdb-password");
+  STRATA_RETURN_IF_ERROR(WriteOwnerOnly(pwfile, password + "\n"));
+  STRATA_RETURN_IF_ERROR(ChownToServerUser(pwfile));
   auto argv = AsServerUser(*initdb);
-  for (const char* a : {"--auth=trust", "--username=postgres", "--encoding=UTF8",
-                        "--no-locale", "--no-sync"}) {
+  for (const char* a : {"--auth-host=scram-sha-256", "--auth-local=scram-sha-256",
+                        "--username=postgres", "--encoding=UTF8", "--no-locale", "--no-sync"}) {
     argv.push_back(a);
   }
+  argv.push_back("--pwfile=" + pwfile);
   argv.push_back("--pgdata=" + JoinPath(base, "data"));
-  return RunChecked(argv, "initdb");
+  Status st = RunChecked(argv, "initdb");
+  ::unlink(pwfile.c_str());
+  STRATA_RETURN_IF_ERROR(st);
+  std::string hba = JoinPath(base, "data/pg_hba.conf");
+  STRATA_RETURN_IF_ERROR(WriteFileAtomic(hba, kHba));
+  STRATA_RETURN_IF_ERROR(ChownToServerUser(hba));
+  ::chmod(hba.c_str(), 0600);
+  return WritePassword(password);
 }
 
 Status DevCluster::Start(const DevClusterOptions& opts) {
@@ -172,6 +237,7 @@ Status DevCluster::Start(const DevClusterOptions& opts) {
     auto tail = ReadFile(log);
     return tail.ok() ? st.Wrap("server log " + log + ":\n" + *tail) : st;
   }
+  if (!FileExists(PassFile())) STRATA_RETURN_IF_ERROR(SecureOldCluster());
   return CreateDatabase("strata");
 }
 

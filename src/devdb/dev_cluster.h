@@ -1,6 +1,8 @@
 // The embedded default database: a throwaway local PostgreSQL cluster that strata runs
-// itself with the installed server binaries. Listens on 127.0.0.1 only (no Unix socket),
-// trust auth, one database named "strata". When strata runs as root the server runs as
+// itself with the installed server binaries. Listens on 127.0.0.1 only (no Unix socket);
+// the superuser has a random password (SCRAM) kept in <dir>/pgpass and <dir>/password,
+// readable by their owner alone, and URLs name the pgpass file (passfile=) instead of
+// carrying the password. One database named "strata". When strata runs as root the server runs as
 // the "postgres" user, since PostgreSQL refuses to run as root.
 #pragma once
 
@@ -35,9 +37,14 @@ class DevCluster {
   Result<int> Port() const;
   std::string DataDir() const;
   const std::string& dir() const { return dir_; }
+  // The owner-only libpq password file that Url() names.
+  std::string PassFile() const;
 
  private:
   Status Init();
+  Status WritePassword(const std::string& password);
+  // Gives a cluster made by an older strata (trust auth) a password and a strict pg_hba.conf.
+  Status SecureOldCluster();
   Result<std::string> Base() const;  // where data/, port and the log live
   Status CreateDatabase(const std::string& name);
   std::string dir_;

@@ -22,6 +22,9 @@ std::vector<Diagnostic> LintNames(const NameLintInput& in) {
                   : "rename it NNNN_slug.sql (strata create does), or set naming = \"timestamp\"";
     } else if (p.rule == "duplicate-version") {
       d.fix = "give one of them a new version number";
+    } else if (p.rule == "unsafe-file" || p.rule == "unrecordable-name") {
+      d.fix = p.rule == "unsafe-file" ? "make it a regular file inside the project folder, or remove it"
+                                      : "rename it without spaces or control characters";
     } else {
       d.severity = Severity::kWarning;
       d.fix = "rename or delete it";
@@ -29,8 +32,12 @@ std::vector<Diagnostic> LintNames(const NameLintInput& in) {
     out.push_back(d);
   }
   for (const auto& e : in.directive_errors) {
-    auto text = ReadFile(e.file);
-    LineCol lc = text.ok() ? OffsetToLineCol(*text, e.offset) : LineCol{};
+    // The loaded text (a byte order mark stripped), not the file read again.
+    const MigrationFile* f = nullptr;
+    for (const auto& file : dir.files) {
+      if (file.path == e.file) f = &file;
+    }
+    LineCol lc = f ? OffsetToLineCol(f->content, e.offset) : LineCol{};
     out.push_back({"directive", Severity::kError, e.file, lc.line, lc.col, e.message, ""});
   }
   if (in.sum == nullptr) {

@@ -336,6 +336,16 @@ std::vector<Diagnostic> FileLint::Run(const Result<ParsedSql>& parsed, const Syn
     stmt_offset_ = ps.info.offset;
     Statement(ps.node);
   }
+  // The verify section runs inside the migration's transaction, before it is recorded.
+  for (; stmt_index_ < stmts_->size(); ++stmt_index_) {
+    const ParsedStatement& ps = (*stmts_)[stmt_index_];
+    if (!ps.info.transaction_control) continue;
+    stmt_offset_ = ps.info.offset;
+    Report("transaction-nesting", -1,
+           "transaction control is not allowed in the verify section: it would commit the "
+           "migration before strata records it",
+           "remove it; verify queries are plain SELECTs");
+  }
   if (explicit_open_) {
     Report("ban-uncommitted-transaction", begin_location_,
            "the transaction opened here is never committed or rolled back",

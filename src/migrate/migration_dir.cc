@@ -6,6 +6,7 @@
 
 #include "base/clock.h"
 #include "base/fs.h"
+#include "base/parse.h"
 #include "base/sha256.h"
 #include "base/strings.h"
 
@@ -19,6 +20,18 @@ bool AllDigits(std::string_view s) {
   return !s.empty();
 }
 }  // namespace
+
+std::string IncrementDigits(const std::string& digits) {
+  std::string out = digits;
+  for (size_t i = out.size(); i-- > 0;) {
+    if (out[i] < '9') {
+      ++out[i];
+      return out;
+    }
+    out[i] = '0';
+  }
+  return "1" + out;
+}
 
 bool IsValidSlug(const std::string& slug) {
   if (slug.empty() || slug.size() > 100) return false;
@@ -38,9 +51,20 @@ std::string NormalizeSlug(const std::string& text) {
   return out;
 }
 
+bool RecordableName(const std::string& name) {
+  for (unsigned char c : name) {
+    if (c <= 0x20 || c == 0x7F) return false;
+  }
+  return !name.empty();
+}
+
 Status ParseMigrationName(const std::string& name, Naming naming, std::string* version,
                           std::string* slug) {
   if (!EndsWith(name, ".sql")) return Status::InvalidInput("not a .sql file");
+  if (!RecordableName(name)) {
+    return Status::InvalidInput("the name contains a space or a control character, which "
+                                "strata.sum and the history table cannot record; rename the file");
+  }
   std::string stem = name.substr(0, name.size() - 4);
   size_t us = stem.find('_');
   std::string v = stem.substr(0, us);
@@ -50,9 +74,8 @@ Status ParseMigrationName(const std::string& name, Naming naming, std::string* v
       return Status::InvalidInput("name must start with a 17-digit UTC timestamp "
                                   "(YYYYMMDDHHMMSSmmm_slug.sql)");
     }
-    int month = std::stoi(v.substr(4, 2)), day = std::stoi(v.substr(6, 2));
-    int hour = std::stoi(v.substr(8, 2)), minute = std::stoi(v.substr(10, 2));
-    int sec = std::stoi(v.substr(12, 2));
+    auto two = [&](size_t at) { return (v[at] - '0') * 10 + (v[at + 1] - '0'); };
+    int month = two(4), day = two(6), hour = two(8), minute = two(10), sec = two(12);
     if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || sec > 60) {
       return Status::InvalidInput("'" + v + "' is not a valid YYYYMMDDHHMMSSmmm timestamp");
     }
@@ -66,9 +89,39 @@ Status ParseMigrationName(const std::string& name, Naming naming, std::string* v
   return Status::Ok();
 }
 
+Status ReadMigrationFile(MigrationFile* f, const std::vector<std::string>& roots,
+                         std::vector<FileError>* errors, std::vector<std::string>* notes) {
+  switch (ClassifyEntry(f->path, roots)) {
+    case EntryKind::kRegular:
+      break;
+    case EntryKind::kDirectory:
+      return Status::InvalidInput("a directory named like a migration; rename or remove it");
+    case EntryKind::kDangling:
+      return Status::InvalidInput("a symbolic link whose target does not exist");
+    case EntryKind::kOutside:
+      return Status::InvalidInput("a symbolic link to a file outside the project folder; strata "
+                                  "does not read it (copy the migration into the folder)");
+    case EntryKind::kOther:
+      return Status::InvalidInput("not a regular file");
+  }
+  auto content = ReadFile(f->path);
+  if (!content.ok()) return content.status();
+  f->checksum = Sha256::Hex(*content);  // of the bytes on disk, BOM included
+  f->content = std::move(*content);
+  if (StartsWith(f->content, kUtf8Bom)) {
+    f->content.erase(0, kUtf8Bom.size());
+    if (notes) notes->push_back(f->path + ": note: ignoring the UTF-8 byte order mark at the start of the file");
+  }
+  if (auto problem = CheckSqlText(f->content)) {
+    errors->push_back({f->path, problem->offset, problem->message});
+  }
+  ParseDirectives(f, errors);
+  return Status::Ok();
+}
+
 Result<MigrationDir> MigrationDir::Load(const std::string& path, Naming naming,
-                                        std::vector<FileError>* errors) {
-  auto names = ListFiles(path);
+                                        std::vector<FileError>* errors, const std::string& root) {
+  auto names = ListEntries(path);
   if (!names.ok()) {
     return Status::NotFound("migrations folder " + path + " not found (create it, or set "
                             "migrations_dir in strata.toml)");
@@ -76,21 +129,40 @@ Result<MigrationDir> MigrationDir::Load(const std::string& path, Naming naming,
   MigrationDir dir;
   dir.path = path;
   dir.naming = naming;
+  std::vector<std::string> roots = {CanonicalPath(path)};
+  if (!root.empty()) roots.push_back(CanonicalPath(root));
   std::map<std::string, std::string> rollbacks;  // stem -> rollback file name
   std::map<std::string, std::string> versions;   // version -> first file
   for (const std::string& name : *names) {
+    std::string full = JoinPath(path, name);
     if (name == kSumFileName) {
-      dir.has_sum_file = true;
+      EntryKind kind = ClassifyEntry(full, roots);
+      if (kind == EntryKind::kRegular) {
+        dir.has_sum_file = true;
+      } else {
+        dir.problems.push_back({name, "unsafe-file", "strata.sum is not a regular file inside the project"});
+      }
       continue;
     }
     if (!EndsWith(name, ".sql")) continue;
+    if (!RecordableName(name)) {
+      dir.problems.push_back({name, "unrecordable-name",
+                              "the name contains a space or a control character, which strata.sum "
+                              "and the history table cannot record; rename the file"});
+      continue;
+    }
+    EntryKind kind = ClassifyEntry(full, roots);
     if (EndsWith(name, kRollbackSuffix)) {
+      if (kind != EntryKind::kRegular) {
+        dir.problems.push_back({name, "unsafe-file", "not a regular file inside the project; strata does not read it"});
+        continue;
+      }
       rollbacks[name.substr(0, name.size() - std::string(kRollbackSuffix).size())] = name;
       continue;
     }
     MigrationFile f;
     f.name = name;
-    f.path = JoinPath(path, name);
+    f.path = full;
     Status st = ParseMigrationName(name, naming, &f.version, &f.slug);
     if (!st.ok()) {
       dir.problems.push_back({name, "naming-scheme", st.message()});
@@ -100,11 +172,10 @@ Result<MigrationDir> MigrationDir::Load(const std::string& path, Naming naming,
       dir.problems.push_back({name, "duplicate-version",
                               "version " + f.version + " is also used by " + it->second});
     }
-    auto content = ReadFile(f.path);
-    if (!content.ok()) return content.status();
-    f.content = std::move(*content);
-    f.checksum = Sha256::Hex(f.content);
-    ParseDirectives(&f, errors);
+    if (Status read = ReadMigrationFile(&f, roots, errors, &dir.notes); !read.ok()) {
+      dir.problems.push_back({name, "unsafe-file", read.message()});
+      continue;
+    }
     dir.files.push_back(std::move(f));
   }
   for (auto& f : dir.files) f.has_rollback = rollbacks.erase(f.stem()) > 0;
@@ -126,18 +197,20 @@ std::string NextVersion(const MigrationDir& dir) {
     std::string v = MigrationTimestampNow();
     // Two creates in the same millisecond (scripts) must still get distinct, ordered names.
     for (const auto& f : dir.files) {
-      if (f.version >= v) v = std::to_string(std::stoull(f.version) + 1);
+      if (f.version >= v) v = IncrementDigits(f.version);
     }
     return v;
   }
-  size_t width = 4;
-  unsigned long long next = 0;
+  // Digit strings of any length: a sequence number past 2^64 must not crash.
+  std::string next = "0000";
   for (const auto& f : dir.files) {
-    width = std::max(width, f.version.size());
-    next = std::max(next, std::stoull(f.version) + 1);
+    std::string v = IncrementDigits(f.version);
+    size_t width = std::max(next.size(), v.size());
+    std::string a = std::string(width - next.size(), '0') + next;
+    std::string b = std::string(width - v.size(), '0') + v;
+    next = std::max(a, b);
   }
-  std::string v = std::to_string(next);
-  return std::string(width > v.size() ? width - v.size() : 0, '0') + v;
+  return next;
 }
 
 

@@ -30,14 +30,27 @@ struct MigrationDir {
   Naming naming = Naming::kTimestamp;
   std::vector<MigrationFile> files;  // well-named migrations, sorted by name
   std::vector<NameProblem> problems;
+  std::vector<std::string> notes;  // worth saying, not wrong (a stripped byte order mark)
   bool has_sum_file = false;
 
   // Loads every *.sql file (rollback companions excluded from the run list) and reads
-  // their contents and checksums. Directives are parsed; their errors land in `errors`.
+  // their contents and checksums. Directives are parsed; their errors land in `errors`,
+  // with text that cannot run as written (NUL bytes, invalid UTF-8). Directories named
+  // like migrations, dangling symlinks and symlinks that resolve outside `path` or
+  // `root` (the project folder) are problems ("unsafe-file") and never read.
   static Result<MigrationDir> Load(const std::string& path, Naming naming,
-                                   std::vector<FileError>* errors);
+                                   std::vector<FileError>* errors, const std::string& root = "");
   const MigrationFile* Find(const std::string& name) const;
 };
+
+// Reads f->path (set by the caller) under the same rules as MigrationDir::Load: fills
+// content (a leading BOM stripped, noted in `notes`), checksum and directives. A file
+// that must not be read is an error naming why.
+Status ReadMigrationFile(MigrationFile* f, const std::vector<std::string>& roots,
+                         std::vector<FileError>* errors, std::vector<std::string>* notes);
+
+// "0099" -> "0100", "9" -> "10": decimal increment of any length.
+std::string IncrementDigits(const std::string& digits);
 
 // True for a slug we write ourselves: lower-case letters, digits and '_'.
 bool IsValidSlug(const std::string& slug);

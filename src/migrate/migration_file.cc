@@ -1,19 +1,19 @@
 #include "migrate/migration_file.h"
 
 #include <cctype>
-#include <regex>
 
+#include "base/parse.h"
 #include "base/strings.h"
 
 namespace strata {
+namespace {
+// Past this many, more errors about one file help nobody (and would make reporting
+// them quadratic in the file's size).
+constexpr size_t kMaxErrorsPerFile = 20;
+}  // namespace
 
 std::string FileError::Format(std::string_view text) const {
   return PointAt(file, text, offset, message);
-}
-
-bool IsValidDuration(const std::string& text) {
-  static const std::regex re(R"(^\d+\s*(us|ms|s|min|h|d)?$)");
-  return std::regex_match(text, re);
 }
 
 namespace {
@@ -32,6 +32,11 @@ bool MatchDirective(std::string_view line, std::string* name, std::string* args)
   return true;
 }
 
+// Long user text cut for an error message (the message must stay readable).
+std::string Abbreviate(std::string_view s) {
+  return s.size() <= 60 ? std::string(s) : std::string(s.substr(0, 57)) + "...";
+}
+
 bool IsCodeLine(std::string_view line) {
   std::string_view t = Trim(line);
   return !t.empty() && !StartsWith(t, "--");
@@ -43,7 +48,8 @@ Status ApplyDirective(const std::string& name, const std::string& args, Directiv
     d->no_transaction = true;
   } else if (name == "lock-timeout" || name == "statement-timeout") {
     if (!IsValidDuration(args)) {
-      *problem = "strata:" + name + " needs a duration such as 5s, 250ms or 30min, not '" + args + "'";
+      *problem = "strata:" + name + " needs a duration such as 5s, 250ms or 30min (at most 24 days), not '" +
+                 Abbreviate(args) + "'";
       return Status::InvalidInput(*problem);
     }
     (name == "lock-timeout" ? d->lock_timeout : d->statement_timeout) = args;
@@ -57,7 +63,7 @@ Status ApplyDirective(const std::string& name, const std::string& args, Directiv
     }
     d->allows.push_back({rule, reason, line_no});
   } else {
-    *problem = "unknown directive 'strata:" + name +
+    *problem = "unknown directive 'strata:" + Abbreviate(name) +
                "' (known: no-transaction, lock-timeout, statement-timeout, allow, verify)";
     return Status::InvalidInput(*problem);
   }
@@ -72,7 +78,9 @@ Status ParseDirectives(MigrationFile* file, std::vector<FileError>* errors) {
   size_t pos = 0;
   int line_no = 0;
   size_t first_error = errors->size();
+  bool second_verify_reported = false;
   while (pos <= text.size()) {
+    if (errors->size() - first_error >= kMaxErrorsPerFile) break;
     size_t nl = text.find('\n', pos);
     size_t end = nl == std::string::npos ? text.size() : nl;
     std::string_view line(text.data() + pos, end - pos);
@@ -82,7 +90,10 @@ Status ParseDirectives(MigrationFile* file, std::vector<FileError>* errors) {
       size_t col = pos + line.find('-');
       if (name == "verify") {
         if (file->verify_offset != std::string::npos) {
-          errors->push_back({file->path, col, "a second strata:verify line; one section per file"});
+          if (!second_verify_reported) {
+            errors->push_back({file->path, col, "a second strata:verify line; one section per file"});
+            second_verify_reported = true;
+          }
         } else {
           file->verify_offset = nl == std::string::npos ? text.size() : nl + 1;
         }
@@ -132,6 +143,14 @@ Result<ParsedMigration> ParseMigration(const MigrationFile& file, std::vector<Fi
   size_t before = errors->size();
   if (ParseSection(file, 0, body_end, &pm.body, errors).ok() && body_end < file.content.size()) {
     ParseSection(file, body_end, file.content.size(), &pm.verify, errors);
+  }
+  for (const Statement& st : pm.verify) {
+    if (st.transaction_control) {
+      errors->push_back({file.path, st.offset,
+                         "transaction control is not allowed in the verify section: verify "
+                         "queries run inside the migration's transaction, before strata records "
+                         "it, and a COMMIT there would commit the migration unrecorded"});
+    }
   }
   for (const Statement& st : pm.body) {
     if (st.transaction_control) {

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "base/parse.h"
 #include "base/status.h"
 #include "config/config.h"
 #include "sql/statement.h"
@@ -70,7 +71,5 @@ struct ParsedMigration {
 // can run as written (no BEGIN/COMMIT; CONCURRENTLY only with no-transaction, ...).
 Result<ParsedMigration> ParseMigration(const MigrationFile& file, std::vector<FileError>* errors);
 
-// Validates a timeout such as "5s", "30min", "250ms", "0".
-bool IsValidDuration(const std::string& text);
 
 }  // namespace strata

@@ -6,6 +6,7 @@
 #include "base/fs.h"
 #include "base/sha256.h"
 #include "base/strings.h"
+#include "sql/statement.h"
 
 namespace strata {
 
@@ -136,7 +137,11 @@ Result<std::vector<PendingMigration>> Runner::Select(const std::vector<Migration
     }
     PendingMigration m;
     m.file = s.file;
-    if (s.kind == MigrationStateKind::kPartial) m.resume_from = s.applied->statements_done;
+    if (s.kind == MigrationStateKind::kPartial) {
+      m.resuming = true;
+      m.resume_from = s.applied->statements_done;
+      if (s.applied->statement_started > m.resume_from) m.in_doubt = s.applied->statement_started;
+    }
     out.push_back(std::move(m));
     if (!opts.to.empty() && MatchesTarget(*s.file, opts.to)) break;
   }
@@ -165,10 +170,18 @@ Result<std::vector<PendingMigration>> Runner::Pending(const MigrateOptions& opts
   return Select(*states, opts, /*validate=*/true);
 }
 
-Result<std::unique_ptr<MigrationLock>> Runner::Lock(LockMode mode) {
+Result<std::unique_ptr<MigrationLock>> Runner::Lock(LockMode mode, int64_t wait_ms) {
   if (mode != LockMode::kSession) return std::unique_ptr<MigrationLock>();
-  return MigrationLock::Acquire(session_, config_.history_table,
-                                [this] { if (observer_) observer_->OnWaitingForLock(); });
+  return MigrationLock::Acquire(
+      session_, config_.history_table,
+      [this](const std::string& holder) { if (observer_) observer_->OnWaitingForLock(holder); }, wait_ms);
+}
+
+Status Runner::LearnRunnerName() {
+  auto r = session_->Exec("SELECT current_setting('application_name')");
+  if (!r.ok()) return r.status();
+  runner_name_ = r->Get(0, 0);
+  return Status::Ok();
 }
 
 Status Runner::EnsureHistory(LockMode mode) {
@@ -181,7 +194,8 @@ Status Runner::EnsureHistory(LockMode mode) {
 }
 
 Result<MigrateReport> Runner::Migrate(const MigrateOptions& opts) {
-  auto lock = Lock(opts.lock_mode);
+  STRATA_RETURN_IF_ERROR(LearnRunnerName());
+  auto lock = Lock(opts.lock_mode, opts.lock_wait_ms);
   if (!lock.ok()) return lock.status();
   auto files = Pending(opts);
   if (!files.ok()) return files.status();
@@ -202,7 +216,9 @@ Result<MigrateReport> Runner::Migrate(const MigrateOptions& opts) {
   for (int i = 0; i < total; ++i) {
     const PendingMigration& m = (*files)[static_cast<size_t>(i)];
     Status st = Apply(m, i + 1, total, opts);
-    if (st.code() == Status::Code::kConflict && opts.lock_mode == LockMode::kTransaction) {
+    // Whatever the file SET (search_path, role, ...) must not reach the next file.
+    session_->Exec("RESET ALL");
+    if (AppliedByAnotherRun(st) && opts.lock_mode == LockMode::kTransaction) {
       if (observer_) observer_->OnSkip(*m.file, st.message());
       continue;
     }
@@ -214,7 +230,7 @@ Result<MigrateReport> Runner::Migrate(const MigrateOptions& opts) {
 }
 
 Result<MigrateReport> Runner::Fake(const MigrateOptions& opts) {
-  auto lock = Lock(opts.lock_mode);
+  auto lock = Lock(opts.lock_mode, opts.lock_wait_ms);
   if (!lock.ok()) return lock.status();
   auto states = States();
   if (!states.ok()) return states.status();
@@ -228,7 +244,7 @@ Result<MigrateReport> Runner::Fake(const MigrateOptions& opts) {
     sql += MigrationLock::XactLockSql(config_.history_table) + ";\n";
   }
   for (const PendingMigration& m : *files) {
-    if (m.resume_from > 0) {
+    if (m.resuming) {
       return Status::Conflict(m.file->name + " is partially applied; finish it with `strata migrate`");
     }
     sql += history_.InsertSql(m.file->name, m.file->checksum, "fake", 0, "0", opts.applied_by) + ";\n";
@@ -248,14 +264,25 @@ void Runner::FlushNotices() {
   }
 }
 
-Status Runner::FileFailure(const MigrationFile& f, size_t offset, const std::string& prefix) {
-  const DbError& e = session_->last_error();
-  std::string msg = prefix + (e.message.empty() ? "" : e.message);
+Status Runner::FileFailure(const MigrationFile& f, size_t offset, const std::string& prefix,
+                           const DbError& e) {
+  std::string msg = prefix + (e.message.empty() ? "the server gave no message" : e.message);
   if (!e.sqlstate.empty()) msg += " (SQLSTATE " + e.sqlstate + ")";
   std::string out = PointAt(f.path, f.content, offset, msg);
   if (!e.detail.empty()) out += "\n  detail: " + e.detail;
   if (!e.hint.empty()) out += "\n  hint: " + e.hint;
-  return Status::Database(out);
+  if (!e.context.empty()) out += "\n  context: " + e.context;
+  LineCol lc = OffsetToLineCol(f.content, offset);
+  return Status::Database(out)
+      .With("file", f.path)
+      .With("line", std::to_string(lc.line))
+      .With("column", std::to_string(lc.col))
+      .With("message", e.message)
+      .With("sqlstate", e.sqlstate)
+      .With("detail", e.detail)
+      .With("hint", e.hint)
+      .With("context", e.context)
+      .With("connection_lost", e.connection_lost ? "true" : "");
 }
 
 }  // namespace strata

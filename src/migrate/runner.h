@@ -46,6 +46,12 @@ struct MigrateOptions {
   LockMode lock_mode = LockMode::kSession;
   std::string applied_by;  // recorded in the history; empty: current_user
   std::string approve;     // plan hash that must match what would run (empty: no check)
+  // How long to wait for another run (its migration lock, or a no-transaction file it is
+  // applying) before giving up; negative: forever.
+  int64_t lock_wait_ms = 10 * 60 * 1000;
+  // How to settle the in-doubt statement of a partial no-transaction file that strata
+  // cannot decide from the catalog: "done" (it completed) or "rerun". Empty: decide or stop.
+  std::string settle;
 };
 
 // Progress callbacks; the CLI prints them. Every method has a no-op default. Index
@@ -53,7 +59,13 @@ struct MigrateOptions {
 class RunObserver {
  public:
   virtual ~RunObserver() = default;
-  virtual void OnWaitingForLock() {}
+  // Another run holds the migration lock; `holder` says who (pid, application_name,
+  // client address, since when). Called at once and then every 30 s while waiting.
+  virtual void OnWaitingForLock(const std::string& holder) {}
+  // Another live run is applying no-transaction file `f` (transaction lock mode).
+  virtual void OnWaitingForRun(const MigrationFile& f, const std::string& runner) {}
+  // How the in-doubt statement of a partial no-transaction file was settled.
+  virtual void OnSettled(const MigrationFile& f, const std::string& how) {}
   virtual void OnFileStart(const MigrationFile& f, int index, int total) {}
   virtual void OnFileDone(const MigrationFile& f, int index, int total, int64_t ms) {}
   virtual void OnResume(const MigrationFile& f, int done) {}
@@ -69,7 +81,11 @@ class RunObserver {
 struct PendingMigration {
   const MigrationFile* file = nullptr;
   ParsedMigration parsed;
-  int resume_from = 0;  // statements already done (a partial no-transaction file)
+  bool resuming = false;  // a partial no-transaction file: its history row exists
+  int resume_from = 0;    // statements already done (a partial no-transaction file)
+  // The statement (1-based) that was sent when the last run stopped and was never
+  // recorded as done: it may or may not have completed. 0: none.
+  int in_doubt = 0;
 };
 
 // Hash of what a run would apply (names and checksums, in order): what `--approve` takes.
@@ -98,6 +114,11 @@ struct RunnerHooks {
   int progress_delay_ms = 1000;
   int progress_interval_ms = 500;
 };
+
+// The status of a file another run applied first (transaction lock mode): skipped, not
+// an error.
+Status AppliedByAnotherRunStatus(const std::string& why);
+bool AppliedByAnotherRun(const Status& st);
 
 class Runner {
  public:
@@ -128,7 +149,9 @@ class Runner {
   // `validate`, also parsed; every file's errors are reported together.
   Result<std::vector<PendingMigration>> Select(const std::vector<MigrationState>& states,
                                                const MigrateOptions& opts, bool validate);
-  Result<std::unique_ptr<MigrationLock>> Lock(LockMode mode);
+  Result<std::unique_ptr<MigrationLock>> Lock(LockMode mode, int64_t wait_ms);
+  // This run's application_name (unique per run): what owns a partial file's row.
+  Status LearnRunnerName();
   Status EnsureHistory(LockMode mode);
   Status Apply(const PendingMigration& m, int index, int total, const MigrateOptions& opts);
   // Returns kConflict when another runner applied the file first (transaction lock mode).
@@ -139,7 +162,14 @@ class Runner {
   Status RunInTransaction(const MigrationFile& f, const ParsedMigration& pm,
                           const std::string& epilogue, const std::string& claim);
   Status ApplyEachStatement(const PendingMigration& m, const MigrateOptions& opts);
-  Status ClaimNoTransactionFile(const PendingMigration& m, const MigrateOptions& opts);
+  // Makes this run the owner of no-transaction file m's history row: inserts it, or takes
+  // over a partial row whose run is gone (filling resume_from and in_doubt), or waits
+  // while a live run applies it. kConflict: another run applied it meanwhile.
+  Status ClaimNoTransactionFile(PendingMigration* m, const MigrateOptions& opts);
+  // Decides the in-doubt statement from the catalog (an index there and valid: done;
+  // INVALID: dropped and rebuilt), reruns it when running it again changes nothing, or
+  // follows opts.settle; otherwise stops with the statement and the commands to settle it.
+  Status SettleInDoubt(PendingMigration* m, const MigrateOptions& opts);
   // Transaction lock mode: takes the transaction-level lock, then counts `name`'s history
   // rows (0: still ours to run). REQUIRES: inside a transaction.
   std::string ClaimSql(const std::string& name) const {
@@ -147,7 +177,12 @@ class Runner {
   }
   Status CheckInvalidIndex(const PendingMigration& m, const Statement& st, bool repair);
   Status RunVerify(const MigrationFile& f, const ParsedMigration& pm, bool transactional);
-  Status FileFailure(const MigrationFile& f, size_t offset, const std::string& prefix);
+  // The server's error `e` (message, SQLSTATE, detail, hint, context) at f:offset, as
+  // text for people and fields for --format json.
+  Status FileFailure(const MigrationFile& f, size_t offset, const std::string& prefix, const DbError& e);
+  Status FileFailure(const MigrationFile& f, size_t offset, const std::string& prefix) {
+    return FileFailure(f, offset, prefix, session_->last_error());
+  }
   void FlushNotices();
 
   Session* session_;
@@ -157,6 +192,7 @@ class Runner {
   RunnerHooks hooks_;
   History history_;
   std::unique_ptr<ProgressMonitor> monitor_;
+  std::string runner_name_;
 };
 
 }  // namespace strata

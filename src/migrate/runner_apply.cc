@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "base/clock.h"
+#include "base/parse.h"
 #include "base/strings.h"
 #include "migrate/runner.h"
 #include "sql/statement.h"
@@ -21,11 +22,6 @@ std::string TimeoutSettings(const std::string& scope, const std::string& lock_ti
     out += "SET " + scope + "statement_timeout = " + QuoteLiteral(statement_timeout) + ";\n";
   }
   return out;
-}
-
-bool SetsSessionState(const ParsedMigration& pm) {
-  return std::any_of(pm.body.begin(), pm.body.end(),
-                     [](const Statement& s) { return s.kind == "variable_set_stmt"; });
 }
 
 bool BuildsIndex(const ParsedMigration& pm) {
@@ -49,6 +45,17 @@ class Watch {
 };
 
 }  // namespace
+
+Status AppliedByAnotherRunStatus(const std::string& why) {
+  return Status::Conflict(why).With("skip", "applied-by-another-run");
+}
+
+bool AppliedByAnotherRun(const Status& st) {
+  for (const auto& [k, v] : st.fields()) {
+    if (k == "skip") return true;
+  }
+  return false;
+}
 
 Status Runner::Apply(const PendingMigration& m, int index, int total, const MigrateOptions& opts) {
   const MigrationFile& f = *m.file;
@@ -86,8 +93,10 @@ Status Runner::RunInTransaction(const MigrationFile& f, const ParsedMigration& p
     if (!claim.empty()) {
       auto c = session_->Exec("BEGIN; " + claim);
       if (!c.ok() || c->Get(0, 0) != "0") {
+        DbError e = session_->last_error();
         session_->Exec("ROLLBACK");
-        return c.ok() ? Status::Conflict("already applied by another runner") : c.status();
+        return c.ok() ? AppliedByAnotherRunStatus("already applied by another runner")
+                      : FileFailure(f, 0, "taking the migration lock: ", e);
       }
     }
     Watch watch(monitor_.get(), BuildsIndex(pm));
@@ -109,7 +118,15 @@ Status Runner::RunInTransaction(const MigrationFile& f, const ParsedMigration& p
     } else if (idx >= 0 && idx < static_cast<int>(pm.body.size())) {
       offset = pm.body[static_cast<size_t>(idx)].offset;
     }
-    return FileFailure(f, offset, "");
+    std::string prefix_note;
+    if (e.connection_lost) {
+      prefix_note = "the connection was lost while this file's transaction was open (" +
+                    (e.message.empty() ? std::string("no message") : e.message) +
+                    "); the server rolls it back unless its COMMIT had arrived, and `strata status` "
+                    "shows whether it was recorded: ";
+      e.message.clear();
+    }
+    return FileFailure(f, offset, prefix_note, e);
   }
   if (!pm.verify.empty()) {
     Status v = RunVerify(f, pm, true);
@@ -119,11 +136,11 @@ Status Runner::RunInTransaction(const MigrationFile& f, const ParsedMigration& p
     }
     auto r = session_->Exec(epilogue + ";\nCOMMIT");
     if (!r.ok()) {
+      DbError e = session_->last_error();
       session_->Exec("ROLLBACK");
-      return FileFailure(f, 0, "recording the migration: ");
+      return FileFailure(f, 0, "recording the migration: ", e);
     }
   }
-  if (SetsSessionState(pm)) session_->Exec("RESET ALL");
   return Status::Ok();
 }
 
@@ -156,34 +173,129 @@ Status Runner::RunVerify(const MigrationFile& f, const ParsedMigration& pm, bool
   return Status::Ok();
 }
 
-Status Runner::ClaimNoTransactionFile(const PendingMigration& m, const MigrateOptions& opts) {
-  const MigrationFile& f = *m.file;
-  if (m.resume_from > 0) {
-    if (opts.lock_mode == LockMode::kTransaction) {
-      return Status::Conflict(f.name + " is partially applied (statement " +
-                              std::to_string(m.resume_from) +
-                              " done), maybe by a runner that is still working; resume it with "
-                              "--lock-mode session over a direct connection");
+Status Runner::ClaimNoTransactionFile(PendingMigration* m, const MigrateOptions& opts) {
+  const MigrationFile& f = *m->file;
+  int64_t start = MonotonicMillis();
+  bool said_waiting = false;
+  std::string xact_lock = opts.lock_mode == LockMode::kTransaction
+                              ? MigrationLock::XactLockSql(config_.history_table) + "; "
+                              : "";
+  for (;;) {
+    if (!m->resuming) {
+      std::string insert = history_.InsertSql(f.name, f.checksum, "partial", 0, "NULL",
+                                              opts.applied_by, runner_name_);
+      auto c = session_->Exec("BEGIN; " + xact_lock + history_.CountSql(f.name));
+      if (!c.ok()) {
+        DbError e = session_->last_error();
+        session_->Exec("ROLLBACK");
+        return FileFailure(f, 0, "recording the migration: ", e);
+      }
+      if (c->Get(0, 0) == "0") {
+        auto ins = session_->Exec(insert + ";\nCOMMIT");
+        if (!ins.ok()) {
+          DbError e = session_->last_error();
+          session_->Exec("ROLLBACK");
+          return FileFailure(f, 0, "recording the migration: ", e);
+        }
+        return Status::Ok();
+      }
+      session_->Exec("ROLLBACK");
+      m->resuming = true;  // someone else's row: applied, in progress, or left by a crash
     }
-    if (observer_) observer_->OnResume(f, m.resume_from);
+    // Take the row over when the run that owns it is gone.
+    auto t = session_->Exec(history_.TakeOverSql(f.name, runner_name_));
+    if (!t.ok()) return FileFailure(f, 0, "taking over the partial migration: ");
+    if (!t->rows.empty()) {
+      m->resume_from = static_cast<int>(ToInt64Or(t->Get(0, 0), 0));
+      int started = static_cast<int>(ToInt64Or(t->Get(0, 1), 0));
+      m->in_doubt = started > m->resume_from ? started : 0;
+      if (observer_ && (m->resume_from > 0 || m->in_doubt > 0)) observer_->OnResume(f, m->resume_from);
+      return Status::Ok();
+    }
+    auto row = session_->Exec("SELECT kind, coalesce(runner, ''), coalesce(runner_pid, 0) FROM " +
+                              history_.table().Quoted() + " WHERE name = " + QuoteLiteral(f.name));
+    if (!row.ok()) return FileFailure(f, 0, "reading the history: ");
+    if (row->rows.empty()) {
+      m->resuming = false;  // the row went away (rolled back by hand): start afresh
+      continue;
+    }
+    if (row->Get(0, 0) != "partial") return AppliedByAnotherRunStatus("already applied by another runner");
+    std::string owner = "run '" + row->Get(0, 1) + "' (backend pid " + row->Get(0, 2) + ")";
+    int64_t waited = MonotonicMillis() - start;
+    if (opts.lock_wait_ms >= 0 && waited >= opts.lock_wait_ms) {
+      return Status::Conflict(f.path + ": another " + owner + " is still applying this "
+                              "no-transaction file; gave up waiting after " +
+                              std::to_string(opts.lock_wait_ms / 1000) + " s (--lock-wait). Later "
+                              "files wait for it, so nothing after it was applied");
+    }
+    if (!said_waiting && observer_) observer_->OnWaitingForRun(f, owner);
+    said_waiting = true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+}
+
+namespace {
+
+// The statement's index as `schema.name` (quoted as needed) and whether it is valid;
+// nullopt when there is no such index.
+Result<std::optional<std::pair<std::string, bool>>> FindIndex(Session* s, const Statement& st) {
+  std::string table = (st.table_schema.empty() ? "" : QuoteIdent(st.table_schema) + ".") +
+                      QuoteIdent(st.table_name);
+  auto r = s->ExecParams(
+      "SELECT i.indexrelid::regclass::text, i.indisvalid FROM pg_index i JOIN pg_class c ON "
+      "c.oid = i.indexrelid WHERE i.indrelid = to_regclass($1) AND c.relname = $2",
+      {table, st.index_name});
+  if (!r.ok()) return r.status();
+  if (r->rows.empty()) return std::optional<std::pair<std::string, bool>>();
+  return std::optional<std::pair<std::string, bool>>(std::pair{r->Get(0, 0), r->Get(0, 1) == "t"});
+}
+
+}  // namespace
+
+Status Runner::SettleInDoubt(PendingMigration* m, const MigrateOptions& opts) {
+  const MigrationFile& f = *m->file;
+  int n = m->in_doubt;
+  if (n <= 0 || n > static_cast<int>(m->parsed.body.size())) return Status::Ok();
+  const Statement& st = m->parsed.body[static_cast<size_t>(n - 1)];
+  std::string what = "statement " + std::to_string(n);
+  auto done = [&](const std::string& how) -> Status {
+    auto p = session_->Exec(history_.ProgressSql(f.name, n));
+    if (!p.ok()) return FileFailure(f, st.offset, "recording progress: ");
+    m->resume_from = n;
+    m->in_doubt = 0;
+    if (observer_) observer_->OnSettled(f, what + " " + how);
     return Status::Ok();
+  };
+  auto rerun = [&](const std::string& how) -> Status {
+    m->in_doubt = 0;
+    if (observer_) observer_->OnSettled(f, what + " " + how);
+    return Status::Ok();
+  };
+  if (opts.settle == "done") return done("recorded as completed (--settle done)");
+  if (opts.settle == "rerun") return rerun("runs again (--settle rerun)");
+  if (st.creates_index && !st.index_name.empty()) {
+    auto idx = FindIndex(session_, st);
+    if (!idx.ok()) return FileFailure(f, st.offset, "looking for the index: ");
+    if (*idx && (*idx)->second) {
+      return done("had completed: index " + (*idx)->first + " exists and is valid");
+    }
+    if (*idx) {
+      auto d = session_->Exec("DROP INDEX CONCURRENTLY IF EXISTS " + (*idx)->first);
+      if (!d.ok()) return FileFailure(f, st.offset, "dropping the INVALID index an interrupted build left: ");
+      return rerun("had not completed: dropped the INVALID index " + (*idx)->first +
+                   " its interrupted build left, and builds it again");
+    }
+    return rerun("had not completed (index " + st.index_name + " does not exist); it runs again");
   }
-  std::string insert = history_.InsertSql(f.name, f.checksum, "partial", 0, "NULL", opts.applied_by);
-  if (opts.lock_mode != LockMode::kTransaction) {
-    auto r = session_->Exec(insert);
-    return r.ok() ? Status::Ok() : FileFailure(f, 0, "recording the migration: ");
-  }
-  auto c = session_->Exec("BEGIN; " + ClaimSql(f.name));
-  if (!c.ok() || c->Get(0, 0) != "0") {
-    session_->Exec("ROLLBACK");
-    return c.ok() ? Status::Conflict("already claimed by another runner") : c.status();
-  }
-  auto r = session_->Exec(insert + ";\nCOMMIT");
-  if (!r.ok()) {
-    session_->Exec("ROLLBACK");
-    return FileFailure(f, 0, "recording the migration: ");
-  }
-  return Status::Ok();
+  if (st.rerunnable) return rerun("may have completed; running it again changes nothing, so it runs again");
+  return Status::Conflict(
+      PointAt(f.path, f.content, st.offset,
+              what + " of this no-transaction file was running when the last run stopped, and "
+                     "strata cannot tell from the database whether it completed") +
+      "\n  statement: " + st.Text(f.content) +
+      "\n  check the database, then run one of:\n"
+      "    strata migrate --settle done    # it completed: record it and continue after it\n"
+      "    strata migrate --settle rerun   # it did not: run it again");
 }
 
 namespace {
@@ -229,22 +341,31 @@ Status Runner::CheckInvalidIndex(const PendingMigration& m, const Statement& st,
   return Status::Ok();
 }
 
-Status Runner::ApplyEachStatement(const PendingMigration& m, const MigrateOptions& opts) {
-  const MigrationFile& f = *m.file;
-  const ParsedMigration& pm = m.parsed;
+Status Runner::ApplyEachStatement(const PendingMigration& pending, const MigrateOptions& opts) {
+  const MigrationFile& f = *pending.file;
+  const ParsedMigration& pm = pending.parsed;
   const Directives& d = f.directives;
   int64_t started = MonotonicMillis();
-  STRATA_RETURN_IF_ERROR(ClaimNoTransactionFile(m, opts));
+  PendingMigration m = pending;
+  STRATA_RETURN_IF_ERROR(ClaimNoTransactionFile(&m, opts));
   std::string settings = TimeoutSettings(
       "", d.lock_timeout.empty() ? config_.lock_timeout : d.lock_timeout,
       d.statement_timeout.empty() ? config_.statement_timeout : d.statement_timeout);
   if (!settings.empty() && !session_->Exec(settings).ok()) return FileFailure(f, 0, "setting timeouts: ");
+  STRATA_RETURN_IF_ERROR(SettleInDoubt(&m, opts));
   int total = static_cast<int>(pm.body.size());
   for (int i = m.resume_from; i < total; ++i) {
     const Statement& st = pm.body[static_cast<size_t>(i)];
     if (st.creates_index && st.concurrent) {
       Status ok = CheckInvalidIndex(m, st, opts.repair_invalid_indexes);
       if (!ok.ok()) return ok;
+    }
+    // Recorded before it is sent: if this run dies, the next one knows which statement
+    // may have completed on the server, and settles it instead of running it twice.
+    auto mark = session_->Exec(history_.StartStatementSql(f.name, i + 1, runner_name_));
+    if (!mark.ok()) return FileFailure(f, st.offset, "recording progress: ");
+    if (mark->affected != 1) {
+      return Status::Conflict(f.path + ": another run took this no-transaction file over; stopping");
     }
     for (int attempt = 0;; ++attempt) {
       Watch watch(monitor_.get(), st.creates_index);
@@ -257,21 +378,33 @@ Status Runner::ApplyEachStatement(const PendingMigration& m, const MigrateOption
         std::this_thread::sleep_for(std::chrono::milliseconds(wait));
         continue;
       }
-      session_->Exec("RESET lock_timeout; RESET statement_timeout");
-      std::string note = i == 0 ? "" : "(statements 1-" + std::to_string(i) +
-                                           " of this no-transaction file are applied and recorded; "
-                                           "a re-run continues with statement " +
-                                           std::to_string(i + 1) + ") ";
+      std::string note;
+      if (e.connection_lost) {
+        note = "the connection was lost while statement " + std::to_string(i + 1) +
+               " of this no-transaction file was running (" +
+               (e.message.empty() ? std::string("no message") : e.message) +
+               "); it may have completed on the server. The next `strata migrate` settles it "
+               "(checks the catalog, waits for a backend still running it) and continues: ";
+        e.message.clear();
+      } else {
+        // It failed, so it did not complete: clear the in-doubt mark.
+        session_->Exec(history_.ProgressSql(f.name, i) + "; RESET lock_timeout; RESET statement_timeout");
+      }
       size_t at = e.position > 0 ? st.offset + CharPositionToOffset(st.Text(f.content), e.position)
                                  : st.offset;
-      Status failed = FileFailure(f, at, note);
+      Status failed = FileFailure(f, at, note, e);
+      if (!e.connection_lost && i > 0) {
+        failed = failed.Extend("\n  note: statements 1-" + std::to_string(i) +
+                               " of this no-transaction file are applied and recorded; a re-run "
+                               "continues with statement " + std::to_string(i + 1));
+      }
       if (st.creates_index && st.concurrent) {
         auto left = InvalidIndexes(session_, st);
         if (left.ok() && !left->empty()) {
-          return Status::Database(failed.message() + "\n  the failed build left " + (*left)[0] +
-                                  " INVALID: fix the cause, then `strata migrate "
-                                  "--repair-invalid-indexes` drops and rebuilds it (or run: " +
-                                  DropStatements(*left) + ")");
+          return failed.Extend("\n  the failed build left " + (*left)[0] +
+                               " INVALID: fix the cause, then `strata migrate "
+                               "--repair-invalid-indexes` drops and rebuilds it (or run: " +
+                               DropStatements(*left) + ")");
         }
       }
       return failed;

@@ -62,7 +62,7 @@ Result<std::vector<RollbackStep>> Runner::PlanRollback(const RollbackOptions& op
 
 Result<MigrateReport> Runner::Rollback(const RollbackOptions& opts,
                                        const std::vector<std::string>& expected) {
-  auto lock = Lock(LockMode::kSession);
+  auto lock = Lock(LockMode::kSession, -1);
   if (!lock.ok()) return lock.status();
   auto steps = PlanRollback(opts);
   if (!steps.ok()) return steps.status();

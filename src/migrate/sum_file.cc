@@ -34,7 +34,7 @@ Result<std::vector<SumEntry>> ParseSum(const std::string& text, const std::strin
   for (size_t i = 1; i < lines.size(); ++i) {
     std::string_view line = Trim(lines[i]);
     if (line.empty()) continue;
-    size_t sp = line.find(' ');
+    size_t sp = line.rfind(' ');
     if (sp == std::string_view::npos || line.size() - sp - 1 != 64) {
       return Status::InvalidInput(path + ":" + std::to_string(i + 1) +
                                   ":1: malformed line (expected '<file> <sha256>'); run `strata hash`");

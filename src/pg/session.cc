@@ -2,9 +2,9 @@
 
 #include "pg/libpq.h"
 
+#include <cctype>
 #include <cstdlib>
 #include <mutex>
-#include <regex>
 
 namespace strata {
 namespace {
@@ -35,6 +35,11 @@ struct ResultDeleter {
   void operator()(PGresult* r) const { L().PQclear(r); }
 };
 using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
+
+std::string Trimmed(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
 
 std::string Field(const PGresult* r, int code) {
   const char* v = L().PQresultErrorField(r, code);
@@ -68,10 +73,32 @@ QueryResult Convert(const PGresult* r) {
 Connection::Connection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Connection::~Connection() = default;
 
-Result<std::unique_ptr<Connection>> Connection::Open(const std::string& conninfo) {
+namespace {
+// libpq knows URLs only by the lower-case prefixes; "POSTGRES://u:pw@h/db" would be taken
+// as a database name and sent, password included, to the server (and its log).
+std::string NormalizeScheme(const std::string& conninfo) {
+  for (std::string_view scheme : {"postgresql://", "postgres://"}) {
+    if (conninfo.size() < scheme.size()) continue;
+    bool same = true;
+    for (size_t i = 0; i < scheme.size() && same; ++i) {
+      same = std::tolower(static_cast<unsigned char>(conninfo[i])) == scheme[i];
+    }
+    if (same) return std::string(scheme) + conninfo.substr(scheme.size());
+  }
+  return conninfo;
+}
+}  // namespace
+
+Result<std::unique_ptr<Connection>> Connection::Open(const std::string& raw_conninfo,
+                                                     const std::string& application_name) {
   if (auto lib = pg::Load(); !lib.ok()) return lib.status();
-  const char* keys[] = {"dbname", "application_name", "connect_timeout", nullptr};
-  const char* vals[] = {conninfo.c_str(), "strata", "10", nullptr};
+  std::string conninfo = NormalizeScheme(raw_conninfo);
+  RegisterSecret(PasswordOf(conninfo));
+  if (const char* pw = std::getenv("PGPASSWORD")) RegisterSecret(pw);
+  // Defaults first: values in the conninfo (expanded from "dbname") override them.
+  const char* keys[] = {"connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval",
+                        "keepalives_count", "tcp_user_timeout", "dbname", "application_name", nullptr};
+  const char* vals[] = {"10", "1", "10", "5", "3", "30000", conninfo.c_str(), application_name.c_str(), nullptr};
   auto impl = std::make_unique<Impl>();
   impl->conn = L().PQconnectdbParams(keys, vals, /*expand_dbname=*/1);
   if (impl->conn == nullptr) return Status::Database("out of memory connecting");
@@ -109,9 +136,11 @@ Result<QueryResult> Finish(PGconn* conn, DbError* error) {
       error->sqlstate = Field(r.get(), PG_DIAG_SQLSTATE);
       error->severity = Field(r.get(), PG_DIAG_SEVERITY);
       error->message = Field(r.get(), PG_DIAG_MESSAGE_PRIMARY);
-      if (error->message.empty()) error->message = L().PQerrorMessage(conn);
+      if (error->message.empty()) error->message = Trimmed(L().PQerrorMessage(conn));
       error->detail = Field(r.get(), PG_DIAG_MESSAGE_DETAIL);
       error->hint = Field(r.get(), PG_DIAG_MESSAGE_HINT);
+      error->context = Field(r.get(), PG_DIAG_CONTEXT);
+      if (L().PQstatus(conn) != CONNECTION_OK) error->connection_lost = true;
       std::string pos = Field(r.get(), PG_DIAG_STATEMENT_POSITION);
       error->position = pos.empty() ? 0 : std::atoi(pos.c_str());
       out = Status::Database(error->message);
@@ -124,9 +153,12 @@ Result<QueryResult> Finish(PGconn* conn, DbError* error) {
       out = Convert(r.get());
     }
   }
-  if (!failed && L().PQstatus(conn) != CONNECTION_OK) {
-    error->message = L().PQerrorMessage(conn);
-    return Status::Database("connection lost: " + error->message);
+  if (L().PQstatus(conn) != CONNECTION_OK) {
+    error->connection_lost = true;
+    if (!failed) {
+      error->message = Trimmed(L().PQerrorMessage(conn));
+      return Status::Database("connection lost: " + error->message);
+    }
   }
   return out;
 }
@@ -135,7 +167,8 @@ Result<QueryResult> Finish(PGconn* conn, DbError* error) {
 Result<QueryResult> Connection::Exec(const std::string& sql) {
   error_.Clear();
   if (!L().PQsendQuery(impl_->conn, sql.c_str())) {
-    error_.message = L().PQerrorMessage(impl_->conn);
+    error_.message = Trimmed(L().PQerrorMessage(impl_->conn));
+    error_.connection_lost = L().PQstatus(impl_->conn) != CONNECTION_OK;
     return Status::Database(error_.message);
   }
   return Finish(impl_->conn, &error_);
@@ -148,7 +181,8 @@ Result<QueryResult> Connection::ExecParams(const std::string& sql,
   for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
   if (!L().PQsendQueryParams(impl_->conn, sql.c_str(), static_cast<int>(values.size()), nullptr,
                          values.data(), nullptr, nullptr, 0)) {
-    error_.message = L().PQerrorMessage(impl_->conn);
+    error_.message = Trimmed(L().PQerrorMessage(impl_->conn));
+    error_.connection_lost = L().PQstatus(impl_->conn) != CONNECTION_OK;
     return Status::Database(error_.message);
   }
   return Finish(impl_->conn, &error_);
@@ -171,19 +205,6 @@ void Connection::Cancel() {
   char buf[256];
   L().PQcancel(c, buf, sizeof(buf));
   L().PQfreeCancel(c);
-}
-
-std::string MaskPassword(const std::string& text) {
-  // URL form: scheme://user:password@host
-  static const std::regex url_re(R"(((?:postgres|postgresql)://[^:/@\s]*:)([^@\s]*)@)");
-  // Keyword form: password=secret or password='se cret'
-  static const std::regex kw_re(R"((password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s]+))",
-                                std::regex::icase);
-  // Query parameter form: ?password=secret
-  static const std::regex param_re(R"(([?&]password=)([^&\s]*))", std::regex::icase);
-  std::string out = std::regex_replace(text, url_re, "$1****@");
-  out = std::regex_replace(out, param_re, "$1****");
-  return std::regex_replace(out, kw_re, "$1****");
 }
 
 bool LibpqEnvironmentSet() {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "base/mask.h"
 #include "base/status.h"
 
 namespace strata {
@@ -20,6 +21,10 @@ struct DbError {
   std::string message;
   std::string detail;
   std::string hint;
+  std::string context;   // PL/pgSQL call stack and the like (PG_DIAG_CONTEXT)
+  // The connection broke (server restart, terminated backend, network): the statement
+  // may or may not have completed on the server.
+  bool connection_lost = false;
   int position = 0;      // 1-based character offset into the statement text; 0 when none
   // In a multi-statement Exec, how many statements succeeded before the failing one.
   int statement_index = 0;
@@ -60,7 +65,11 @@ class Connection : public Session {
  public:
   struct Impl;
   // `conninfo` is a URL or a keyword string; empty means libpq's PG* variables.
-  static Result<std::unique_ptr<Connection>> Open(const std::string& conninfo);
+  // `application_name` is what pg_stat_activity shows (and what other runners print
+  // when they wait for this one). TCP keepalives and tcp_user_timeout are on unless the
+  // conninfo sets them, so a silently dead network ends the session in bounded time.
+  static Result<std::unique_ptr<Connection>> Open(const std::string& conninfo,
+                                                  const std::string& application_name = "strata");
   // A function that opens another session on `conninfo` (for a second reader).
   static std::function<Result<std::unique_ptr<Session>>()> Opener(const std::string& conninfo);
   ~Connection() override;
@@ -81,9 +90,6 @@ class Connection : public Session {
   std::unique_ptr<Impl> impl_;
   DbError error_;
 };
-
-// Replaces the password in a URL or keyword conninfo with "****". Safe on any text.
-std::string MaskPassword(const std::string& conninfo);
 
 // True when libpq's PG* variables name a server or database (so an empty conninfo means
 // something the user chose).

@@ -17,6 +17,10 @@ struct Statement {
   bool transaction_control = false;  // BEGIN, COMMIT, ROLLBACK, SAVEPOINT, ...
   // PostgreSQL refuses it inside a transaction block (CREATE INDEX CONCURRENTLY, VACUUM, ...).
   bool needs_no_transaction = false;
+  // Running it a second time after it completed changes nothing (VACUUM, ANALYZE, REINDEX,
+  // REFRESH MATERIALIZED VIEW, SET, GRANT, COMMENT, ... IF [NOT] EXISTS forms, VALIDATE
+  // CONSTRAINT). Settles an in-doubt statement of a no-transaction file after a crash.
+  bool rerunnable = false;
   // For CREATE INDEX: the index name (empty when PostgreSQL picks one) and its table.
   bool creates_index = false;
   bool concurrent = false;
@@ -36,6 +40,13 @@ struct SyntaxError {
 // Parses `sql` into its statements. On a syntax error returns kInvalidInput and fills
 // `error` (when given) with the message and the byte offset it points at.
 Result<std::vector<Statement>> ParseStatements(std::string_view sql, SyntaxError* error = nullptr);
+
+// The text to hand to PostgreSQL's parser for `sql`. Its scanner matches "/*" followed by
+// every operator character after it and then backs up, so a long run such as "/*/*/*..."
+// takes time quadratic in its length. When `sql` has such a run, the copy blanks the
+// characters inside block comments (same length, same lines, delimiters kept), which
+// parses to the same tree; otherwise it is `sql` unchanged.
+std::string ScannerSafeCopy(std::string_view sql);
 
 // Converts a 1-based character position (as PostgreSQL reports them) into a byte offset.
 size_t CharPositionToOffset(std::string_view text, int position);

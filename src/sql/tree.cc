@@ -37,8 +37,44 @@ void Classify(const PgQuery__Node* node, Statement* st) {
     }
     case PG_QUERY__NODE__NODE_DROP_STMT:
       st->needs_no_transaction = node->drop_stmt->concurrent;
+      st->rerunnable = node->drop_stmt->missing_ok;
       break;
+    case PG_QUERY__NODE__NODE_CREATE_STMT:
+      st->rerunnable = node->create_stmt->if_not_exists;
+      break;
+    case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT:
+      st->rerunnable = node->create_seq_stmt->if_not_exists;
+      break;
+    case PG_QUERY__NODE__NODE_CREATE_SCHEMA_STMT:
+      st->rerunnable = node->create_schema_stmt->if_not_exists;
+      break;
+    case PG_QUERY__NODE__NODE_CREATE_EXTENSION_STMT:
+      st->rerunnable = node->create_extension_stmt->if_not_exists;
+      break;
+    case PG_QUERY__NODE__NODE_ALTER_ENUM_STMT:
+      st->rerunnable = node->alter_enum_stmt->skip_if_new_val_exists;
+      break;
+    case PG_QUERY__NODE__NODE_REFRESH_MAT_VIEW_STMT:
+    case PG_QUERY__NODE__NODE_CLUSTER_STMT:
+    case PG_QUERY__NODE__NODE_VARIABLE_SET_STMT:
+    case PG_QUERY__NODE__NODE_GRANT_STMT:
+    case PG_QUERY__NODE__NODE_COMMENT_STMT:
+      st->rerunnable = true;
+      break;
+    case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT: {
+      const PgQuery__AlterTableStmt* at = node->alter_table_stmt;
+      bool all_validate = at->n_cmds > 0;
+      for (size_t i = 0; i < at->n_cmds; ++i) {
+        const PgQuery__Node* c = at->cmds[i];
+        all_validate = all_validate && c->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_CMD &&
+                       (c->alter_table_cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_ValidateConstraint ||
+                        c->alter_table_cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_ValidateConstraintRecurse);
+      }
+      st->rerunnable = all_validate;
+      break;
+    }
     case PG_QUERY__NODE__NODE_REINDEX_STMT:
+      st->rerunnable = true;
       for (size_t i = 0; i < node->reindex_stmt->n_params; ++i) {
         const PgQuery__Node* p = node->reindex_stmt->params[i];
         if (p->node_case == PG_QUERY__NODE__NODE_DEF_ELEM &&
@@ -53,6 +89,7 @@ void Classify(const PgQuery__Node* node, Statement* st) {
     case PG_QUERY__NODE__NODE_ALTER_SYSTEM_STMT:
     case PG_QUERY__NODE__NODE_CREATE_TABLE_SPACE_STMT:
     case PG_QUERY__NODE__NODE_DROP_TABLE_SPACE_STMT:
+      st->rerunnable = node->node_case == PG_QUERY__NODE__NODE_VACUUM_STMT;
       st->needs_no_transaction = node->node_case != PG_QUERY__NODE__NODE_VACUUM_STMT ||
                                  node->vacuum_stmt->is_vacuumcmd;
       break;
@@ -208,7 +245,7 @@ ParsedSql& ParsedSql::operator=(ParsedSql&&) noexcept = default;
 ParsedSql::~ParsedSql() = default;
 
 Result<ParsedSql> ParseSql(std::string_view sql, SyntaxError* error) {
-  std::string input(sql);
+  std::string input = ScannerSafeCopy(sql);
   PgQueryProtobufParseResult res = pg_query_parse_protobuf(input.c_str());
   struct Freer {
     PgQueryProtobufParseResult* r;
@@ -246,7 +283,7 @@ Result<ParsedSql> ParseSql(std::string_view sql, SyntaxError* error) {
 
 std::vector<TokenRange> IdentifierTokens(std::string_view sql) {
   std::vector<TokenRange> out;
-  std::string input(sql);
+  std::string input = ScannerSafeCopy(sql);
   PgQueryScanResult res = pg_query_scan(input.c_str());
   if (res.error == nullptr) {
     PgQuery__ScanResult* scan = pg_query__scan_result__unpack(
