@@ -101,6 +101,26 @@ LineCol OffsetToLineCol(std::string_view text, size_t offset) {
   return lc;
 }
 
+LineIndex::LineIndex(std::string_view text) : text_(text) {
+  starts_.push_back(0);
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\n') starts_.push_back(i + 1);
+  }
+}
+
+LineCol LineIndex::At(size_t offset) const {
+  offset = std::min(offset, text_.size());
+  size_t line = static_cast<size_t>(std::upper_bound(starts_.begin(), starts_.end(), offset) - starts_.begin());
+  return {static_cast<int>(line), static_cast<int>(offset - starts_[line - 1]) + 1};
+}
+
+std::string_view LineIndex::Line(int line) const {
+  if (line < 1 || static_cast<size_t>(line) > starts_.size()) return {};
+  size_t b = starts_[static_cast<size_t>(line) - 1];
+  size_t e = static_cast<size_t>(line) < starts_.size() ? starts_[static_cast<size_t>(line)] - 1 : text_.size();
+  return text_.substr(b, e - b);
+}
+
 std::string_view LineAt(std::string_view text, int line) {
   size_t start = 0;
   for (int l = 1; l < line; ++l) {

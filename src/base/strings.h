@@ -26,6 +26,18 @@ struct LineCol {
   int col = 1;
 };
 LineCol OffsetToLineCol(std::string_view text, size_t offset);
+// Line starts of a text, computed once: line/column lookups in O(log lines), for code that
+// reports many positions in one large text (the linter).
+class LineIndex {
+ public:
+  explicit LineIndex(std::string_view text);
+  LineCol At(size_t offset) const;
+  std::string_view Line(int line) const;  // 1-based, without its newline
+
+ private:
+  std::string_view text_;
+  std::vector<size_t> starts_;
+};
 // The text of 1-based line `line`, without its newline.
 std::string_view LineAt(std::string_view text, int line);
 // Formats "file:line:col: message" followed by the source line and a caret under col.

@@ -61,13 +61,14 @@ Status AnnotateLintFindings(std::vector<GeneratedFile>* files) {
     auto parsed = ParseSql(mf.content);
     if (!parsed.ok()) return parsed.status();
     std::vector<std::string> lines = Split(mf.content, '\n');
+    LineIndex index(mf.content);
     std::map<int, std::set<std::string>> allows;  // statement's first line -> "rule reason"
     for (const Diagnostic& d : found[gf.name]) {
       if (d.severity != Severity::kError) continue;
       int first = d.line;
       for (const auto& ps : parsed->statements()) {
-        int a = OffsetToLineCol(mf.content, ps.info.offset).line;
-        int b = OffsetToLineCol(mf.content, ps.info.end).line;
+        int a = index.At(ps.info.offset).line;
+        int b = index.At(ps.info.end).line;
         if (a <= d.line && d.line <= b) {
           first = a;
           break;

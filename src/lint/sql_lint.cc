@@ -232,7 +232,7 @@ namespace {
 class FileLint {
  public:
   FileLint(const LintOptions& o, const LintDatabase* db, LintRunState* run, const LintSource& src)
-      : o_(o), db_(db), run_(*run), src_(src) {}
+      : o_(o), db_(db), run_(*run), src_(src), lines_(src.text) {}
 
   std::vector<Diagnostic> Run(const Result<ParsedSql>& parsed, const SyntaxError& err);
 
@@ -252,7 +252,7 @@ class FileLint {
     if (!On(rule)) return;
     size_t off = location >= 0 ? static_cast<size_t>(location) : stmt_offset_;
     const RuleInfo* r = FindRule(rule);
-    LineCol lc = OffsetToLineCol(src_.text, off);
+    LineCol lc = lines_.At(off);
     found_.push_back({rule, r ? r->severity : Severity::kError, src_.path, lc.line, lc.col,
                       std::move(message), std::move(fix), ""});
     found_stmt_.push_back(stmt_index_);
@@ -303,6 +303,7 @@ class FileLint {
   const LintDatabase* db_;
   LintRunState& run_;
   const LintSource& src_;
+  LineIndex lines_;  // of src_.text: positions in O(log n), so a large file lints in linear time
 
   std::vector<Diagnostic> found_;
   std::vector<size_t> found_stmt_;
@@ -1244,8 +1245,7 @@ void FileLint::ApplyAllows() {
   // An allow covers the statement on its line, else the next statement after it.
   std::vector<std::pair<int, int>> lines;  // per statement: first and last line
   for (const auto& ps : *stmts_) {
-    lines.push_back({OffsetToLineCol(src_.text, ps.info.offset).line,
-                     OffsetToLineCol(src_.text, ps.info.end).line});
+    lines.push_back({lines_.At(ps.info.offset).line, lines_.At(ps.info.end).line});
   }
   std::vector<bool> used(src_.allows.size(), false);
   std::vector<Diagnostic> kept;
@@ -1340,8 +1340,9 @@ std::vector<Diagnostic> LintFiles(const LintOptions& options, const LintDatabase
 }
 
 void AttachSourceLines(std::string_view text, std::vector<Diagnostic>* ds) {
+  LineIndex lines(text);
   for (auto& d : *ds) {
-    if (d.source.empty()) d.source = std::string(LineAt(text, d.line));
+    if (d.source.empty()) d.source = std::string(lines.Line(d.line));
   }
 }
 
