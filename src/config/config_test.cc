@@ -78,5 +78,34 @@ TEST(Config, QualifiedNames) {
   EXPECT_FALSE(ParseQualifiedName(".t").ok());
 }
 
+TEST(Config, ValuesAreValidatedWithTheirPosition) {
+  auto none = [](const char*) -> const char* { return nullptr; };
+  auto r = ParseConfig(std::string("lock_timeout = \"soon\"\n"), "strata.toml", none);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("strata.toml:1:16: lock_timeout must be a duration"), std::string::npos)
+      << r.status().message();
+  r = ParseConfig(std::string("lock_retries = 99999999999\n"), "strata.toml", none);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("strata.toml:1:16: lock_retries must be a whole number from 0 to 100"),
+            std::string::npos);
+  r = ParseConfig(std::string("# caf\u00e9 \u00a1\nmigrations_dir = \"d\u00e9\u00a1\" # \u00a1\nlock_timeout = 2500\n"),
+                  "strata.toml", none);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->migrations_dir, "d\u00e9\u00a1");
+  EXPECT_EQ(r->lock_timeout, "2500ms");
+  // Outside strings and comments a non-ASCII character is an error, not undefined behaviour
+  // in the TOML parser.
+  r = ParseConfig(std::string("x = 1 \u00a1\n"), "strata.toml", none);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("strata.toml:1:7: unexpected non-ASCII character"), std::string::npos)
+      << r.status().message();
+  auto env = [](const char* k) -> const char* {
+    return std::string(k) == "STRATA_LOCK_TIMEOUT" ? "whenever" : nullptr;
+  };
+  r = ParseConfig(std::nullopt, "strata.toml", env);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("STRATA_LOCK_TIMEOUT must be a duration"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace strata

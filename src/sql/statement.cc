@@ -9,7 +9,8 @@ size_t SkipSpaceAndComments(std::string_view t, size_t i) {
     if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f') {
       ++i;
     } else if (c == '-' && i + 1 < t.size() && t[i + 1] == '-') {
-      size_t nl = t.find('\n', i);
+      // PostgreSQL ends a -- comment at \n or \r.
+      size_t nl = t.find_first_of("\n\r", i);
       i = nl == std::string_view::npos ? t.size() : nl + 1;
     } else if (c == '/' && i + 1 < t.size() && t[i + 1] == '*') {
       int depth = 1;  // PostgreSQL block comments nest
@@ -63,7 +64,7 @@ std::string ScannerSafeCopy(std::string_view t) {
     char c = t[i];
     char next = i + 1 < n ? t[i + 1] : '\0';
     if (c == '-' && next == '-') {
-      size_t nl = t.find('\n', i);
+      size_t nl = t.find_first_of("\n\r", i);
       i = nl == std::string_view::npos ? n : nl + 1;
     } else if (c == '/' && next == '*') {
       int depth = 1;

@@ -56,4 +56,53 @@ TEST(ParseStatements, CharPositions) {
 }
 
 }  // namespace
+TEST(ScannerSafeCopy, BlanksCommentInsidesOnlyWhenARunIsLong) {
+  std::string normal = "SELECT 1 /* a + b */ + 2;";
+  EXPECT_EQ(ScannerSafeCopy(normal), normal);
+  std::string runs(200, '/');
+  std::string text = "SELECT '/*' || $x$ /* $x$, E'\\' /*' AS a; /* c " + runs + " /* nested */ d */ SELECT 2;";
+  std::string safe = ScannerSafeCopy(text);
+  ASSERT_EQ(safe.size(), text.size());
+  // Strings and dollar quotes untouched; comment delimiters kept, insides blanked.
+  EXPECT_EQ(safe.substr(0, 44), text.substr(0, 44));
+  EXPECT_EQ(safe.find(runs), std::string::npos);
+  EXPECT_NE(safe.find("/* c "), std::string::npos);
+  EXPECT_NE(safe.find("nested"), std::string::npos);
+  auto a = ParseStatements(text), b = ParseStatements(normal);
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  EXPECT_EQ(a->size(), 2u);
+  EXPECT_EQ((*a)[1].kind, "select_stmt");
+}
+
+TEST(ScannerSafeCopy, UnterminatedNestedCommentsParseInLinearTime) {
+  std::string text = "SELECT 1;\n";
+  for (int i = 0; i < 40000; ++i) text += "/*";
+  SyntaxError err;
+  auto r = ParseStatements(text, &err);
+  EXPECT_FALSE(r.ok());
+  EXPECT_NE(err.message.find("unterminated /* comment"), std::string::npos) << err.message;
+  EXPECT_EQ(err.offset, 10u);
+}
+
+TEST(ParseStatements, Rerunnable) {
+  auto r = ParseStatements(
+      "VACUUM t; CREATE TABLE IF NOT EXISTS a (x int); CREATE TABLE b (x int); DROP INDEX IF EXISTS i; "
+      "ALTER TABLE t VALIDATE CONSTRAINT c; ALTER TABLE t ADD COLUMN y int; UPDATE t SET x = x + 1; "
+      "ALTER TYPE e ADD VALUE IF NOT EXISTS 'v'; REFRESH MATERIALIZED VIEW CONCURRENTLY m");
+  ASSERT_TRUE(r.ok());
+  std::vector<bool> want = {true, true, false, true, true, false, false, true, true};
+  ASSERT_EQ(r->size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ((*r)[i].rerunnable, want[i]) << i;
+}
+
+TEST(ParseStatements, LineCommentEndsAtCarriageReturn) {
+  // Found by fuzz_split: "--" runs to \n or \r in PostgreSQL's scanner.
+  std::string text = "--\t-- note\rSELECT 1;\r\nSELECT 2";
+  auto r = ParseStatements(text);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->size(), 2u);
+  EXPECT_EQ((*r)[0].Text(text), "SELECT 1");
+  EXPECT_EQ((*r)[1].Text(text), "SELECT 2");
+}
+
 }  // namespace strata
