@@ -10,13 +10,18 @@ int RunDev(int argc, char** argv) {
                ".strata/dev/ (127.0.0.1 only)", "strata dev"};
   GlobalOptions g;
   std::string action;
-  bool yes = false;
+  bool yes = false, with_password = false;
+  std::string database = "strata";
   app.add_option("action", action, "start | stop | status | url | reset | destroy")
       ->required()
       ->check(CLI::IsMember({"start", "stop", "status", "url", "reset", "destroy"}));
   app.add_option("--config", g.config_path, "Configuration file (its folder holds .strata/)");
   app.add_option("--format", g.format, "Output format")->check(CLI::IsMember({"text", "json"}));
   app.add_flag("--yes,-y", yes, "reset/destroy: do not ask");
+  app.add_option("--database", database, "url: this database instead of \"strata\"");
+  app.add_flag("--with-password", with_password,
+               "url: put the password in the URL, for clients that cannot read a pgpass file "
+               "(node-postgres, dbmate); by default the URL names .strata/dev/pgpass instead");
   if (int rc = ParseArgs(app, argc, argv); rc >= 0) return rc;
   Context ctx(g);
   DevCluster dev(ctx.DevDir());
@@ -44,7 +49,7 @@ int RunDev(int argc, char** argv) {
   }
   if (action == "status" || action == "url") {
     bool running = dev.Running();
-    auto url = dev.Url();
+    auto url = action == "url" ? (with_password ? dev.UrlWithPassword(database) : dev.Url(database)) : dev.Url();
     if (action == "url") {
       if (!running) return ctx.Fail(Status::Conflict("the dev database is not running: `strata dev start`"));
       ctx.Out(*url);

@@ -127,6 +127,14 @@ Result<std::string> DevCluster::Url(const std::string& database) const {
          "?passfile=" + PassFile();
 }
 
+Result<std::string> DevCluster::UrlWithPassword(const std::string& database) const {
+  auto port = Port();
+  if (!port.ok()) return port.status();
+  auto pw = ReadFile(JoinPath(dir_, "password"));
+  if (!pw.ok()) return Status::NotFound("the dev database has no password file: run `strata dev start`");
+  return "postgresql://postgres:" + std::string(Trim(*pw)) + "@127.0.0.1:" + std::to_string(*port) + "/" + database;
+}
+
 namespace {
 
 // pg_hba.conf of a dev cluster: password (SCRAM) over 127.0.0.1 and ::1, nothing else.

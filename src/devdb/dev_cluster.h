@@ -34,6 +34,9 @@ class DevCluster {
   Status Destroy();
   // URL of the "strata" database (or `database`). REQUIRES: started at least once.
   Result<std::string> Url(const std::string& database = "strata") const;
+  // The same with the password in it, for clients that cannot read a pgpass file. Only
+  // `strata dev url --with-password` prints it.
+  Result<std::string> UrlWithPassword(const std::string& database = "strata") const;
   Result<int> Port() const;
   std::string DataDir() const;
   const std::string& dir() const { return dir_; }

@@ -1,5 +1,13 @@
 // strata dev: the embedded throwaway database, and commands falling back to it.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
 #include "base/strings.h"
+#include "base/subprocess.h"
+#include "devdb/dev_cluster.h"
 #include <nlohmann/json.hpp>
 #include "integration/cli_fixture.h"
 
@@ -29,6 +37,64 @@ TEST(DevDatabase, StartMigrateStatusResetStop) {
   EXPECT_EQ(nlohmann::json::parse(st.out)["running"], true);
   ASSERT_EQ(p.Run({"dev", "stop"}).exit_code, 0);
   EXPECT_EQ(p.Run({"dev", "status"}).exit_code, 3);
+}
+
+// Another OS user on the machine cannot get in: no trust, a random password kept in an
+// owner-only file, no Unix socket; and nothing strata prints shows the password.
+void ExpectOnlyTheOwnerGetsIn(const TempProject& p) {
+  auto url = p.Run({"dev", "url"});
+  ASSERT_EQ(url.exit_code, 0);
+  std::string u(Trim(url.out));
+  std::string password(Trim(p.Read(".strata/dev/password")));
+  ASSERT_EQ(password.size(), 48u);
+  EXPECT_EQ(QueryValue(u, "SELECT 1"), "1");  // the owner, through passfile=
+  struct stat st {};
+  ASSERT_EQ(::stat(p.Path(".strata/dev/pgpass").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(QueryValue(u, "SELECT count(*) FROM pg_hba_file_rules WHERE auth_method = 'trust'"), "0");
+  EXPECT_EQ(QueryValue(u, "SHOW unix_socket_directories"), "");
+  for (const auto& cmd : std::vector<std::vector<std::string>>{{"dev", "url"}, {"dev", "status", "--format", "json"},
+                                                                {"dev", "start"}}) {
+    auto r = p.Run(cmd);
+    EXPECT_EQ((r.out + r.err).find(password), std::string::npos);
+  }
+  std::string port = u.substr(u.find("127.0.0.1:") + 10);
+  port = port.substr(0, port.find('/'));
+  std::string bare = "postgresql://postgres@127.0.0.1:" + port + "/postgres";
+  // Without the password libpq cannot connect, whoever runs it.
+  EXPECT_FALSE(Connection::Open(bare).ok());
+  if (::geteuid() == 0) {
+    // As another local user (nobody): neither the bare URL nor the owner's passfile URL works.
+    for (const std::string& target : {bare, u}) {
+      auto r = RunProcess({"runuser", "-u", "nobody", "--", FindPgBinDir() + "/psql", "-w", "-X", "-c",
+                           "SELECT 1", target});
+      ASSERT_TRUE(r.ok());
+      EXPECT_NE(r->exit_code, 0) << r->out;
+      EXPECT_NE(r->err.find("password"), std::string::npos) << r->err;
+    }
+  }
+}
+
+TEST(DevDatabase, OnlyItsOwnerCanConnect) {
+  TempProject p;
+  ASSERT_EQ(p.Run({"dev", "start"}).exit_code, 0);
+  ExpectOnlyTheOwnerGetsIn(p);
+}
+
+TEST(DevDatabase, ClusterFromAnOlderStrataIsSecuredOnStart) {
+  TempProject p;
+  ASSERT_EQ(p.Run({"dev", "start"}).exit_code, 0);
+  // What an older strata left: trust for every local connection and no password file.
+  DevCluster dev(p.Path(".strata/dev"));
+  std::string hba = dev.DataDir() + "/pg_hba.conf";
+  { std::ofstream(hba) << "host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust\n"; }
+  ExecOrDie(*dev.Url("postgres"), "SELECT pg_reload_conf()");
+  ASSERT_EQ(p.Run({"dev", "stop"}).exit_code, 0);
+  std::filesystem::remove(p.Path(".strata/dev/pgpass"));
+  std::filesystem::remove(p.Path(".strata/dev/password"));
+  auto r = p.Run({"dev", "start"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ExpectOnlyTheOwnerGetsIn(p);
 }
 
 }  // namespace
