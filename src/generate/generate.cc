@@ -123,7 +123,9 @@ Result<std::vector<std::string>> RenameStatements(const RenameHint& h, const Cat
 
 Status Run(Session* s, const std::string& sql) {
   auto r = s->Exec(sql);
-  return r.ok() ? Status::Ok() : r.status();
+  if (r.ok()) return Status::Ok();
+  const DbError& e = s->last_error();
+  return Status::Database(sql + ": " + e.Summary() + e.Details()).With("sqlstate", e.sqlstate);
 }
 
 // Applies one generated file the way `strata migrate` would, verify queries included.
@@ -142,7 +144,10 @@ Status ApplyFile(Session* s, const GeneratedFile& f, bool transactional) {
       std::string q(rest.substr(pos, nl - pos));
       pos = nl + 2;
       auto r = s->Exec(q);
-      if (!r.ok()) st = r.status().Wrap(f.name + ": verify query " + q);
+      if (!r.ok()) {
+        const DbError& e = s->last_error();
+        st = Status::InvalidInput(f.name + ": verify query " + q + ": " + e.Summary() + e.Details());
+      }
       else if (r->rows.size() != 1 || !r->rows[0][0].has_value() || *r->rows[0][0] != "t") {
         st = Status::InvalidInput(f.name + ": verify query did not return true: " + q);
       }
@@ -174,8 +179,10 @@ std::string Summary(const std::vector<Change>& changes) {
 }
 
 std::string VersionPlus(const std::string& v, size_t i, Naming naming) {
-  std::string s = std::to_string(std::stoull(v) + i);
-  if (naming == Naming::kSequence && s.size() < v.size()) s = std::string(v.size() - s.size(), '0') + s;
+  // Digit strings of any length (a sequence number past 2^64 must not abort).
+  std::string s = v;
+  for (size_t k = 0; k < i; ++k) s = IncrementDigits(s);
+  (void)naming;  // IncrementDigits keeps the width, so sequence numbers keep their zeros
   return s;
 }
 

@@ -35,7 +35,9 @@ Status RunStatements(Session* s, const std::string& path, const std::string& tex
       const DbError& e = s->last_error();
       size_t at = begin + st.offset;
       if (e.position > 0) at += CharPositionToOffset(st.Text(part), e.position);
-      return Status::InvalidInput(PointAt(path, text, at, e.message));
+      return Status::InvalidInput(PointAt(path, text, at, e.Summary()) + e.Details())
+          .With("message", e.message)
+          .With("sqlstate", e.sqlstate);
     }
   }
   return Status::Ok();

@@ -1,5 +1,7 @@
 #include "introspect/introspect.h"
 
+#include "base/parse.h"
+
 #include <nlohmann/json.hpp>
 #include <map>
 #include <thread>
@@ -250,7 +252,8 @@ void Loader::LoadColumns(const QueryResult& rows, Catalog* c) {
       col.identity_sequence = rows.Get(i, 9);
       col.identity_options = ParseSeq(json::parse(rows.Get(i, 10)));
     }
-    col.statistics = std::stoi(rows.Get(i, 11));
+    // NULL since PostgreSQL 17 for the default statistics target (-1 before).
+    col.statistics = static_cast<int>(ToInt64Or(rows.Get(i, 11), -1));
     col.storage = rows.Get(i, 12);
     col.compression = rows.Get(i, 13);
     col.comment = rows.Get(i, 14);

@@ -266,12 +266,7 @@ void Runner::FlushNotices() {
 
 Status Runner::FileFailure(const MigrationFile& f, size_t offset, const std::string& prefix,
                            const DbError& e) {
-  std::string msg = prefix + (e.message.empty() ? "the server gave no message" : e.message);
-  if (!e.sqlstate.empty()) msg += " (SQLSTATE " + e.sqlstate + ")";
-  std::string out = PointAt(f.path, f.content, offset, msg);
-  if (!e.detail.empty()) out += "\n  detail: " + e.detail;
-  if (!e.hint.empty()) out += "\n  hint: " + e.hint;
-  if (!e.context.empty()) out += "\n  context: " + e.context;
+  std::string out = PointAt(f.path, f.content, offset, prefix + e.Summary()) + e.Details();
   LineCol lc = OffsetToLineCol(f.content, offset);
   return Status::Database(out)
       .With("file", f.path)

@@ -120,11 +120,9 @@ Status Runner::RunInTransaction(const MigrationFile& f, const ParsedMigration& p
     }
     std::string prefix_note;
     if (e.connection_lost) {
-      prefix_note = "the connection was lost while this file's transaction was open (" +
-                    (e.message.empty() ? std::string("no message") : e.message) +
-                    "); the server rolls it back unless its COMMIT had arrived, and `strata status` "
-                    "shows whether it was recorded: ";
-      e.message.clear();
+      prefix_note = "the connection was lost while this file's transaction was open; the server "
+                    "rolls it back unless its COMMIT had arrived, and `strata status` shows whether "
+                    "it was recorded: ";
     }
     return FileFailure(f, offset, prefix_note, e);
   }
@@ -381,11 +379,9 @@ Status Runner::ApplyEachStatement(const PendingMigration& pending, const Migrate
       std::string note;
       if (e.connection_lost) {
         note = "the connection was lost while statement " + std::to_string(i + 1) +
-               " of this no-transaction file was running (" +
-               (e.message.empty() ? std::string("no message") : e.message) +
-               "); it may have completed on the server. The next `strata migrate` settles it "
-               "(checks the catalog, waits for a backend still running it) and continues: ";
-        e.message.clear();
+               " of this no-transaction file was running; it may have completed on the server. "
+               "The next `strata migrate` settles it (it waits for a backend still running it, "
+               "decides from the catalog where it can, and otherwise asks you to) and continues: ";
       } else {
         // It failed, so it did not complete: clear the in-doubt mark.
         session_->Exec(history_.ProgressSql(f.name, i) + "; RESET lock_timeout; RESET statement_timeout");

@@ -29,6 +29,19 @@ struct DbError {
   // In a multi-statement Exec, how many statements succeeded before the failing one.
   int statement_index = 0;
   void Clear() { *this = DbError(); }
+  // "message (SQLSTATE x)": the line a user reads first.
+  std::string Summary() const {
+    std::string out = message.empty() ? "the server gave no message" : message;
+    return sqlstate.empty() ? out : out + " (SQLSTATE " + sqlstate + ")";
+  }
+  // The lines that follow it: "\n  detail: ...", hint and context, when present.
+  std::string Details() const {
+    std::string out;
+    if (!detail.empty()) out += "\n  detail: " + detail;
+    if (!hint.empty()) out += "\n  hint: " + hint;
+    if (!context.empty()) out += "\n  context: " + context;
+    return out;
+  }
 };
 
 struct QueryResult {
