@@ -47,6 +47,33 @@ std::string QuoteIdent(std::string_view ident) {
   return out + "\"";
 }
 
+std::string QuoteIdentIfNeeded(std::string_view ident) {
+  // PostgreSQL's reserved and type/function-name keywords: these need quotes as names.
+  static const char* const kReserved[] = {
+      "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "authorization",
+      "binary", "both", "case", "cast", "check", "collate", "collation", "column", "concurrently",
+      "constraint", "create", "cross", "current_catalog", "current_date", "current_role",
+      "current_schema", "current_time", "current_timestamp", "current_user", "default", "deferrable",
+      "desc", "distinct", "do", "else", "end", "except", "false", "fetch", "for", "foreign", "freeze",
+      "from", "full", "grant", "group", "having", "ilike", "in", "initially", "inner", "intersect",
+      "into", "is", "isnull", "join", "lateral", "leading", "left", "like", "limit", "localtime",
+      "localtimestamp", "natural", "not", "notnull", "null", "offset", "on", "only", "or", "order",
+      "outer", "overlaps", "placing", "primary", "references", "returning", "right", "select",
+      "session_user", "similar", "some", "symmetric", "system_user", "table", "tablesample", "then",
+      "to", "trailing", "true", "union", "unique", "user", "using", "variadic", "verbose", "when",
+      "where", "window", "with"};
+  bool plain = !ident.empty() && !(ident[0] >= '0' && ident[0] <= '9') && ident[0] != '$';
+  for (char c : ident) {
+    plain = plain && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '$');
+  }
+  if (plain) {
+    for (const char* k : kReserved) {
+      if (ident == k) plain = false;
+    }
+  }
+  return plain ? std::string(ident) : QuoteIdent(ident);
+}
+
 std::string QuoteLiteral(std::string_view s) {
   std::string out = "'";
   for (char c : s) {

@@ -14,6 +14,9 @@ std::vector<std::string> Split(std::string_view s, char sep);
 std::string ToLower(std::string_view s);
 // Quotes an SQL identifier ("a""b"), always, so that case and keywords are kept.
 std::string QuoteIdent(std::string_view ident);
+// Quotes an identifier only when PostgreSQL needs it (upper case, special characters, a
+// leading digit, a reserved word): for SQL shown to people, such as a lint fix.
+std::string QuoteIdentIfNeeded(std::string_view ident);
 // Quotes an SQL string literal ('it''s').
 std::string QuoteLiteral(std::string_view s);
 // `bytes` random bytes from the OS, as lower-case hex (for run names and passwords).

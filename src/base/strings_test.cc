@@ -33,4 +33,13 @@ TEST(Strings, EditDistance) {
   EXPECT_EQ(EditDistance("stauts", "status"), 2);
 }
 
+TEST(QuoteIdentIfNeeded, OnlyWhenPostgresNeedsIt) {
+  EXPECT_EQ(QuoteIdentIfNeeded("orders_idx"), "orders_idx");
+  EXPECT_EQ(QuoteIdentIfNeeded("Action_tenantId_idx"), "\"Action_tenantId_idx\"");
+  EXPECT_EQ(QuoteIdentIfNeeded("user"), "\"user\"");
+  EXPECT_EQ(QuoteIdentIfNeeded("1st"), "\"1st\"");
+  EXPECT_EQ(QuoteIdentIfNeeded("a b"), "\"a b\"");
+  EXPECT_EQ(QuoteIdentIfNeeded("we\"ird"), "\"we\"\"ird\"");
+}
+
 }  // namespace strata

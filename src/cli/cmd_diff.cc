@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "base/strings.h"
+#include "generate/generate.h"
 #include "cli/commands.h"
 #include "cli/context.h"
 #include "diff/diff.h"
@@ -53,6 +54,9 @@ int RunDiff(int argc, char** argv) {
   if (!a.ok()) return ctx.Fail(a.status().Wrap("--from"));
   auto b = LoadSource(*sb, shadow, cfg->naming);
   if (!b.ok()) return ctx.Fail(b.status().Wrap("--to"));
+  // strata's own history table is bookkeeping, not schema.
+  if (sa->kind == SourceSpec::Kind::kDatabase) ExcludeHistoryTable(&*a, cfg->history_table);
+  if (sb->kind == SourceSpec::Kind::kDatabase) ExcludeHistoryTable(&*b, cfg->history_table);
   std::vector<Change> changes = Diff(*a, *b);
   PlanOptions po;
   po.concurrently = !no_concurrently;

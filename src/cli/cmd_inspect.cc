@@ -5,6 +5,7 @@
 #include "catalog/catalog_json.h"
 #include "catalog/ddl.h"
 #include "cli/commands.h"
+#include "generate/generate.h"
 #include "cli/context.h"
 #include "introspect/introspect.h"
 
@@ -30,6 +31,10 @@ int RunInspect(int argc, char** argv) {
   if (!std::getenv("STRATA_INSPECT_SERIAL")) opts.open_second = Connection::Opener(*url);
   auto catalog = Introspect(conn->get(), opts);
   if (!catalog.ok()) return ctx.Fail(catalog.status());
+  // strata's own history table is bookkeeping, not schema (strata.toml's history_table).
+  auto cfg = ctx.LoadConfig();
+  if (!cfg.ok()) return ctx.Fail(cfg.status());
+  ExcludeHistoryTable(&*catalog, cfg->history_table);
   if (g.format == "json") {
     std::cout << CatalogToJson(*catalog).dump(2) << "\n";
     return kExitOk;

@@ -85,5 +85,8 @@ Result<CheckOutcome> Check(const CheckRequest& r);
 // Removes the history table (and its schema, when `keep` lacks it and it is not public)
 // from a catalog read from a live database.
 void ExcludeHistory(Catalog* c, const QualifiedName& history, const Catalog& keep);
+// The same for a catalog read from a live database (inspect, diff db:): strata's history
+// table, its sequence and indexes go; its schema too unless something else lives there.
+void ExcludeHistoryTable(Catalog* c, const QualifiedName& history);
 
 }  // namespace strata

@@ -1016,9 +1016,11 @@ void FileLint::Drop(const SqlNode& s) {
         fresh = it == db_->index_table.end() || IsSmall(it->second);
       }
       if (!concurrent && !fresh) {
+        std::string sql_name;  // as written in SQL: "Action_tenantId_idx" keeps its quotes
+        for (const auto& n : names) sql_name += (sql_name.empty() ? "" : ".") + QuoteIdentIfNeeded(n);
         Report("require-concurrent-index-deletion", -1,
                "DROP INDEX without CONCURRENTLY takes ACCESS EXCLUSIVE on the table",
-               "DROP INDEX CONCURRENTLY IF EXISTS " + shown + "; in a file starting with -- strata:no-transaction");
+               "DROP INDEX CONCURRENTLY IF EXISTS " + sql_name + "; in a file starting with -- strata:no-transaction");
       }
       if (concurrent && in_tx_) {
         Report("transaction-nesting", -1, "DROP INDEX CONCURRENTLY cannot run inside a transaction",

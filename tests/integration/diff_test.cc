@@ -8,6 +8,27 @@
 namespace strata::testing {
 namespace {
 
+// The database name in a URL (its path, without ?passfile=...).
+std::string DatabaseName(const std::string& url) {
+  std::string path = url.substr(0, url.find('?'));
+  return path.substr(path.rfind('/') + 1);
+}
+
+TEST_F(CliTest, HistoryTableIsNotSchema) {
+  p_.Write("strata.toml", "history_table = \"meta.applied\"\n");
+  p_.Migration(Version(1) + "_a.sql", "CREATE TABLE a (id bigint PRIMARY KEY);\n");
+  ASSERT_EQ(Run({"migrate"}).exit_code, 0);
+  auto inspect = Run({"inspect"});
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
+  EXPECT_NE(inspect.out.find("CREATE TABLE \"public\".\"a\""), std::string::npos) << inspect.out;
+  EXPECT_EQ(inspect.out.find("applied"), std::string::npos) << inspect.out;
+  EXPECT_EQ(inspect.out.find("meta"), std::string::npos) << inspect.out;
+  auto diff = Run({"diff", "--from", "db:" + url_, "--to", "migrations:migrations", "--dev-url",
+                   TestServer::Get().AdminUrl(), "--format", "sql"});
+  ASSERT_EQ(diff.exit_code, 0) << diff.err;
+  EXPECT_EQ(diff.out.find("DROP"), std::string::npos) << diff.out;
+}
+
 TEST_F(CliTest, DiffReportsCreatesDropsAndAlters) {
   std::string to = TestServer::Get().NewDatabase("to");
   ExecOrDie(url_, "CREATE TYPE mood AS ENUM ('ok'); CREATE TABLE a (id int PRIMARY KEY, n int); "
@@ -37,7 +58,7 @@ TEST_F(CliTest, DiffReportsCreatesDropsAndAlters) {
   EXPECT_NE(same.out.find("no differences"), std::string::npos) << same.out;
   auto bad = Run({"diff", "--from", "somewhere", "--to", "db:" + to});
   EXPECT_EQ(bad.exit_code, 2);
-  ExecOrDie(TestServer::Get().AdminUrl(), "DROP DATABASE IF EXISTS \"" + to.substr(to.rfind('/') + 1) + "\" WITH (FORCE)");
+  ExecOrDie(TestServer::Get().AdminUrl(), "DROP DATABASE IF EXISTS \"" + DatabaseName(to) + "\" WITH (FORCE)");
 }
 
 TEST_F(CliTest, DiffMigrationsAgainstSchemaThroughShadowDatabases) {

@@ -339,5 +339,31 @@ TEST_F(CliTest, KilledDuringFirstStatementResumesInsteadOfDuplicatingTheRow) {
   EXPECT_EQ(Run({"status"}).exit_code, 0);
 }
 
+TEST_F(CliTest, LintFixKeepsTheQuotesTheNameNeeds) {
+  p_.Migration(Version(1) + "_drop.sql", "DROP INDEX \"Action_tenantId_idx\";\nDROP INDEX public.plain_idx;\n");
+  auto r = Run({"lint", "--no-color"});
+  EXPECT_NE(r.out.find("fix: DROP INDEX CONCURRENTLY IF EXISTS \"Action_tenantId_idx\"; in a file"),
+            std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("fix: DROP INDEX CONCURRENTLY IF EXISTS public.plain_idx; in a file"), std::string::npos)
+      << r.out;
+}
+
+TEST_F(CliTest, ExampleShopRollsBackToItsFirstMigration) {
+  std::filesystem::copy(std::string(STRATA_SOURCE_DIR) + "/examples/shop", p_.Path("shop"),
+                        std::filesystem::copy_options::recursive);
+  std::filesystem::remove_all(p_.Path("shop/.strata"));
+  auto run = [&](std::vector<std::string> args) {
+    args.insert(args.end(), {"--config", p_.Path("shop/strata.toml")});
+    return Run(args);
+  };
+  auto r = run({"migrate"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run({"rollback", "--to", "20261101090000000_create_customers.sql", "--yes"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(HistoryRows("shop_meta.strata_migrations"), 1);
+  EXPECT_FALSE(TableExists("orders"));
+  EXPECT_TRUE(TableExists("customers"));
+}
+
 }  // namespace
 }  // namespace strata::testing
