@@ -183,6 +183,8 @@ class Runner {
   Status FileFailure(const MigrationFile& f, size_t offset, const std::string& prefix) {
     return FileFailure(f, offset, prefix, session_->last_error());
   }
+  // The failed statement's error, kept, then ROLLBACK (whose reply would replace it).
+  Status RollbackAndFail(const MigrationFile& f, size_t offset, const std::string& prefix);
   void FlushNotices();
 
   Session* session_;

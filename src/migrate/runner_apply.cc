@@ -46,6 +46,12 @@ class Watch {
 
 }  // namespace
 
+Status Runner::RollbackAndFail(const MigrationFile& f, size_t offset, const std::string& prefix) {
+  DbError e = session_->last_error();  // before ROLLBACK replaces it
+  session_->Exec("ROLLBACK");
+  return FileFailure(f, offset, prefix, e);
+}
+
 Status AppliedByAnotherRunStatus(const std::string& why) {
   return Status::Conflict(why).With("skip", "applied-by-another-run");
 }
@@ -134,9 +140,7 @@ Status Runner::RunInTransaction(const MigrationFile& f, const ParsedMigration& p
     }
     auto r = session_->Exec(epilogue + ";\nCOMMIT");
     if (!r.ok()) {
-      DbError e = session_->last_error();
-      session_->Exec("ROLLBACK");
-      return FileFailure(f, 0, "recording the migration: ", e);
+      return RollbackAndFail(f, 0, "recording the migration: ");
     }
   }
   return Status::Ok();
@@ -184,16 +188,12 @@ Status Runner::ClaimNoTransactionFile(PendingMigration* m, const MigrateOptions&
                                               opts.applied_by, runner_name_);
       auto c = session_->Exec("BEGIN; " + xact_lock + history_.CountSql(f.name));
       if (!c.ok()) {
-        DbError e = session_->last_error();
-        session_->Exec("ROLLBACK");
-        return FileFailure(f, 0, "recording the migration: ", e);
+        return RollbackAndFail(f, 0, "recording the migration: ");
       }
       if (c->Get(0, 0) == "0") {
         auto ins = session_->Exec(insert + ";\nCOMMIT");
         if (!ins.ok()) {
-          DbError e = session_->last_error();
-          session_->Exec("ROLLBACK");
-          return FileFailure(f, 0, "recording the migration: ", e);
+          return RollbackAndFail(f, 0, "recording the migration: ");
         }
         return Status::Ok();
       }
