@@ -41,6 +41,18 @@ TestServer::TestServer() : dir_(MakeTempDir("strata-test-pg")) {
   Status st = cluster.Start(DevClusterOptions{.fast = true});
   ok_ = st.ok();
   error_ = st.message();
+  // The version matrix: a run meant for another major version must not pass on 15.
+  if (const char* want = std::getenv("STRATA_EXPECT_PG_MAJOR"); ok_ && want && *want) {
+    auto url = cluster.Url("postgres");
+    auto conn = url.ok() ? Connection::Open(*url) : Result<std::unique_ptr<Connection>>(url.status());
+    int major = conn.ok() ? (*conn)->server_version() / 10000 : 0;
+    if (std::to_string(major) != want) {
+      ok_ = false;
+      error_ = "expected a PostgreSQL " + std::string(want) + " server (STRATA_PG_BINDIR=" +
+               (std::getenv("STRATA_PG_BINDIR") ? std::getenv("STRATA_PG_BINDIR") : "") + "), got " +
+               std::to_string(major);
+    }
+  }
 }
 
 std::string TestServer::AdminUrl() const {

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "base/fs.h"
 #include "base/strings.h"
 #include "base/subprocess.h"
 #include "devdb/dev_cluster.h"
@@ -66,7 +67,9 @@ void ExpectOnlyTheOwnerGetsIn(const TempProject& p) {
   if (::geteuid() == 0) {
     // As another local user (nobody): neither the bare URL nor the owner's passfile URL works.
     for (const std::string& target : {bare, u}) {
-      auto r = RunProcess({"runuser", "-u", "nobody", "--", FindPgBinDir() + "/psql", "-w", "-X", "-c",
+      // The server's own psql, else Debian's (the npm server packages ship none).
+      std::string psql = FileExists(FindPgBinDir() + "/psql") ? FindPgBinDir() + "/psql" : FindInPath("psql");
+      auto r = RunProcess({"runuser", "-u", "nobody", "--", psql, "-w", "-X", "-c",
                            "SELECT 1", target});
       ASSERT_TRUE(r.ok());
       EXPECT_NE(r->exit_code, 0) << r->out;
