@@ -58,7 +58,7 @@ Status History::Ensure() {
     std::string sql = "ALTER TABLE " + table_.Quoted();
     for (const auto& [col, type] : kNewerColumns) {
       if (std::find(missing->begin(), missing->end(), col) == missing->end()) continue;
-      sql += std::string(sql.back() == ',' ? " " : " ") + "ADD COLUMN IF NOT EXISTS " + col + " " + type + ",";
+      sql += std::string(" ADD COLUMN IF NOT EXISTS ") + col + " " + type + ",";
     }
     sql.pop_back();
     auto r = session_->Exec(sql);
@@ -153,11 +153,6 @@ std::string History::StartStatementSql(const std::string& name, int n, const std
   return "UPDATE " + table_.Quoted() + " SET statement_started = " + std::to_string(n) +
          ", runner_pid = pg_backend_pid() WHERE name = " + QuoteLiteral(name) +
          " AND kind = 'partial' AND runner = " + QuoteLiteral(runner);
-}
-
-std::string History::RunnerAliveSql(const std::string& runner) {
-  return "SELECT count(*) > 0 FROM pg_catalog.pg_stat_activity WHERE application_name = " +
-         QuoteLiteral(runner);
 }
 
 std::string History::TakeOverSql(const std::string& name, const std::string& runner) const {

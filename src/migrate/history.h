@@ -55,8 +55,7 @@ class History {
   // Takes over a partial row whose owning run is gone (no session of its
   // application_name remains); returns statements_done, statement_started when taken.
   std::string TakeOverSql(const std::string& name, const std::string& runner) const;
-  // Whether the run named `runner` still has a session on the server.
-  static std::string RunnerAliveSql(const std::string& runner);
+
   // Marks a partial row applied.
   std::string CompleteSql(const std::string& name, int done, int64_t duration_ms) const;
   std::string DeleteSql(const std::string& name) const;

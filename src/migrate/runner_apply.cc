@@ -98,11 +98,10 @@ Status Runner::RunInTransaction(const MigrationFile& f, const ParsedMigration& p
   for (int attempt = 0;; ++attempt) {
     if (!claim.empty()) {
       auto c = session_->Exec("BEGIN; " + claim);
-      if (!c.ok() || c->Get(0, 0) != "0") {
-        DbError e = session_->last_error();
+      if (!c.ok()) return RollbackAndFail(f, 0, "taking the migration lock: ");
+      if (c->Get(0, 0) != "0") {
         session_->Exec("ROLLBACK");
-        return c.ok() ? AppliedByAnotherRunStatus("already applied by another runner")
-                      : FileFailure(f, 0, "taking the migration lock: ", e);
+        return AppliedByAnotherRunStatus("already applied by another runner");
       }
     }
     Watch watch(monitor_.get(), BuildsIndex(pm));
@@ -179,14 +178,13 @@ Status Runner::ClaimNoTransactionFile(PendingMigration* m, const MigrateOptions&
   const MigrationFile& f = *m->file;
   int64_t start = MonotonicMillis();
   bool said_waiting = false;
-  std::string xact_lock = opts.lock_mode == LockMode::kTransaction
-                              ? MigrationLock::XactLockSql(config_.history_table) + "; "
-                              : "";
   for (;;) {
     if (!m->resuming) {
       std::string insert = history_.InsertSql(f.name, f.checksum, "partial", 0, "NULL",
                                               opts.applied_by, runner_name_);
-      auto c = session_->Exec("BEGIN; " + xact_lock + history_.CountSql(f.name));
+      auto c = session_->Exec("BEGIN; " + (opts.lock_mode == LockMode::kTransaction
+                                               ? ClaimSql(f.name)
+                                               : history_.CountSql(f.name)));
       if (!c.ok()) {
         return RollbackAndFail(f, 0, "recording the migration: ");
       }
@@ -234,18 +232,31 @@ Status Runner::ClaimNoTransactionFile(PendingMigration* m, const MigrateOptions&
 
 namespace {
 
-// The statement's index as `schema.name` (quoted as needed) and whether it is valid;
-// nullopt when there is no such index.
-Result<std::optional<std::pair<std::string, bool>>> FindIndex(Session* s, const Statement& st) {
+// The indexes of `st`'s table named like its index (all of them when it names none), as
+// `schema.name` (quoted as needed) with whether each is valid.
+Result<std::vector<std::pair<std::string, bool>>> IndexesOf(Session* s, const Statement& st) {
   std::string table = (st.table_schema.empty() ? "" : QuoteIdent(st.table_schema) + ".") +
                       QuoteIdent(st.table_name);
   auto r = s->ExecParams(
       "SELECT i.indexrelid::regclass::text, i.indisvalid FROM pg_index i JOIN pg_class c ON "
-      "c.oid = i.indexrelid WHERE i.indrelid = to_regclass($1) AND c.relname = $2",
+      "c.oid = i.indexrelid WHERE i.indrelid = to_regclass($1) AND ($2 = '' OR c.relname = $2) "
+      "ORDER BY 1",
       {table, st.index_name});
   if (!r.ok()) return r.status();
-  if (r->rows.empty()) return std::optional<std::pair<std::string, bool>>();
-  return std::optional<std::pair<std::string, bool>>(std::pair{r->Get(0, 0), r->Get(0, 1) == "t"});
+  std::vector<std::pair<std::string, bool>> out;
+  for (size_t i = 0; i < r->rows.size(); ++i) out.emplace_back(r->Get(i, 0), r->Get(i, 1) == "t");
+  return out;
+}
+
+// Invalid indexes a failed CREATE INDEX CONCURRENTLY of `st` may have left behind.
+Result<std::vector<std::string>> InvalidIndexes(Session* s, const Statement& st) {
+  auto all = IndexesOf(s, st);
+  if (!all.ok()) return all.status();
+  std::vector<std::string> out;
+  for (const auto& [name, valid] : *all) {
+    if (!valid) out.push_back(name);
+  }
+  return out;
 }
 
 }  // namespace
@@ -272,15 +283,15 @@ Status Runner::SettleInDoubt(PendingMigration* m, const MigrateOptions& opts) {
   if (opts.settle == "done") return done("recorded as completed (--settle done)");
   if (opts.settle == "rerun") return rerun("runs again (--settle rerun)");
   if (st.creates_index && !st.index_name.empty()) {
-    auto idx = FindIndex(session_, st);
+    auto idx = IndexesOf(session_, st);
     if (!idx.ok()) return FileFailure(f, st.offset, "looking for the index: ");
-    if (*idx && (*idx)->second) {
-      return done("had completed: index " + (*idx)->first + " exists and is valid");
+    if (!idx->empty() && idx->front().second) {
+      return done("had completed: index " + idx->front().first + " exists and is valid");
     }
-    if (*idx) {
-      auto d = session_->Exec("DROP INDEX CONCURRENTLY IF EXISTS " + (*idx)->first);
+    if (!idx->empty()) {
+      auto d = session_->Exec("DROP INDEX CONCURRENTLY IF EXISTS " + idx->front().first);
       if (!d.ok()) return FileFailure(f, st.offset, "dropping the INVALID index an interrupted build left: ");
-      return rerun("had not completed: dropped the INVALID index " + (*idx)->first +
+      return rerun("had not completed: dropped the INVALID index " + idx->front().first +
                    " its interrupted build left, and builds it again");
     }
     return rerun("had not completed (index " + st.index_name + " does not exist); it runs again");
@@ -297,21 +308,6 @@ Status Runner::SettleInDoubt(PendingMigration* m, const MigrateOptions& opts) {
 }
 
 namespace {
-
-// Invalid indexes a failed CREATE INDEX CONCURRENTLY of `st` may have left behind.
-Result<std::vector<std::string>> InvalidIndexes(Session* s, const Statement& st) {
-  std::string table = (st.table_schema.empty() ? "" : QuoteIdent(st.table_schema) + ".") +
-                      QuoteIdent(st.table_name);
-  auto r = s->ExecParams(
-      "SELECT i.indexrelid::regclass::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-      "WHERE NOT i.indisvalid AND i.indrelid = to_regclass($1) AND ($2 = '' OR c.relname = $2) "
-      "ORDER BY 1",
-      {table, st.index_name});
-  if (!r.ok()) return r.status();
-  std::vector<std::string> out;
-  for (size_t i = 0; i < r->rows.size(); ++i) out.push_back(r->Get(i, 0));
-  return out;
-}
 
 std::string DropStatements(const std::vector<std::string>& names) {
   std::string out;
@@ -384,7 +380,7 @@ Status Runner::ApplyEachStatement(const PendingMigration& pending, const Migrate
                "decides from the catalog where it can, and otherwise asks you to) and continues: ";
       } else {
         // It failed, so it did not complete: clear the in-doubt mark.
-        session_->Exec(history_.ProgressSql(f.name, i) + "; RESET lock_timeout; RESET statement_timeout");
+        session_->Exec(history_.ProgressSql(f.name, i));
       }
       size_t at = e.position > 0 ? st.offset + CharPositionToOffset(st.Text(f.content), e.position)
                                  : st.offset;
@@ -410,13 +406,10 @@ Status Runner::ApplyEachStatement(const PendingMigration& pending, const Migrate
   }
   if (!pm.verify.empty()) {
     Status v = RunVerify(f, pm, false);
-    if (!v.ok()) {
-      session_->Exec("RESET lock_timeout; RESET statement_timeout");
-      return v;
-    }
+    if (!v.ok()) return v;
   }
-  auto r = session_->Exec(history_.CompleteSql(f.name, total, MonotonicMillis() - started) +
-                          ";\nRESET lock_timeout; RESET statement_timeout");
+  // The session-level timeouts set above end with the file: Migrate runs RESET ALL after it.
+  auto r = session_->Exec(history_.CompleteSql(f.name, total, MonotonicMillis() - started));
   if (!r.ok()) return FileFailure(f, 0, "recording the migration: ");
   return Status::Ok();
 }
