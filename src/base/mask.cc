@@ -98,7 +98,7 @@ std::string PercentDecode(std::string_view s) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
     int h = -1, l = -1;
-    if (s[i] == '%' && i + 2 < s.size() + 0 && (h = HexValue(s[i + 1])) >= 0 && (l = HexValue(s[i + 2])) >= 0) {
+    if (s[i] == '%' && i + 2 < s.size() && (h = HexValue(s[i + 1])) >= 0 && (l = HexValue(s[i + 2])) >= 0) {
       out += static_cast<char>(h * 16 + l);
       i += 2;
     } else {

@@ -151,6 +151,13 @@ Status WriteOwnerOnly(const std::string& path, const std::string& text) {
   return Status::Ok();
 }
 
+// Writes kHba as the cluster's pg_hba.conf, owned by the server's user, mode 0600.
+Status WriteHba(const std::string& data_dir) {
+  std::string hba = JoinPath(data_dir, "pg_hba.conf");
+  STRATA_RETURN_IF_ERROR(WriteOwnerOnly(hba, kHba));
+  return ChownToServerUser(hba);
+}
+
 }  // namespace
 
 Status DevCluster::WritePassword(const std::string& password) {
@@ -173,10 +180,7 @@ Status DevCluster::SecureOldCluster() {
                          QuoteLiteral(password));
   if (!r.ok()) return r.status().Wrap("setting the dev database password");
   STRATA_RETURN_IF_ERROR(WritePassword(password));
-  std::string hba = JoinPath(DataDir(), "pg_hba.conf");
-  STRATA_RETURN_IF_ERROR(WriteFileAtomic(hba, kHba));
-  STRATA_RETURN_IF_ERROR(ChownToServerUser(hba));
-  ::chmod(hba.c_str(), 0600);
+  STRATA_RETURN_IF_ERROR(WriteHba(DataDir()));
   auto reload = (*conn)->Exec("SELECT pg_reload_conf()");
   return reload.ok() ? Status::Ok() : reload.status();
 }
@@ -213,10 +217,7 @@ Status DevCluster::Init() {
   Status st = RunChecked(argv, "initdb");
   ::unlink(pwfile.c_str());
   STRATA_RETURN_IF_ERROR(st);
-  std::string hba = JoinPath(base, "data/pg_hba.conf");
-  STRATA_RETURN_IF_ERROR(WriteFileAtomic(hba, kHba));
-  STRATA_RETURN_IF_ERROR(ChownToServerUser(hba));
-  ::chmod(hba.c_str(), 0600);
+  STRATA_RETURN_IF_ERROR(WriteHba(JoinPath(base, "data")));
   return WritePassword(password);
 }
 

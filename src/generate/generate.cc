@@ -231,16 +231,17 @@ void ExcludeHistory(Catalog* c, const QualifiedName& history, const Catalog& kee
 void ExcludeHistoryTable(Catalog* c, const QualifiedName& history) {
   // Keep the history table's schema when anything else of the user's lives in it.
   auto in_schema = [&](const auto& v) {
-    return std::any_of(v.begin(), v.end(), [&](const auto& x) {
-      return x.schema == history.schema && !(x.schema == history.schema && x.name == history.name);
-    });
+    return std::any_of(v.begin(), v.end(), [&](const auto& x) { return x.schema == history.schema; });
   };
+  bool other_table = std::any_of(c->tables.begin(), c->tables.end(), [&](const Table& x) {
+    return x.schema == history.schema && x.name != history.name;
+  });
   Catalog keep;
   std::string owned = Key("table", history.schema, history.name);
   bool other_sequence = std::any_of(c->sequences.begin(), c->sequences.end(), [&](const Sequence& x) {
     return x.schema == history.schema && x.owned_by_table_key != owned;
   });
-  if (in_schema(c->tables) || in_schema(c->views) || in_schema(c->functions) || in_schema(c->enums) ||
+  if (other_table || in_schema(c->views) || in_schema(c->functions) || in_schema(c->enums) ||
       in_schema(c->domains) || in_schema(c->composites) || other_sequence) {
     for (const Schema& sc : c->schemas) {
       if (sc.name == history.schema) keep.schemas.push_back(sc);

@@ -103,8 +103,7 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& raw_conn
   impl->conn = L().PQconnectdbParams(keys, vals, /*expand_dbname=*/1);
   if (impl->conn == nullptr) return Status::Database("out of memory connecting");
   if (L().PQstatus(impl->conn) != CONNECTION_OK) {
-    std::string msg = L().PQerrorMessage(impl->conn);
-    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    std::string msg = Trimmed(L().PQerrorMessage(impl->conn));
     return Status::Database("cannot connect to " + MaskPassword(conninfo.empty() ? "(PG* environment)" : conninfo) +
                             ": " + MaskPassword(msg));
   }

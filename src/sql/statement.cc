@@ -2,6 +2,33 @@
 
 
 namespace strata {
+namespace {
+
+// Offset just past the -- comment starting at `i`: PostgreSQL ends it at \n or \r.
+size_t LineCommentEnd(std::string_view t, size_t i) {
+  size_t nl = t.find_first_of("\n\r", i);
+  return nl == std::string_view::npos ? t.size() : nl + 1;
+}
+
+// Offset just past the block comment whose "/*" is at `i` (they nest); t.size() when it
+// never closes, and then *closed is false.
+size_t BlockCommentEnd(std::string_view t, size_t i, bool* closed = nullptr) {
+  int depth = 1;
+  i += 2;
+  while (i < t.size() && depth > 0) {
+    if (t.compare(i, 2, "/*") == 0) {
+      ++depth, i += 2;
+    } else if (t.compare(i, 2, "*/") == 0) {
+      --depth, i += 2;
+    } else {
+      ++i;
+    }
+  }
+  if (closed) *closed = depth == 0;
+  return i;
+}
+
+}  // namespace
 
 size_t SkipSpaceAndComments(std::string_view t, size_t i) {
   while (i < t.size()) {
@@ -9,17 +36,9 @@ size_t SkipSpaceAndComments(std::string_view t, size_t i) {
     if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f') {
       ++i;
     } else if (c == '-' && i + 1 < t.size() && t[i + 1] == '-') {
-      // PostgreSQL ends a -- comment at \n or \r.
-      size_t nl = t.find_first_of("\n\r", i);
-      i = nl == std::string_view::npos ? t.size() : nl + 1;
+      i = LineCommentEnd(t, i);
     } else if (c == '/' && i + 1 < t.size() && t[i + 1] == '*') {
-      int depth = 1;  // PostgreSQL block comments nest
-      i += 2;
-      while (i < t.size() && depth > 0) {
-        if (t.compare(i, 2, "/*") == 0) ++depth, i += 2;
-        else if (t.compare(i, 2, "*/") == 0) --depth, i += 2;
-        else ++i;
-      }
+      i = BlockCommentEnd(t, i);
     } else {
       break;
     }
@@ -64,21 +83,11 @@ std::string ScannerSafeCopy(std::string_view t) {
     char c = t[i];
     char next = i + 1 < n ? t[i + 1] : '\0';
     if (c == '-' && next == '-') {
-      size_t nl = t.find_first_of("\n\r", i);
-      i = nl == std::string_view::npos ? n : nl + 1;
+      i = LineCommentEnd(t, i);
     } else if (c == '/' && next == '*') {
-      int depth = 1;
-      size_t j = i + 2;
-      while (j < n && depth > 0) {
-        if (t[j] == '/' && j + 1 < n && t[j + 1] == '*') {
-          ++depth, j += 2;
-        } else if (t[j] == '*' && j + 1 < n && t[j + 1] == '/') {
-          --depth, j += 2;
-        } else {
-          ++j;
-        }
-      }
-      size_t inner_end = depth == 0 ? j - 2 : n;
+      bool closed = false;
+      size_t j = BlockCommentEnd(t, i, &closed);
+      size_t inner_end = closed ? j - 2 : n;
       for (size_t k = i + 2; k < inner_end; ++k) {
         if (IsOpChar(out[k])) out[k] = ' ';
       }
