@@ -16,6 +16,7 @@
 #include "lint/names.h"
 #include "lint/sql_lint.h"
 #include "migrate/history.h"
+#include "sql/statement.h"
 
 namespace strata::cli {
 namespace {
@@ -149,7 +150,8 @@ int RunLint(int argc, char** argv) {
                  "Database to lint against: only its pending migrations, with its row estimates "
                  "(pg_class.reltuples), tables, enums and PostgreSQL version");
   app.add_option("--pg-version", pg_version, "PostgreSQL major version the migrations run on "
-                 "(default: the --db server's, else 15)")->check(CLI::Range(9, 30));
+                 "(default: the --db server's, else [dev] postgres in strata.toml; unknown: "
+                 "statements the bundled parser cannot read are warnings, not errors)")->check(CLI::Range(9, 30));
   app.add_flag("--rules", list_rules, "List the rules and exit");
   app.add_flag("--names-only", names_only, "Only the filename and order rules");
   app.add_flag("--allow-out-of-order", allow_out_of_order, "Do not flag out-of-order files");
@@ -193,7 +195,9 @@ int RunLint(int argc, char** argv) {
       if (v.ok()) pg_version = *v;
     }
   }
-  options.pg_version = pg_version == 0 ? 15 : pg_version;
+  if (pg_version == 0) pg_version = cfg->pg_major;
+  options.pg_version_known = pg_version != 0;
+  options.pg_version = pg_version == 0 ? BundledParserMajor() : pg_version;
   const int kThreads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 
   std::vector<Diagnostic> ds;

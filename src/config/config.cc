@@ -3,6 +3,8 @@
 #define TOML_EXCEPTIONS 0
 #include <toml++/toml.h>
 
+#include <algorithm>
+
 #include "base/fs.h"
 #include "base/parse.h"
 #include "base/strings.h"
@@ -103,6 +105,28 @@ Status ReadLint(const std::string& path, const toml::table& lint, Config* cfg) {
   return Status::Ok();
 }
 
+Status ReadDev(const std::string& path, const toml::table& dev, Config* cfg) {
+  for (const auto& [k, v] : dev) {
+    if (k != "postgres") return Status::InvalidInput(Where(path, v) + ": unknown key dev." + std::string(k.str()) +
+                                                     " ([dev] takes postgres = \"17\")");
+    std::string text;
+    if (auto i = v.value<int64_t>()) {
+      text = std::to_string(*i);
+    } else if (auto s = v.value<std::string>()) {
+      text = *s;
+    }
+    int major = 0;
+    if (!text.empty() && text.size() <= 2 && std::all_of(text.begin(), text.end(), ::isdigit)) major = std::stoi(text);
+    if (major < kMinPgMajor || major > kMaxPgMajor) {
+      return Status::InvalidInput(Where(path, v) + ": [dev] postgres must be a PostgreSQL major version from " +
+                                  std::to_string(kMinPgMajor) + " to " + std::to_string(kMaxPgMajor) +
+                                  ", such as \"17\"");
+    }
+    cfg->pg_major = major;
+  }
+  return Status::Ok();
+}
+
 Status ApplyKey(const std::string& path, std::string_view key, const toml::node& v, Config* cfg) {
   std::string s;
   if (key == "migrations_dir") return ReadString(path, v, "migrations_dir", &cfg->migrations_dir);
@@ -136,6 +160,7 @@ Status ApplyKey(const std::string& path, std::string_view key, const toml::node&
   }
   if (key == "environments" && v.is_table()) return ReadEnvironments(path, *v.as_table(), cfg);
   if (key == "lint" && v.is_table()) return ReadLint(path, *v.as_table(), cfg);
+  if (key == "dev" && v.is_table()) return ReadDev(path, *v.as_table(), cfg);
   return Status::InvalidInput(Where(path, v) + ": unknown key '" + std::string(key) + "'");
 }
 

@@ -11,6 +11,10 @@
 
 namespace strata {
 
+// The PostgreSQL major versions strata supports.
+constexpr int kMinPgMajor = 13;
+constexpr int kMaxPgMajor = 18;
+
 enum class Naming { kTimestamp, kSequence };
 
 struct QualifiedName {
@@ -43,6 +47,10 @@ struct Config {
   std::map<std::string, Environment> environments;
   std::vector<std::string> lint_disable;
   std::vector<std::string> lint_enable;  // opt-in lint rules
+  // [dev] postgres = "17": the PostgreSQL major version the project targets. The dev
+  // database and every shadow run it; lint assumes it. 0: not set (then the target
+  // database's version where one is given, else the newest installed).
+  int pg_major = 0;
 };
 
 using EnvLookup = std::function<const char*(const char*)>;

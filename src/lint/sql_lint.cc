@@ -41,6 +41,7 @@ const std::vector<RuleInfo> kRules = {
     {"disallowed-unique-constraint", E, "adding UNIQUE builds its index under ACCESS EXCLUSIVE"},
     {"identifier-too-long", W, "identifiers over 63 bytes are silently truncated"},
     {"non-idempotent-backfill", W, "a backfill that changes rows again (or inserts duplicates) when re-run"},
+    {"not-linted", W, "the bundled parser cannot read the statement (newer syntax): it runs as written, unlinted"},
     {"prefer-bigint-over-int", W, "32-bit integer keys run out; use bigint"},
     {"prefer-bigint-over-smallint", W, "16-bit integers run out; use bigint"},
     {"prefer-identity", W, "serial types complicate ownership and permissions; use identity columns"},
@@ -278,6 +279,7 @@ class FileLint {
   bool InTransaction() const { return in_tx_; }
 
   void Statement(const SqlNode& s);
+  void Unparsed(const struct Statement& st);
   void Transaction(const SqlNode& s);
   void CreateTable(const SqlNode& s);
   void AlterTable(const SqlNode& s);
@@ -335,6 +337,10 @@ std::vector<Diagnostic> FileLint::Run(const Result<ParsedSql>& parsed, const Syn
     const ParsedStatement& ps = (*stmts_)[stmt_index_];
     if (ps.info.offset >= src_.body_end) break;
     stmt_offset_ = ps.info.offset;
+    if (!ps.info.parsed) {
+      Unparsed(ps.info);
+      continue;
+    }
     Statement(ps.node);
   }
   // The verify section runs inside the migration's transaction, before it is recorded.
@@ -358,6 +364,26 @@ std::vector<Diagnostic> FileLint::Run(const Result<ParsedSql>& parsed, const Syn
     return a.line != b.line ? a.line < b.line : a.col < b.col;
   });
   return std::move(found_);
+}
+
+void FileLint::Unparsed(const struct Statement& st) {
+  // On a target whose grammar the bundled parser covers, the statement is wrong; on a
+  // newer (or unknown) one it may be newer syntax, which the server checks before the
+  // runner runs anything.
+  if (o_.pg_version_known && o_.pg_version <= BundledParserMajor()) {
+    LineCol lc = lines_.At(st.error_offset);
+    found_.push_back({"syntax", Severity::kError, src_.path, lc.line, lc.col,
+                      st.syntax_error + " (" + BundledParserNote() + ", and the target is PostgreSQL " +
+                          std::to_string(o_.pg_version) + ")",
+                      "", ""});
+    found_stmt_.push_back(stmt_index_);
+    return;
+  }
+  Report("not-linted", static_cast<int>(st.error_offset),
+         "not linted: " + BundledParserNote() + " cannot read this statement (" + st.syntax_error +
+             "); if it is syntax of a newer PostgreSQL, strata migrate has the server check it before "
+             "anything runs",
+         "nothing to do for newer syntax; otherwise fix the statement");
 }
 
 void FileLint::Statement(const SqlNode& s) {

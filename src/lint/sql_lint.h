@@ -30,6 +30,9 @@ const RuleInfo* FindRule(std::string_view id);
 
 struct LintOptions {
   int pg_version = 15;                // major version the migrations will run on
+  // pg_version was given (--pg-version, --db, [dev] postgres) rather than assumed: then a
+  // statement the bundled parser rejects is an error on a target its grammar covers.
+  bool pg_version_known = false;
   std::set<std::string> only;         // non-empty: run just these rules
   std::set<std::string> disabled;     // [lint] disable
   std::set<std::string> enabled;      // opt-in rules to turn on ([lint] enable)

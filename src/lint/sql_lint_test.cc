@@ -130,7 +130,32 @@ TEST(SqlLint, IdentifierLengthUsesTheRawToken) {
 }
 
 TEST(SqlLint, SyntaxErrorsPointAtTheirPosition) {
-  EXPECT_EQ(Findings("SELECT 1;\nSELEC 2;\n"), V{"syntax@2"});
+  // A target the bundled grammar covers: the statement is wrong.
+  LintOptions v15;
+  v15.pg_version = 15;
+  v15.pg_version_known = true;
+  EXPECT_EQ(Findings("SELECT 1;\nSELEC 2;\n", v15), V{"syntax@2"});
+  // A newer or unknown target: it may be newer syntax; the rest of the file is linted.
+  LintOptions v17;
+  v17.pg_version = 17;
+  v17.pg_version_known = true;
+  EXPECT_EQ(Findings("ALTER TABLE t ALTER COLUMN c SET EXPRESSION AS (1);\nDROP TABLE x;\n", v17),
+            (V{"not-linted@1", "ban-drop-table@2"}));
+  EXPECT_EQ(Findings("SELECT 1;\nSELEC 2;\n"), V{"not-linted@2"});
+}
+
+TEST(SqlLint, NotLintedNamesTheGrammarAndTheStatement) {
+  SqlLinter linter{LintOptions{}};
+  LintSource src;
+  src.path = "m.sql";
+  src.text = "SELECT 1;\nCREATE TABLE t (a int, b int GENERATED ALWAYS AS (a * 2) VIRTUAL);\n";
+  auto ds = linter.Lint(src);
+  ASSERT_EQ(ds.size(), 1u);
+  EXPECT_EQ(ds[0].severity, Severity::kWarning);
+  EXPECT_EQ(ds[0].line, 2);
+  EXPECT_EQ(ds[0].col, 58);
+  EXPECT_NE(ds[0].message.find("PostgreSQL 15 grammar"), std::string::npos) << ds[0].message;
+  EXPECT_NE(ds[0].message.find("syntax error at or near \"VIRTUAL\""), std::string::npos) << ds[0].message;
 }
 
 }  // namespace

@@ -121,21 +121,31 @@ namespace {
 Status ParseSection(const MigrationFile& file, size_t begin, size_t end,
                     std::vector<Statement>* out, std::vector<FileError>* errors) {
   std::string_view section = std::string_view(file.content).substr(begin, end - begin);
-  SyntaxError err;
-  auto stmts = ParseStatements(section, &err);
+  auto stmts = ParseStatements(section);
   if (!stmts.ok()) {
-    errors->push_back({file.path, begin + err.offset, "syntax error: " + err.message});
+    errors->push_back({file.path, begin, stmts.status().message()});
     return stmts.status();
   }
   for (Statement st : *stmts) {
     st.offset += begin;
     st.end += begin;
+    st.error_offset += begin;
     out->push_back(st);
   }
   return Status::Ok();
 }
 
 }  // namespace
+
+std::vector<const Statement*> ParsedMigration::Unparsed() const {
+  std::vector<const Statement*> out;
+  for (const auto* list : {&body, &verify}) {
+    for (const Statement& st : *list) {
+      if (!st.parsed) out.push_back(&st);
+    }
+  }
+  return out;
+}
 
 Result<ParsedMigration> ParseMigration(const MigrationFile& file, std::vector<FileError>* errors) {
   ParsedMigration pm;

@@ -65,10 +65,14 @@ Status ParseDirectives(MigrationFile* file, std::vector<FileError>* errors);
 struct ParsedMigration {
   std::vector<Statement> body;    // offsets into file.content
   std::vector<Statement> verify;  // offsets into file.content
+  // Statements the bundled parser could not read (newer syntax, or a mistake): the
+  // runner has the target server check their syntax before anything runs.
+  std::vector<const Statement*> Unparsed() const;
 };
 
 // Parses the body and verify section with PostgreSQL's parser and checks that the file
 // can run as written (no BEGIN/COMMIT; CONCURRENTLY only with no-transaction, ...).
+// Syntax the bundled parser rejects is not an error here (see ParsedMigration::Unparsed).
 Result<ParsedMigration> ParseMigration(const MigrationFile& file, std::vector<FileError>* errors);
 
 

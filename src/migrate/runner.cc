@@ -154,7 +154,10 @@ Result<std::vector<PendingMigration>> Runner::Select(const std::vector<Migration
   for (PendingMigration& m : out) {
     std::vector<FileError> errs;
     auto parsed = ParseMigration(*m.file, &errs);
-    if (parsed.ok()) m.parsed = std::move(*parsed);
+    if (parsed.ok()) {
+      m.parsed = std::move(*parsed);
+      STRATA_RETURN_IF_ERROR(CheckSyntaxOnServer(session_, *m.file, m.parsed, &errs));
+    }
     for (const auto& e : errs) errors += e.Format(m.file->content) + "\n";
   }
   if (!errors.empty()) {
@@ -162,6 +165,21 @@ Result<std::vector<PendingMigration>> Runner::Select(const std::vector<Migration
     return Status::InvalidInput(errors);
   }
   return out;
+}
+
+Status CheckSyntaxOnServer(Session* session, const MigrationFile& file, const ParsedMigration& pm,
+                          std::vector<FileError>* errors) {
+  for (const Statement* st : pm.Unparsed()) {
+    DbError e;
+    auto ok = ServerAcceptsSyntax(session, st->Text(file.content), &e);
+    if (!ok.ok()) return ok.status();
+    if (*ok) continue;
+    size_t at = st->offset + (e.position > 0 ? CharPositionToOffset(st->Text(file.content), e.position) : 0);
+    errors->push_back({file.path, at,
+                       e.Summary() + ": rejected by the target server (PostgreSQL " +
+                           std::to_string(session->server_version() / 10000) + ") and by " + BundledParserNote()});
+  }
+  return Status::Ok();
 }
 
 Result<std::vector<PendingMigration>> Runner::Pending(const MigrateOptions& opts) {

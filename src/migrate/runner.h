@@ -120,6 +120,12 @@ struct RunnerHooks {
 Status AppliedByAnotherRunStatus(const std::string& why);
 bool AppliedByAnotherRun(const Status& st);
 
+// Has the server check the syntax of the statements the bundled parser could not read
+// (newer syntax than its grammar, or mistakes), before anything runs: each one the server
+// rejects is added to `errors`. Fails only when the server cannot be asked.
+Status CheckSyntaxOnServer(Session* session, const MigrationFile& file, const ParsedMigration& pm,
+                          std::vector<FileError>* errors);
+
 class Runner {
  public:
   Runner(Session* session, const Config& config, const MigrationDir& dir, RunObserver* observer,

@@ -49,7 +49,10 @@ Result<std::vector<RollbackStep>> Runner::PlanRollback(const RollbackOptions& op
     std::vector<FileError> errs;
     ParseDirectives(&step.rollback, &errs);
     auto parsed = ParseMigration(step.rollback, &errs);
-    if (parsed.ok()) step.parsed = std::move(*parsed);
+    if (parsed.ok()) {
+      step.parsed = std::move(*parsed);
+      STRATA_RETURN_IF_ERROR(CheckSyntaxOnServer(session_, step.rollback, step.parsed, &errs));
+    }
     for (const auto& e : errs) problems += e.Format(step.rollback.content) + "\n";
     steps.push_back(std::move(step));
   }

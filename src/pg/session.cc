@@ -2,9 +2,13 @@
 
 #include "pg/libpq.h"
 
+#include "base/strings.h"
+
 #include <cctype>
 #include <cstdlib>
 #include <mutex>
+#include <set>
+#include <string_view>
 
 namespace strata {
 namespace {
@@ -204,6 +208,32 @@ void Connection::Cancel() {
   char buf[256];
   L().PQcancel(c, buf, sizeof(buf));
   L().PQfreeCancel(c);
+}
+
+Result<bool> ServerAcceptsSyntax(Session* s, std::string_view sql, DbError* error) {
+  size_t i = 0;
+  while (i < sql.size() && std::isalpha(static_cast<unsigned char>(sql[i]))) ++i;
+  std::string first(sql.substr(0, i));
+  for (char& c : first) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  static const std::set<std::string> kPlpgsqlWords = {
+      "assert", "begin", "call", "case", "close", "commit", "continue", "declare", "do", "execute", "exit",
+      "fetch", "for", "foreach", "get", "if", "loop", "move", "null", "open", "perform", "raise", "return",
+      "rollback", "while"};
+  if (first.empty() || kPlpgsqlWords.count(first)) return true;
+  std::string tag = "$strata_" + RandomHex(8) + "$";
+  while (sql.find(tag) != std::string_view::npos) tag = "$strata_" + RandomHex(8) + "$";
+  std::string prefix = "DO " + tag + " BEGIN RETURN;\n";
+  auto r = s->Exec(prefix + std::string(sql) + "\n;\nEND " + tag);
+  if (r.ok()) return true;
+  const DbError& e = s->last_error();
+  if (e.connection_lost) return r.status();
+  if (e.sqlstate != "42601") return true;  // not a syntax error: the run itself will tell
+  *error = e;
+  int chars = 0;
+  for (unsigned char c : prefix) chars += (c & 0xC0) != 0x80;
+  error->position = e.position > chars ? e.position - chars : 0;
+  error->context.clear();  // "PL/pgSQL function inline_code_block ...": our wrapper, not theirs
+  return false;
 }
 
 bool LibpqEnvironmentSet() {

@@ -1,8 +1,14 @@
 #include "sql/statement.h"
 
+#include <pg_query.h>
+
+#include <algorithm>
+
 
 namespace strata {
 namespace {
+
+constexpr int kBundledParserMajor = PG_VERSION_NUM / 10000;  // from pg_query.h
 
 // Offset just past the -- comment starting at `i`: PostgreSQL ends it at \n or \r.
 size_t LineCommentEnd(std::string_view t, size_t i) {
@@ -75,6 +81,49 @@ bool HasLongOperatorRun(std::string_view t) {
 
 }  // namespace
 
+namespace {
+
+// Offset just past the string literal whose opening quote is at `i` ('...', E'...' with
+// backslash escapes, "..."); t.size() when it never closes.
+size_t QuotedEnd(std::string_view t, size_t i) {
+  size_t n = t.size();
+  if (t[i] == '"') {
+    size_t j = t.find('"', i + 1);
+    return j == std::string_view::npos ? n : j + 1;
+  }
+  bool escapes = i > 0 && (t[i - 1] == 'E' || t[i - 1] == 'e') && (i < 2 || !IsIdentChar(t[i - 2]));
+  size_t j = i + 1;
+  while (j < n) {
+    if (escapes && t[j] == '\\') {
+      j += 2;
+    } else if (t[j] == '\'') {
+      if (j + 1 < n && t[j + 1] == '\'') {
+        j += 2;
+      } else {
+        return j + 1;
+      }
+    } else {
+      ++j;
+    }
+  }
+  return n;
+}
+
+// At a '$' that does not continue an identifier: the offset just past the dollar-quoted
+// string it opens ($tag$...$tag$), or just past the '$' token itself ($1, a lone $).
+size_t DollarEnd(std::string_view t, size_t i) {
+  size_t n = t.size(), j = i + 1;
+  while (j < n && IsIdentChar(t[j]) && t[j] != '$' && !(j == i + 1 && t[j] >= '0' && t[j] <= '9')) ++j;
+  if (j < n && t[j] == '$') {
+    std::string_view tag = t.substr(i, j - i + 1);
+    size_t close = t.find(tag, j + 1);
+    return close == std::string_view::npos ? n : close + tag.size();
+  }
+  return j;
+}
+
+}  // namespace
+
 std::string ScannerSafeCopy(std::string_view t) {
   std::string out(t);
   if (!HasLongOperatorRun(t)) return out;
@@ -92,41 +141,189 @@ std::string ScannerSafeCopy(std::string_view t) {
         if (IsOpChar(out[k])) out[k] = ' ';
       }
       i = j;
-    } else if (c == '\'') {
-      bool escapes = i > 0 && (t[i - 1] == 'E' || t[i - 1] == 'e') && (i < 2 || !IsIdentChar(t[i - 2]));
-      size_t j = i + 1;
-      while (j < n) {
-        if (escapes && t[j] == '\\') {
-          j += 2;
-        } else if (t[j] == '\'') {
-          if (j + 1 < n && t[j + 1] == '\'') {
-            j += 2;
-          } else {
-            break;
-          }
-        } else {
-          ++j;
-        }
-      }
-      i = j + 1;
-    } else if (c == '"') {
-      size_t j = t.find('"', i + 1);
-      i = j == std::string_view::npos ? n : j + 1;
+    } else if (c == '\'' || c == '"') {
+      i = QuotedEnd(t, i);
     } else if (c == '$' && (i == 0 || !IsIdentChar(t[i - 1]))) {
-      size_t j = i + 1;
-      while (j < n && IsIdentChar(t[j]) && t[j] != '$' && !(j == i + 1 && t[j] >= '0' && t[j] <= '9')) ++j;
-      if (j < n && t[j] == '$') {
-        std::string_view tag = t.substr(i, j - i + 1);
-        size_t close = t.find(tag, j + 1);
-        i = close == std::string_view::npos ? n : close + tag.size();
-      } else {
-        i = j;
-      }
+      i = DollarEnd(t, i);
     } else {
       ++i;
     }
   }
   return out;
+}
+
+int BundledParserMajor() { return kBundledParserMajor; }
+
+std::string BundledParserNote() {
+  return "strata's bundled parser (PostgreSQL " + std::to_string(kBundledParserMajor) + " grammar)";
+}
+
+namespace {
+
+std::string Lower(std::string_view w) {
+  std::string out(w);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+bool IsWordStart(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || static_cast<unsigned char>(c) >= 0x80;
+}
+
+// The statement's tokens from its start: words lower-cased, quoted identifiers unquoted,
+// other characters one by one; stops after `max` tokens.
+std::vector<std::string> LeadingTokens(std::string_view t, size_t max) {
+  std::vector<std::string> out;
+  size_t i = 0, n = t.size();
+  while (i < n && out.size() < max) {
+    i = SkipSpaceAndComments(t, i);
+    if (i >= n) break;
+    char c = t[i];
+    if (IsWordStart(c) || (c >= '0' && c <= '9')) {
+      size_t j = i;
+      while (j < n && IsIdentChar(t[j])) ++j;
+      out.push_back(Lower(t.substr(i, j - i)));
+      i = j;
+    } else if (c == '"') {
+      size_t j = QuotedEnd(t, i);
+      std::string id(t.substr(i + 1, j > i + 1 ? j - i - 2 : 0));
+      out.push_back("\"" + id);  // marks a quoted identifier
+      i = j;
+    } else {
+      out.push_back(std::string(1, c));
+      ++i;
+    }
+  }
+  return out;
+}
+
+std::string IdentOf(const std::string& token) {
+  return !token.empty() && token[0] == '"' ? token.substr(1) : token;
+}
+
+bool IsName(const std::string& token) {
+  return !token.empty() && (token[0] == '"' || IsWordStart(token[0]));
+}
+
+}  // namespace
+
+std::vector<std::pair<size_t, size_t>> SplitLeniently(std::string_view t) {
+  std::vector<std::pair<size_t, size_t>> out;
+  size_t n = t.size(), i = 0, start = 0;
+  int parens = 0, begin_depth = 0, words = 0;
+  bool routine = false;  // CREATE [OR REPLACE] FUNCTION|PROCEDURE: BEGIN ... END may hold ';'
+  bool unterminated = false;  // a comment that never closes: a piece of its own, for the error
+  std::string lead[4];
+  auto finish = [&](size_t end) {
+    size_t b = SkipSpaceAndComments(t, start);
+    if (b >= end && unterminated) b = t.find("/*", start);
+    if (b < end) {
+      while (end > b && (t[end - 1] == ' ' || t[end - 1] == '\n' || t[end - 1] == '\t' || t[end - 1] == '\r')) --end;
+      out.push_back({b, end});
+    }
+    parens = begin_depth = words = 0;
+    routine = false;
+  };
+  while (i < n) {
+    char c = t[i];
+    char next = i + 1 < n ? t[i + 1] : '\0';
+    if (c == '-' && next == '-') {
+      i = LineCommentEnd(t, i);
+    } else if (c == '/' && next == '*') {
+      bool closed = true;
+      i = BlockCommentEnd(t, i, &closed);
+      unterminated = !closed;
+    } else if (c == '\'' || c == '"') {
+      i = QuotedEnd(t, i);
+    } else if (c == '$' && (i == 0 || !IsIdentChar(t[i - 1]))) {
+      i = DollarEnd(t, i);
+    } else if (c == '(') {
+      ++parens, ++i;
+    } else if (c == ')') {
+      parens = parens > 0 ? parens - 1 : 0;
+      ++i;
+    } else if (c == ';' && parens == 0 && begin_depth == 0) {
+      finish(i);
+      start = ++i;
+    } else if (IsWordStart(c) || (c >= '0' && c <= '9')) {
+      size_t j = i;
+      while (j < n && IsIdentChar(t[j])) ++j;
+      if (IsWordStart(c)) {
+        std::string w = Lower(t.substr(i, j - i));
+        if (words < 4) {
+          lead[words] = w;
+          if (lead[0] == "create") {
+            bool orr = words >= 2 && lead[1] == "or" && lead[2] == "replace";
+            std::string& kind = lead[orr ? 3 : 1];
+            routine = routine || (words == (orr ? 3 : 1) && (kind == "function" || kind == "procedure"));
+          }
+        }
+        ++words;
+        if (routine) {
+          if (w == "begin") {
+            ++begin_depth;
+          } else if (begin_depth > 0 && w == "case") {
+            ++begin_depth;
+          } else if (begin_depth > 0 && w == "end") {
+            --begin_depth;
+          }
+        }
+      }
+      i = j;
+    } else {
+      ++i;
+    }
+  }
+  finish(n);
+  return out;
+}
+
+void ClassifyByKeywords(std::string_view text, Statement* st) {
+  std::vector<std::string> w = LeadingTokens(text, 16);
+  auto at = [&](size_t k) -> const std::string& {
+    static const std::string empty;
+    return k < w.size() ? w[k] : empty;
+  };
+  const std::string& first = at(0);
+  st->kind = "unparsed";
+  if (first == "begin" || first == "start" || first == "commit" || first == "end" || first == "rollback" ||
+      first == "abort" || first == "savepoint" || first == "release" ||
+      (first == "prepare" && at(1) == "transaction")) {
+    st->transaction_control = true;
+    return;
+  }
+  if (first == "vacuum" || (first == "alter" && at(1) == "system") ||
+      ((first == "create" || first == "drop") && (at(1) == "database" || at(1) == "tablespace"))) {
+    st->needs_no_transaction = true;
+    return;
+  }
+  size_t k = 1;
+  if (first == "create") {
+    if (at(k) == "unique") ++k;
+    if (at(k) != "index") return;
+    ++k;
+    st->creates_index = true;
+    if (at(k) == "concurrently") st->concurrent = st->needs_no_transaction = true, ++k;
+    if (at(k) == "if" && at(k + 1) == "not" && at(k + 2) == "exists") k += 3;
+    if (at(k) != "on" && IsName(at(k))) st->index_name = IdentOf(at(k++));
+    if (at(k) != "on") return;
+    ++k;
+    if (at(k) == "only") ++k;
+    if (!IsName(at(k))) return;
+    if (at(k + 1) == ".") {
+      st->table_schema = IdentOf(at(k));
+      st->table_name = IdentOf(at(k + 2));
+    } else {
+      st->table_name = IdentOf(at(k));
+    }
+    return;
+  }
+  bool detach = first == "alter" && std::find(w.begin(), w.end(), "detach") != w.end();
+  if ((first == "drop" && at(1) == "index") || first == "reindex" || detach) {
+    for (const auto& token : w) st->needs_no_transaction = st->needs_no_transaction || token == "concurrently";
+  }
 }
 
 size_t CharCount(std::string_view text) {

@@ -27,6 +27,12 @@ struct Statement {
   std::string index_name;
   std::string table_schema;  // empty: search_path
   std::string table_name;
+  // False when the bundled parser (BundledParserMajor()) could not parse it: newer syntax
+  // than that grammar, or a mistake. Such a statement was split by SplitLeniently and
+  // classified by its leading keywords; `kind` is "unparsed".
+  bool parsed = true;
+  std::string syntax_error;  // the bundled parser's message (when !parsed)
+  size_t error_offset = 0;   // byte offset in the source that the message points at
   std::string Text(std::string_view source) const {
     return std::string(source.substr(offset, end - offset));
   }
@@ -37,9 +43,28 @@ struct SyntaxError {
   size_t offset = 0;  // byte offset into the source
 };
 
-// Parses `sql` into its statements. On a syntax error returns kInvalidInput and fills
-// `error` (when given) with the message and the byte offset it points at.
+// The PostgreSQL major version whose grammar the bundled parser (libpg_query) speaks.
+int BundledParserMajor();
+
+// Parses `sql` into its statements. Never refuses SQL for its syntax: when the bundled
+// parser rejects the text, the text is split by SplitLeniently, each piece is parsed alone,
+// and a piece that still fails becomes a Statement with parsed == false (only a server
+// can tell newer syntax from a mistake). `error` (when given) receives the first such
+// statement's message and offset.
 Result<std::vector<Statement>> ParseStatements(std::string_view sql, SyntaxError* error = nullptr);
+
+// Splits `sql` at the semicolons that end statements the way PostgreSQL's scanner and
+// psql do, without a grammar: quotes ('', E'', "", $tag$), nested comments, parentheses
+// and BEGIN ... END bodies of SQL-standard functions are respected. Linear time. Returns
+// [begin, end) byte ranges, the ';' excluded; pieces holding only comments are dropped.
+std::vector<std::pair<size_t, size_t>> SplitLeniently(std::string_view sql);
+
+// Classifies a statement the parser could not read by its leading keywords
+// (transaction control, statements that refuse a transaction block, CREATE INDEX names).
+void ClassifyByKeywords(std::string_view text, Statement* st);
+
+// "strata's bundled parser (PostgreSQL 15 grammar)", for messages.
+std::string BundledParserNote();
 
 // The text to hand to PostgreSQL's parser for `sql`. Its scanner matches "/*" followed by
 // every operator character after it and then backs up, so a long run such as "/*/*/*..."

@@ -237,14 +237,19 @@ std::vector<std::string> StringList(const std::vector<SqlNode>& nodes) {
 }
 
 struct ParsedSql::Tree {
-  std::unique_ptr<PgQuery__ParseResult, TreeDeleter> result;
+  std::vector<std::unique_ptr<PgQuery__ParseResult, TreeDeleter>> results;
 };
 
 ParsedSql::ParsedSql(ParsedSql&&) noexcept = default;
 ParsedSql& ParsedSql::operator=(ParsedSql&&) noexcept = default;
 ParsedSql::~ParsedSql() = default;
 
-Result<ParsedSql> ParseSql(std::string_view sql, SyntaxError* error) {
+namespace {
+
+// Parses `sql` (a whole text, or one piece of it starting at byte `base` of `whole`) and
+// appends its statements. Returns false, with `error` filled, when the parser rejects it.
+bool ParseInto(std::string_view whole, size_t base, std::string_view sql, ParsedSql::Tree* tree,
+               std::vector<ParsedStatement>* out, SyntaxError* error) {
   std::string input = ScannerSafeCopy(sql);
   PgQueryProtobufParseResult res = pg_query_parse_protobuf(input.c_str());
   struct Freer {
@@ -252,31 +257,65 @@ Result<ParsedSql> ParseSql(std::string_view sql, SyntaxError* error) {
     ~Freer() { pg_query_free_protobuf_parse_result(*r); }
   } freer{&res};
   if (res.error) {
-    SyntaxError err{res.error->message, CharPositionToOffset(sql, res.error->cursorpos)};
-    if (res.error->cursorpos <= 0) err.offset = sql.size();
-    if (error) *error = err;
-    return Status::InvalidInput(err.message);
+    error->message = res.error->message;
+    error->offset = base + (res.error->cursorpos <= 0 ? sql.size() : CharPositionToOffset(sql, res.error->cursorpos));
+    return false;
   }
-  ParsedSql parsed;
-  parsed.tree_ = std::make_unique<ParsedSql::Tree>();
-  parsed.tree_->result.reset(pg_query__parse_result__unpack(
+  std::unique_ptr<PgQuery__ParseResult, TreeDeleter> result(pg_query__parse_result__unpack(
       nullptr, res.parse_tree.len, reinterpret_cast<const uint8_t*>(res.parse_tree.data)));
-  const PgQuery__ParseResult* tree = parsed.tree_->result.get();
-  if (tree == nullptr) return Status::InvalidInput("could not decode the parse tree");
-  parsed.statements_.reserve(tree->n_stmts);
-  for (size_t i = 0; i < tree->n_stmts; ++i) {
-    const PgQuery__RawStmt* raw = tree->stmts[i];
+  if (result == nullptr) {
+    *error = {"could not decode the parse tree", base};
+    return false;
+  }
+  const PgQuery__ParseResult* t = result.get();
+  out->reserve(out->size() + t->n_stmts);
+  for (size_t i = 0; i < t->n_stmts; ++i) {
+    const PgQuery__RawStmt* raw = t->stmts[i];
     ParsedStatement ps;
     Statement& st = ps.info;
-    size_t loc = static_cast<size_t>(raw->stmt_location);
-    size_t end = raw->stmt_len == 0 ? sql.size() : loc + static_cast<size_t>(raw->stmt_len);
-    st.offset = SkipSpaceAndComments(sql, loc);
-    st.end = TrimEnd(sql, st.offset, end);
-    if (st.end > st.offset && sql[st.end - 1] == ';') --st.end;  // last stmt, stmt_len 0
+    size_t loc = base + static_cast<size_t>(raw->stmt_location);
+    size_t end = raw->stmt_len == 0 ? base + sql.size() : loc + static_cast<size_t>(raw->stmt_len);
+    st.offset = SkipSpaceAndComments(whole, loc);
+    st.end = TrimEnd(whole, st.offset, end);
+    if (st.end > st.offset && whole[st.end - 1] == ';') --st.end;  // last stmt, stmt_len 0
     st.kind = NodeName(raw->stmt);
     if (raw->stmt) Classify(raw->stmt, &st);
     ps.node = SqlNode(raw->stmt);
+    out->push_back(std::move(ps));
+  }
+  tree->results.push_back(std::move(result));
+  return true;
+}
+
+}  // namespace
+
+Result<ParsedSql> ParseSql(std::string_view sql, SyntaxError* error) {
+  ParsedSql parsed;
+  parsed.tree_ = std::make_unique<ParsedSql::Tree>();
+  SyntaxError err;
+  if (ParseInto(sql, 0, sql, parsed.tree_.get(), &parsed.statements_, &err)) return parsed;
+  if (err.message == "could not decode the parse tree") return Status::InvalidInput(err.message);
+  // The grammar rejected something. Split without it and parse piece by piece, so that
+  // one statement in newer syntax (or with a mistake) leaves the others linted and
+  // classified; the server decides about the rest.
+  parsed.statements_.clear();
+  bool first_error = true;
+  for (auto [begin, end] : SplitLeniently(sql)) {
+    SyntaxError piece_error;
+    if (ParseInto(sql, begin, sql.substr(begin, end - begin), parsed.tree_.get(), &parsed.statements_,
+                  &piece_error)) {
+      continue;
+    }
+    ParsedStatement ps;
+    ps.info.offset = begin;
+    ps.info.end = end;
+    ps.info.parsed = false;
+    ps.info.syntax_error = piece_error.message;
+    ps.info.error_offset = piece_error.offset;
+    ClassifyByKeywords(sql.substr(begin, end - begin), &ps.info);
     parsed.statements_.push_back(std::move(ps));
+    if (first_error && error) *error = piece_error;
+    first_error = false;
   }
   return parsed;
 }

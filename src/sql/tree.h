@@ -56,16 +56,18 @@ class ParsedSql {
   ParsedSql& operator=(ParsedSql&&) noexcept;
   ~ParsedSql();
   const std::vector<ParsedStatement>& statements() const { return statements_; }
+  struct Tree;  // the parse trees the nodes point into (opaque)
 
  private:
   friend Result<ParsedSql> ParseSql(std::string_view sql, SyntaxError* error);
   ParsedSql() = default;
-  struct Tree;
   std::unique_ptr<Tree> tree_;
   std::vector<ParsedStatement> statements_;
 };
 
-// Parses `sql` with PostgreSQL's parser. Locations are byte offsets into `sql`.
+// Parses `sql` with PostgreSQL's parser. Locations are byte offsets into `sql`. Syntax
+// the bundled grammar rejects does not fail the parse: see ParseStatements; such
+// statements have info.parsed == false and an empty node. `error` receives the first.
 Result<ParsedSql> ParseSql(std::string_view sql, SyntaxError* error = nullptr);
 
 // Byte ranges of the identifier tokens in `sql` (quoted ones include their quotes), from

@@ -42,8 +42,18 @@ TEST(SqlTree, ReadsFieldsEnumsListsAndLocations) {
 TEST(SqlTree, SyntaxErrorsCarryTheirOffset) {
   SyntaxError err;
   auto parsed = ParseSql("select 1;\nselec 2;", &err);
-  EXPECT_FALSE(parsed.ok());
+  ASSERT_TRUE(parsed.ok());
   EXPECT_EQ(err.offset, 10u);
+  ASSERT_EQ(parsed->statements().size(), 2u);
+  EXPECT_TRUE(parsed->statements()[0].info.parsed);
+  EXPECT_TRUE(parsed->statements()[0].node.is("SelectStmt"));
+  const Statement& bad = parsed->statements()[1].info;
+  EXPECT_FALSE(bad.parsed);
+  EXPECT_FALSE(parsed->statements()[1].node);
+  EXPECT_EQ(bad.kind, "unparsed");
+  EXPECT_EQ(bad.offset, 10u);
+  EXPECT_EQ(bad.error_offset, 10u);
+  EXPECT_NE(bad.syntax_error.find("syntax error at or near \"selec\""), std::string::npos);
 }
 
 }  // namespace

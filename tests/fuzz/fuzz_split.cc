@@ -16,10 +16,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto stmts = strata::ParseStatements(text, &err);
   if (stmts.ok()) {
     for (const auto& st : *stmts) {
-      if (st.offset > st.end || st.end > text.size()) __builtin_trap();
+      if (st.offset > st.end || st.end > text.size() || st.error_offset > text.size()) __builtin_trap();
     }
-  } else if (err.offset > text.size()) {
-    __builtin_trap();
+  }
+  if (err.offset > text.size()) __builtin_trap();
+  size_t last = 0;
+  for (auto [b, e] : strata::SplitLeniently(text)) {
+    if (b < last || b > e || e > text.size()) __builtin_trap();
+    last = e;
   }
   return 0;
 }
