@@ -7,6 +7,14 @@
 
 namespace strata {
 
+std::string DefaultNotNullName(const std::string& table, const std::string& column) {
+  // makeObjectName: the longer of the two names is cut until the whole fits in 63 bytes.
+  std::string a = table, b = column;
+  const size_t kMax = 63, suffix = std::string("_not_null").size() + 1;
+  while (a.size() + b.size() + suffix > kMax) (a.size() >= b.size() ? a : b).pop_back();
+  return a + "_" + b + "_not_null";
+}
+
 std::string QualifiedSql(const std::string& schema, const std::string& name) {
   return QuoteIdent(schema) + "." + QuoteIdent(name);
 }

@@ -92,10 +92,14 @@ struct Sequence {
 struct Column {
   std::string name, type, collation, default_expr, comment;
   bool not_null = false;
+  // PostgreSQL 18 keeps NOT NULL as a named constraint: its name when it is not the one
+  // PostgreSQL picks (<table>_<column>_not_null).
+  std::string not_null_name;
   char identity = 0;   // 'a' ALWAYS, 'd' BY DEFAULT, 0 none
   std::string identity_sequence;  // qualified, quoted name of the identity sequence
   SequenceOptions identity_options;
-  std::string generated;  // expression of a STORED generated column
+  std::string generated;  // expression of a generated column
+  bool generated_virtual = false;  // VIRTUAL (PostgreSQL 18+), else STORED
   int statistics = -1;    // SET STATISTICS target; -1: default
   std::string storage;    // SET STORAGE when not the type's default (PLAIN, EXTERNAL, ...)
   std::string compression;  // SET COMPRESSION (pglz, lz4) when set
@@ -193,7 +197,13 @@ struct Catalog {
   std::vector<Trigger> triggers;
   std::vector<Policy> policies;
   std::vector<Dependency> dependencies;  // not part of the JSON snapshot
+  // server_version_num of the server it was read from (0: unknown). Not part of the
+  // snapshot; the planner uses the forms that version accepts.
+  int server_version = 0;
 };
+
+// The name PostgreSQL 18 gives a column's NOT NULL constraint when none is given.
+std::string DefaultNotNullName(const std::string& table, const std::string& column);
 
 // Stable identities: kind + schema + name [+ arguments].
 std::string QualifiedSql(const std::string& schema, const std::string& name);  // "s"."n"

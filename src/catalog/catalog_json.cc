@@ -27,9 +27,11 @@ json SeqOptions(const SequenceOptions& o) {
 
 json ColumnJson(const Column& c) {
   json j = {{"name", c.name}, {"type", c.type}, {"not_null", c.not_null}};
+  Put(j, "not_null_name", c.not_null_name);
   Put(j, "collation", c.collation);
   Put(j, "default", c.default_expr);
   Put(j, "generated", c.generated);
+  if (c.generated_virtual) j["generated_virtual"] = true;
   Put(j, "comment", c.comment);
   Put(j, "storage", c.storage);
   Put(j, "compression", c.compression);

@@ -43,13 +43,15 @@ std::string SequenceOptionsSql(const SequenceOptions& o) {
 std::string ColumnSql(const Column& c) {
   std::string s = QuoteIdent(c.name) + " " + c.type;
   if (!c.collation.empty()) s += " COLLATE " + c.collation;
-  if (!c.generated.empty()) s += " GENERATED ALWAYS AS (" + c.generated + ") STORED";
+  if (!c.generated.empty()) {
+    s += " GENERATED ALWAYS AS (" + c.generated + (c.generated_virtual ? ") VIRTUAL" : ") STORED");
+  }
   if (c.identity) {
     s += std::string(" GENERATED ") + (c.identity == 'a' ? "ALWAYS" : "BY DEFAULT") +
          " AS IDENTITY (SEQUENCE NAME " + c.identity_sequence + " " + SequenceOptionsSql(c.identity_options) + ")";
   }
   if (!c.default_expr.empty()) s += " DEFAULT " + c.default_expr;
-  if (c.not_null) s += " NOT NULL";
+  if (c.not_null) s += (c.not_null_name.empty() ? "" : " CONSTRAINT " + QuoteIdent(c.not_null_name)) + " NOT NULL";
   return s;
 }
 

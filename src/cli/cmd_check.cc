@@ -42,13 +42,20 @@ int RunCheck(int argc, char** argv) {
   GlobalOptions g;
   std::string schema_dir, dev_url, db;
   bool cache = false;
-  app.add_option("--db", db, "Also compare this live database with the replayed migrations");
+  auto* db_opt = app.add_option("--db", db, "Also compare a live database with the replayed migrations: the URL "
+                                "given, or without one the database --url/$DATABASE_URL names")
+                     ->expected(0, 1);
   app.add_option("--schema", schema_dir, "Desired schema folder (default: schema_dir from strata.toml)");
   app.add_option("--dev-url", dev_url, "A server where strata may create shadow databases (default: the dev database)");
   app.add_flag("--cache", cache, "Keep shadow databases on the --dev-url server for the next run");
   AddGlobalOptions(app, &g);
   if (int rc = ParseArgs(app, argc, argv); rc >= 0) return rc;
   Context ctx(g);
+  if (db_opt->count() > 0 && db.empty()) {
+    auto url = ctx.ResolveUrl();
+    if (!url.ok()) return ctx.Fail(url.status());
+    db = *url;
+  }
   auto project = LoadProject(ctx);
   if (!project.ok()) return ctx.Fail(project.status());
   NameLintInput in = NameLintInputOf(*project);

@@ -246,7 +246,11 @@ void Loader::LoadColumns(const QueryResult& rows, Catalog* c) {
     col.not_null = rows.Get(i, 3) == "t";
     col.collation = rows.Get(i, 5);
     std::string expr = rows.Get(i, 6), identity = rows.Get(i, 7);
-    (rows.Get(i, 8) == "s" ? col.generated : col.default_expr) = expr;
+    // attgenerated: 's' stored, 'v' virtual (PostgreSQL 18); both keep the expression in
+    // pg_attrdef, where a default would be.
+    std::string generated = rows.Get(i, 8);
+    (generated == "s" || generated == "v" ? col.generated : col.default_expr) = expr;
+    col.generated_virtual = generated == "v";
     if (!identity.empty()) {
       col.identity = identity[0];
       col.identity_sequence = rows.Get(i, 9);
@@ -258,6 +262,10 @@ void Loader::LoadColumns(const QueryResult& rows, Catalog* c) {
     col.compression = rows.Get(i, 13);
     col.comment = rows.Get(i, 14);
     if (rows.rows[i][15]) col.acl = ParseAcl(json::parse(*rows.rows[i][15]));
+    std::string nn = rows.Get(i, 16);
+    if (col.not_null && !nn.empty() && nn != DefaultNotNullName(c->tables[t->second].name, col.name)) {
+      col.not_null_name = nn;
+    }
     c->tables[t->second].columns.push_back(std::move(col));
   }
 }
@@ -519,6 +527,7 @@ Result<Catalog> Introspect(Session* session, const IntrospectOptions& opts) {
   Loader loader(session, opts);
   Status st = loader.Run(&c);
   if (!st.ok()) return st;
+  c.server_version = session->server_version();
   return c;
 }
 

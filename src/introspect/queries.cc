@@ -156,7 +156,11 @@ std::string Columns(int server_version) {
          "WHEN 'm' THEN 'MAIN' WHEN 'x' THEN 'EXTENDED' END END, " +
          std::string(server_version >= 140000 ? "CASE a.attcompression WHEN 'p' THEN 'pglz' WHEN 'l' THEN 'lz4' END, "
                                               : "NULL, ") +
-         Desc("pg_class", "c.oid", "a.attnum") + ", (" + Acl("a.attacl", "c.relowner", "") + ")::text "
+         Desc("pg_class", "c.oid", "a.attnum") + ", (" + Acl("a.attacl", "c.relowner", "") + ")::text, " +
+         std::string(server_version >= 180000
+                         ? "(SELECT k.conname FROM pg_catalog.pg_constraint k WHERE k.conrelid = a.attrelid "
+                           "AND k.contype = 'n' AND k.conkey[1] = a.attnum) "
+                         : "NULL ") +
          "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
          "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
          "LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum "

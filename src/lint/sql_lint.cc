@@ -367,6 +367,9 @@ std::vector<Diagnostic> FileLint::Run(const Result<ParsedSql>& parsed, const Syn
 }
 
 void FileLint::Unparsed(const struct Statement& st) {
+  if (st.creates_table) {  // later statements on it act on a new, empty table
+    run_.new_tables.insert((st.table_schema.empty() ? std::string("public") : st.table_schema) + "." + st.table_name);
+  }
   // On a target whose grammar the bundled parser covers, the statement is wrong; on a
   // newer (or unknown) one it may be newer syntax, which the server checks before the
   // runner runs anything.

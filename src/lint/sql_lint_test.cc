@@ -142,6 +142,10 @@ TEST(SqlLint, SyntaxErrorsPointAtTheirPosition) {
   EXPECT_EQ(Findings("ALTER TABLE t ALTER COLUMN c SET EXPRESSION AS (1);\nDROP TABLE x;\n", v17),
             (V{"not-linted@1", "ban-drop-table@2"}));
   EXPECT_EQ(Findings("SELECT 1;\nSELEC 2;\n"), V{"not-linted@2"});
+  // Statements parsed one by one after a failure keep their positions in the file.
+  EXPECT_EQ(Findings("ALTER TABLE t ALTER COLUMN c SET EXPRESSION AS (1);\n\n\n"
+                     "ALTER TABLE t ADD COLUMN g bigint GENERATED ALWAYS AS (1) STORED;\n", v17),
+            (V{"not-linted@1", "adding-field-with-default@4"}));
 }
 
 TEST(SqlLint, NotLintedNamesTheGrammarAndTheStatement) {

@@ -424,7 +424,10 @@ void Planner::ConstraintCreate(const Constraint& k) {
   bool fk = k.type == 'f';
   int prio = fk ? kAddForeignKey : kAddConstraint;
   bool not_valid = EndsWith(k.definition, " NOT VALID");
-  if (Safe(k.table_key) && (k.type == 'c' || fk) && !not_valid) {
+  // PostgreSQL 18: a NOT ENFORCED CHECK or foreign key checks no rows (and cannot be
+  // validated).
+  bool not_enforced = k.definition.find(" NOT ENFORCED") != std::string::npos;
+  if (Safe(k.table_key) && (k.type == 'c' || fk) && !not_valid && !not_enforced) {
     Step add = S(key, "add " + what + " (NOT VALID)", on + "ADD CONSTRAINT " + QuoteIdent(k.name) + " " + k.definition + " NOT VALID;");
     add.hazards.push_back({fk ? Hazard::kShareRowExclusiveLock : Hazard::kAccessExclusiveLock,
                            "brief lock to add the constraint; existing rows are checked separately"});
@@ -485,10 +488,10 @@ void Planner::ConstraintCreate(const Constraint& k) {
       add.hazards.push_back({fk ? Hazard::kShareRowExclusiveLock : Hazard::kAccessExclusiveLock,
                              "holds the lock while existing rows are checked"});
       if (k.type != 'c' && k.type != 'f') add.hazards.push_back({Hazard::kIndexBuild, "builds an index"});
-      else if (!not_valid) add.hazards.push_back({Hazard::kValidatesRows, "checks every existing row"});
+      else if (!not_valid && !not_enforced) add.hazards.push_back({Hazard::kValidatesRows, "checks every existing row"});
     }
     add.undo = on + "DROP CONSTRAINT " + QuoteIdent(k.name) + ";";
-    if (!not_valid) add.verify = ConstraintValid(k.table_sql, k.name);
+    if (!not_valid && !not_enforced) add.verify = ConstraintValid(k.table_sql, k.name);
     Add(NodeKind::kCreate, prio, key, k.table_key, std::move(add));
   }
   if (!k.comment.empty()) {
@@ -670,7 +673,7 @@ Status Planner::ColumnCreate(const Table& t, const Column& c) {
   std::string ck = "column:" + t.schema + "." + t.name + "." + c.name;
   Step s = S(ck, "add column " + tq + "." + QuoteIdent(c.name), "ALTER TABLE " + tq + " ADD COLUMN " + ColumnSql(c) + ";");
   s.hazards.push_back({Hazard::kAccessExclusiveLock, "brief lock on the table"});
-  if (c.identity || !c.generated.empty() || VolatileDefault(c.default_expr)) {
+  if (c.identity || (!c.generated.empty() && !c.generated_virtual) || VolatileDefault(c.default_expr)) {
     s.hazards.push_back({Hazard::kTableRewrite, "fills the new column in every existing row"});
   }
   if (c.not_null && c.default_expr.empty() && !c.identity && c.generated.empty()) {
@@ -721,14 +724,38 @@ Status Planner::ColumnAlter(const Table& t, const Column& a, const Column& b) {
   bool existed = TableExisted(key);
   auto add = [&](Step s, int prio = kAlterColumn) { Add(NodeKind::kAlter, prio, ck, key, std::move(s)); };
 
-  if (a.generated != b.generated && !b.generated.empty()) {
-    // A generation expression cannot be changed in place (PostgreSQL 15): drop and add.
+  bool same_kind = a.generated_virtual == b.generated_virtual;
+  if (a.generated != b.generated && !a.generated.empty() && !b.generated.empty() && same_kind &&
+      !b.generated_virtual && b_.server_version >= 170000) {
+    // PostgreSQL 17 changes a stored expression in place, recomputing every row. (A
+    // virtual column is dropped and added below: it holds no data, and PostgreSQL 18
+    // refuses SET EXPRESSION on one in a table with CHECK constraints.)
+    Step s = S(ck, "generation expression of " + what, alter + " SET EXPRESSION AS (" + b.generated + ");");
+    s.undo = alter + " SET EXPRESSION AS (" + a.generated + ");";
+    s.hazards.push_back({Hazard::kTableRewrite, "recomputes the stored column in every row"});
+    add(std::move(s));
+  } else if ((a.generated != b.generated || !same_kind) && !b.generated.empty()) {
+    // Before PostgreSQL 17, and between STORED and VIRTUAL, the generation cannot change
+    // in place: drop and add.
     Step d = S(ck, "drop column " + what + " (to change how it is generated)", "ALTER TABLE " + tq + " DROP COLUMN " + QuoteIdent(a.name) + ";");
     if (a.generated.empty()) d.hazards.push_back({Hazard::kDeletesData, "the column's stored values are replaced by generated ones"});
     d.hazards.push_back({Hazard::kAccessExclusiveLock, "brief lock on the table"});
     add(std::move(d));
     Step s = S(ck, "add column " + what, "ALTER TABLE " + tq + " ADD COLUMN " + ColumnSql(b) + ";");
-    s.hazards.push_back({Hazard::kTableRewrite, "computes the column for every row"});
+    if (!b.generated_virtual) s.hazards.push_back({Hazard::kTableRewrite, "computes the column for every row"});
+    s.verify = ColumnExists(tq, b.name);
+    add(std::move(s));
+    ColumnExtras(t, nullptr, b);
+    return Status::Ok();
+  }
+  if (!a.generated.empty() && b.generated.empty() && a.generated_virtual) {
+    // A virtual column has no values to keep: it becomes an ordinary (empty) column.
+    Step d = S(ck, "drop column " + what + " (a virtual generated column becomes a plain one)",
+               "ALTER TABLE " + tq + " DROP COLUMN " + QuoteIdent(a.name) + ";");
+    d.hazards.push_back({Hazard::kAccessExclusiveLock, "brief lock on the table"});
+    add(std::move(d));
+    Step s = S(ck, "add column " + what, "ALTER TABLE " + tq + " ADD COLUMN " + ColumnSql(b) + ";");
+    s.hazards.push_back({Hazard::kDeletesData, "the new plain column starts empty (NULL or its default)"});
     s.verify = ColumnExists(tq, b.name);
     add(std::move(s));
     ColumnExtras(t, nullptr, b);
@@ -812,6 +839,16 @@ Status Planner::ColumnAlter(const Table& t, const Column& a, const Column& b) {
     Step s = S(ck, "drop NOT NULL on " + what, alter + " DROP NOT NULL;");
     s.undo = alter + " SET NOT NULL;";
     add(std::move(s));
+  }
+  // PostgreSQL 18 names NOT NULL constraints; SET NOT NULL picks the default name.
+  std::string nn_from = a.not_null ? (a.not_null_name.empty() ? DefaultNotNullName(t.name, a.name) : a.not_null_name)
+                                   : DefaultNotNullName(t.name, b.name);
+  std::string nn_to = b.not_null_name.empty() ? DefaultNotNullName(t.name, b.name) : b.not_null_name;
+  if (b.not_null && nn_from != nn_to) {
+    Step s = S(ck, "name the NOT NULL constraint of " + what,
+               "ALTER TABLE " + tq + " RENAME CONSTRAINT " + QuoteIdent(nn_from) + " TO " + QuoteIdent(nn_to) + ";");
+    s.undo = "ALTER TABLE " + tq + " RENAME CONSTRAINT " + QuoteIdent(nn_to) + " TO " + QuoteIdent(nn_from) + ";";
+    add(std::move(s), kLast);
   }
   if (b.identity && !a.identity) {
     Step s = S(ck, "make " + what + " an identity column",
@@ -918,7 +955,7 @@ void Planner::Recreate(const std::vector<Change>& changes) {
     if (c.action == ChangeAction::kDrop) reshaped.insert("table:" + c.object.substr(0, c.object.rfind('.')));
     if (c.action == ChangeAction::kAlter) {
       for (const auto& f : c.fields) {
-        if (f == "type" || f == "collation" || f == "generated") reshaped.insert("table:" + c.object.substr(0, c.object.rfind('.')));
+        if (f == "type" || f == "collation" || f == "generated" || f == "generated_virtual") reshaped.insert("table:" + c.object.substr(0, c.object.rfind('.')));
       }
     }
   }

@@ -300,7 +300,25 @@ void ClassifyByKeywords(std::string_view text, Statement* st) {
     return;
   }
   size_t k = 1;
+  auto read_table = [&](size_t at_k) {
+    if (!IsName(at(at_k))) return;
+    if (at(at_k + 1) == ".") {
+      st->table_schema = IdentOf(at(at_k));
+      st->table_name = IdentOf(at(at_k + 2));
+    } else {
+      st->table_name = IdentOf(at(at_k));
+    }
+  };
   if (first == "create") {
+    size_t t = 1;
+    while (at(t) == "global" || at(t) == "local" || at(t) == "temp" || at(t) == "temporary" || at(t) == "unlogged") ++t;
+    if (at(t) == "table") {
+      ++t;
+      if (at(t) == "if" && at(t + 1) == "not" && at(t + 2) == "exists") t += 3;
+      read_table(t);
+      st->creates_table = !st->table_name.empty();
+      return;
+    }
     if (at(k) == "unique") ++k;
     if (at(k) != "index") return;
     ++k;
@@ -311,13 +329,7 @@ void ClassifyByKeywords(std::string_view text, Statement* st) {
     if (at(k) != "on") return;
     ++k;
     if (at(k) == "only") ++k;
-    if (!IsName(at(k))) return;
-    if (at(k + 1) == ".") {
-      st->table_schema = IdentOf(at(k));
-      st->table_name = IdentOf(at(k + 2));
-    } else {
-      st->table_name = IdentOf(at(k));
-    }
+    read_table(k);
     return;
   }
   bool detach = first == "alter" && std::find(w.begin(), w.end(), "detach") != w.end();

@@ -22,7 +22,9 @@ struct Statement {
   // CONSTRAINT). Settles an in-doubt statement of a no-transaction file after a crash.
   bool rerunnable = false;
   // For CREATE INDEX: the index name (empty when PostgreSQL picks one) and its table.
+  // For CREATE TABLE (creates_table): the table.
   bool creates_index = false;
+  bool creates_table = false;
   bool concurrent = false;
   std::string index_name;
   std::string table_schema;  // empty: search_path

@@ -175,6 +175,11 @@ TEST(ClassifyByKeywords, ReadsWhatTheRunnerNeeds) {
   Statement detach;
   ClassifyByKeywords("ALTER TABLE p DETACH PARTITION p1 CONCURRENTLY", &detach);
   EXPECT_TRUE(detach.needs_no_transaction);
+  Statement table;
+  ClassifyByKeywords("CREATE UNLOGGED TABLE IF NOT EXISTS app.\"T\" (a int GENERATED ALWAYS AS (1) VIRTUAL)", &table);
+  EXPECT_TRUE(table.creates_table);
+  EXPECT_EQ(table.table_schema, "app");
+  EXPECT_EQ(table.table_name, "T");
   Statement plain;
   ClassifyByKeywords("ALTER TABLE t ALTER COLUMN c SET EXPRESSION AS (1)", &plain);
   EXPECT_FALSE(plain.needs_no_transaction || plain.transaction_control || plain.creates_index);

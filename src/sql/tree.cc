@@ -145,8 +145,8 @@ T At(const void* p, const ProtobufCFieldDescriptor* f) {
 
 }  // namespace
 
-SqlNode::SqlNode(const void* message)
-    : msg_(Unwrap(static_cast<const ProtobufCMessage*>(message))) {}
+SqlNode::SqlNode(const void* message, int base)
+    : msg_(Unwrap(static_cast<const ProtobufCMessage*>(message))), base_(base) {}
 
 std::string_view SqlNode::type() const {
   if (msg_ == nullptr) return {};
@@ -160,7 +160,7 @@ SqlNode SqlNode::operator[](std::string_view field) const {
   if (f == nullptr || f->type != PROTOBUF_C_TYPE_MESSAGE || f->label == PROTOBUF_C_LABEL_REPEATED) {
     return SqlNode();
   }
-  return SqlNode(At<const ProtobufCMessage*>(msg_, f));
+  return SqlNode(At<const ProtobufCMessage*>(msg_, f), base_);
 }
 
 std::vector<SqlNode> SqlNode::list(std::string_view field) const {
@@ -173,7 +173,7 @@ std::vector<SqlNode> SqlNode::list(std::string_view field) const {
                                               f->quantifier_offset);
   auto* items = At<ProtobufCMessage* const*>(msg_, f);
   out.reserve(n);
-  for (size_t i = 0; i < n; ++i) out.emplace_back(items[i]);
+  for (size_t i = 0; i < n; ++i) out.emplace_back(items[i], base_);
   return out;
 }
 
@@ -226,7 +226,9 @@ std::string_view SqlNode::enum_name(std::string_view field) const {
 
 int SqlNode::location() const {
   const ProtobufCFieldDescriptor* f = Field(msg_, "location");
-  return f == nullptr ? -1 : At<int32_t>(msg_, f);
+  if (f == nullptr) return -1;
+  int loc = At<int32_t>(msg_, f);
+  return loc < 0 ? loc : loc + base_;
 }
 
 std::vector<std::string> StringList(const std::vector<SqlNode>& nodes) {
@@ -280,7 +282,7 @@ bool ParseInto(std::string_view whole, size_t base, std::string_view sql, Parsed
     if (st.end > st.offset && whole[st.end - 1] == ';') --st.end;  // last stmt, stmt_len 0
     st.kind = NodeName(raw->stmt);
     if (raw->stmt) Classify(raw->stmt, &st);
-    ps.node = SqlNode(raw->stmt);
+    ps.node = SqlNode(raw->stmt, static_cast<int>(base));
     out->push_back(std::move(ps));
   }
   tree->results.push_back(std::move(result));

@@ -18,8 +18,9 @@ namespace strata {
 class SqlNode {
  public:
   SqlNode() = default;
-  // `message` is a ProtobufCMessage*; generic Node wrappers are unwrapped.
-  explicit SqlNode(const void* message);
+  // `message` is a ProtobufCMessage*; generic Node wrappers are unwrapped. `base`: where
+  // the parsed text starts in the source (a statement parsed alone), added to locations.
+  explicit SqlNode(const void* message, int base = 0);
 
   explicit operator bool() const { return msg_ != nullptr; }
   // The node type, e.g. "AlterTableStmt", "ColumnDef", "String"; "" for an empty view.
@@ -39,6 +40,7 @@ class SqlNode {
 
  private:
   const void* msg_ = nullptr;
+  int base_ = 0;
 };
 
 // The strings of a list of String nodes (qualified names, type names), e.g. ["pg_catalog","int4"].
