@@ -19,6 +19,8 @@ class TestServer {
   // A new empty database; returns its URL. Names are unique per process.
   std::string NewDatabase(const std::string& prefix = "t");
   std::string AdminUrl() const;
+  // The server's major version (15 for Debian's; the matrix runs others).
+  int Major() const { return major_; }
   // The cluster's data folder (for pg_ctl restart in fault tests).
   std::string DataDir() const;
   bool ok() const { return ok_; }
@@ -32,13 +34,19 @@ class TestServer {
   bool ok_ = false;
   std::string error_;
   std::atomic<int> counter_{0};
+  int major_ = 0;
 };
+
+// A client program (psql, pg_dump) that can talk to the test server: the server's own
+// folder when it has one, else Debian's (the npm server packages hold no clients).
+std::string ClientBin(const std::string& name);
 
 // Runs a query on `url` and returns the first column of the first row ("" when none).
 std::string QueryValue(const std::string& url, const std::string& sql);
 void ExecOrDie(const std::string& url, const std::string& sql);
 // `pg_dump --schema-only --no-owner` of `url` without strata's history table and without
-// the lines that differ from run to run (\restrict keys, version banners).
+// the lines that differ from run to run (\restrict keys, version banners). On a server
+// newer than pg_dump (which refuses it), `strata inspect --format sql` stands in.
 std::string SchemaDump(const std::string& url);
 
 // A temporary project folder with migrations/ and helpers to run the strata binary in it.

@@ -69,7 +69,7 @@ int RunCheck(int argc, char** argv) {
   req.db_url = db;
   req.history_table = project->config.history_table;
   req.cache = cache || dev_url.empty();
-  auto shadow = ctx.ShadowServer(dev_url);
+  auto shadow = ctx.ShadowServer(dev_url, db);
   if (!shadow.ok()) return ctx.Fail(shadow.status());
   req.shadow_admin_url = *shadow;
   auto out = Check(req);

@@ -24,7 +24,7 @@ int RunDev(int argc, char** argv) {
                "(node-postgres, dbmate); by default the URL names .strata/dev/pgpass instead");
   if (int rc = ParseArgs(app, argc, argv); rc >= 0) return rc;
   Context ctx(g);
-  DevCluster dev(ctx.DevDir());
+  DevCluster dev = ctx.Dev();
 
   if (action == "start") {
     bool was_running = dev.Running();
@@ -34,9 +34,10 @@ int RunDev(int argc, char** argv) {
     auto url = dev.Url();
     if (!url.ok()) return ctx.Fail(url.status());
     if (ctx.json()) {
-      ctx.PrintJson({{"running", true}, {"url", *url}, {"started", !was_running}});
+      ctx.PrintJson({{"running", true}, {"url", *url}, {"started", !was_running}, {"postgres", dev.DataMajor()}});
     } else {
-      ctx.Out((was_running ? "already running: " : "started: ") + *url);
+      ctx.Out((was_running ? "already running: " : "started: ") + *url + " (PostgreSQL " +
+              std::to_string(dev.DataMajor()) + ")");
     }
     return kExitOk;
   }
@@ -56,9 +57,10 @@ int RunDev(int argc, char** argv) {
       return kExitOk;
     }
     if (ctx.json()) {
-      ctx.PrintJson({{"running", running}, {"url", url.ok() ? *url : ""}, {"dir", ctx.DevDir()}});
+      ctx.PrintJson({{"running", running}, {"url", url.ok() ? *url : ""}, {"dir", dev.dir()},
+                     {"postgres", dev.DataMajor()}});
     } else {
-      ctx.Out(running ? "running: " + *url : "stopped");
+      ctx.Out(running ? "running: " + *url + " (PostgreSQL " + std::to_string(dev.DataMajor()) + ")" : "stopped");
     }
     return running ? kExitOk : kExitPending;
   }
@@ -70,9 +72,21 @@ int RunDev(int argc, char** argv) {
     std::string answer = Ask("dev " + action + " deletes all data in the dev database. Continue? [y/N] ");
     if (answer != "y" && answer != "Y" && answer != "yes") return ctx.Fail(Status::Refused("cancelled"));
   }
-  Status st = action == "reset" ? dev.Reset() : dev.Destroy();
+  std::vector<std::string> dropped;
+  Status st = action == "reset" ? dev.Reset(&dropped) : dev.Destroy();
   if (!st.ok()) return ctx.Fail(st);
-  ctx.Out(action == "reset" ? "reset: database strata is empty" : "destroyed");
+  if (ctx.json()) {
+    nlohmann::json j = {{"action", action}, {"dropped", dropped}};
+    ctx.PrintJson(j);
+    return kExitOk;
+  }
+  if (action == "reset") {
+    for (const auto& name : dropped) ctx.Out("dropped " + name);
+    ctx.Out("reset: database strata is empty" +
+            (dropped.empty() ? std::string() : "; " + std::to_string(dropped.size()) + " shadow/cache database(s) dropped"));
+  } else {
+    ctx.Out("destroyed");
+  }
   return kExitOk;
 }
 

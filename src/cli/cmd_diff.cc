@@ -46,7 +46,11 @@ int RunDiff(int argc, char** argv) {
   if (!sb.ok()) return ctx.Fail(sb.status().Wrap("--to"));
   std::string shadow;
   if (sa->NeedsShadow() || sb->NeedsShadow()) {
-    auto url = ctx.ShadowServer(dev_url);
+    // A database on either side: shadows run its version.
+    std::string target = sa->kind == SourceSpec::Kind::kDatabase   ? sa->value
+                         : sb->kind == SourceSpec::Kind::kDatabase ? sb->value
+                                                                   : "";
+    auto url = ctx.ShadowServer(dev_url, target);
     if (!url.ok()) return ctx.Fail(url.status());
     shadow = *url;
   }

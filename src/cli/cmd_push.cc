@@ -41,7 +41,7 @@ int RunPush(int argc, char** argv) {
   req.history_table = cfg->history_table;
   req.plan.concurrently = !no_concurrently;
   req.cache = cache || dev_url.empty();
-  auto shadow = ctx.ShadowServer(dev_url);
+  auto shadow = ctx.ShadowServer(dev_url, *url);
   if (!shadow.ok()) return ctx.Fail(shadow.status());
   req.shadow_admin_url = *shadow;
   auto plan = PlanPush(req);

@@ -45,12 +45,57 @@ std::string Context::MigrationsDir(const Config& cfg) const {
   return JoinPath(ProjectDir(), cfg.migrations_dir);
 }
 
-Result<std::string> Context::ShadowServer(const std::string& dev_url) {
-  if (!dev_url.empty()) return dev_url;
-  DevCluster dev(DevDir());
+DevCluster Context::Dev(int major) {
+  if (major == 0) {
+    auto cfg = LoadConfig();
+    if (cfg.ok()) major = cfg->pg_major;
+  }
+  DevCluster main(DevDir(), major);
+  int have = main.DataMajor();
+  if (major == 0 || have == 0 || have == major) return main;
+  return DevCluster(JoinPath(DevDir(), "pg" + std::to_string(major)), major);
+}
+
+Result<std::string> Context::ShadowServer(const std::string& dev_url, const std::string& target_url) {
+  auto cfg = LoadConfig();
+  if (!cfg.ok()) return cfg.status();
+  int want = cfg->pg_major;
+  std::string why = "[dev] postgres in " + (cfg->path.empty() ? std::string("strata.toml") : cfg->path);
+  if (!target_url.empty()) {
+    auto conn = Connection::Open(target_url);
+    if (!conn.ok()) return conn.status();
+    int target = (*conn)->server_version() / 10000;
+    if (target > want) {
+      if (want != 0) {
+        Note("the database runs PostgreSQL " + std::to_string(target) + ", newer than " + why + " (" +
+             std::to_string(want) + "): shadows run " + std::to_string(target));
+      }
+      want = target;
+      why = "the target database";
+    }
+  }
+  if (!dev_url.empty()) {
+    auto conn = Connection::Open(dev_url);
+    if (!conn.ok()) return conn.status().Wrap("--dev-url");
+    int have = (*conn)->server_version() / 10000;
+    if (want != 0 && have < want) {
+      return Status::Refused("the --dev-url server runs PostgreSQL " + std::to_string(have) +
+                             ", older than the target's PostgreSQL " + std::to_string(want) + " (" + why +
+                             "): strata never proves a migration on an older server than the one it will run on. "
+                             "Give a PostgreSQL " + std::to_string(want) + " server as --dev-url, or leave it out "
+                             "to use the embedded dev database of that version");
+    }
+    return dev_url;
+  }
+  DevCluster dev = Dev(want);
   if (!dev.Running()) {
-    Note("starting the dev database for shadow databases (strata dev start) ...");
+    Note("starting the dev database" + (want ? " (PostgreSQL " + std::to_string(want) + ")" : std::string()) +
+         " for shadow databases (strata dev start) ...");
     if (Status st = dev.Start(); !st.ok()) return st;
+  }
+  if (want != 0 && dev.DataMajor() < want) {
+    return Status::Refused("the dev database runs PostgreSQL " + std::to_string(dev.DataMajor()) +
+                           ", older than the target's PostgreSQL " + std::to_string(want) + " (" + why + ")");
   }
   return dev.Url("postgres");
 }
@@ -109,7 +154,7 @@ Result<std::string> Context::ResolveUrl(std::string* source) {
     set("PG* environment variables");
     return std::string();
   }
-  DevCluster dev(DevDir());
+  DevCluster dev = Dev();
   if (dev.Running()) {
     auto url = dev.Url();
     if (url.ok()) {

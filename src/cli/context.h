@@ -9,6 +9,7 @@
 
 #include "base/status.h"
 #include "config/config.h"
+#include "devdb/dev_cluster.h"
 #include "pg/session.h"
 
 namespace strata::cli {
@@ -46,9 +47,15 @@ class Context {
   std::string DevDir() const;
   std::string MigrationsDir(const Config& cfg) const;
 
-  // A server for shadow databases: `dev_url` when given, else the embedded dev cluster
-  // (started when it is not running).
-  Result<std::string> ShadowServer(const std::string& dev_url);
+  // A server for shadow databases, of the major version the project targets ([dev]
+  // postgres in strata.toml, else the version of `target_url` when given): `dev_url` when
+  // given (refused when it is older than the target), else the embedded dev cluster of
+  // that version (started when it is not running).
+  Result<std::string> ShadowServer(const std::string& dev_url, const std::string& target_url = "");
+  // The embedded dev cluster of PostgreSQL `major` (0: [dev] postgres, else whatever
+  // .strata/dev holds, else the newest installed). Another major than .strata/dev's
+  // lives in .strata/dev/pg<major>.
+  DevCluster Dev(int major = 0);
   // True when the target is a protected environment: --env names one, or the URL is one's.
   bool IsProtected(const Config& cfg, const std::string& url) const;
 

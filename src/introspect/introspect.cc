@@ -142,8 +142,19 @@ std::string RelKey(const json& row, const char* schema_field, const char* name_f
 }
 
 void Loader::LoadSchemas(const json& rows, Catalog* c) {
+  // The public schema's privileges as initdb leaves them differ by version (PUBLIC may
+  // CREATE in it before PostgreSQL 15, only USE it since): read as the default, so that
+  // two servers of different versions do not differ in them.
+  int version = s_->server_version();
+  std::vector<std::string> initial = version >= 150000 ? std::vector<std::string>{"USAGE"}
+                                                       : std::vector<std::string>{"CREATE", "USAGE"};
   for (const auto& r : rows) {
-    c->schemas.push_back({Str(r, "name"), Str(r, "owner"), Str(r, "comment"), AclOf(r)});
+    Acl acl = AclOf(r);
+    if (Str(r, "name") == "public" && acl && acl->size() == 1 && (*acl)[0].grantee == "PUBLIC" &&
+        !(*acl)[0].grantable && (*acl)[0].privileges == initial) {
+      acl = std::nullopt;
+    }
+    c->schemas.push_back({Str(r, "name"), Str(r, "owner"), Str(r, "comment"), acl});
     Address("n" + Oid(r), "schema:" + Str(r, "name"));
   }
 }

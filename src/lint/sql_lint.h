@@ -52,7 +52,7 @@ struct LintDatabase {
     std::vector<int> mods;  // decoded typmod: length, (precision, scale) or precision
   };
   struct Table {
-    double rows = -1;  // pg_class.reltuples; -1 when never analyzed
+    double rows = -1;  // pg_class.reltuples, or estimated from the size when never analyzed; -1: unknown
     std::map<std::string, Column> columns;
   };
   std::map<std::string, Table> tables;                          // "schema.table"

@@ -68,7 +68,7 @@ void ExpectOnlyTheOwnerGetsIn(const TempProject& p) {
     // As another local user (nobody): neither the bare URL nor the owner's passfile URL works.
     for (const std::string& target : {bare, u}) {
       // The server's own psql, else Debian's (the npm server packages ship none).
-      std::string psql = FileExists(FindPgBinDir() + "/psql") ? FindPgBinDir() + "/psql" : FindInPath("psql");
+      std::string psql = ClientBin("psql");
       auto r = RunProcess({"runuser", "-u", "nobody", "--", psql, "-w", "-X", "-c",
                            "SELECT 1", target});
       ASSERT_TRUE(r.ok());
