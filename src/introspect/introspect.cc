@@ -162,9 +162,16 @@ void Loader::LoadSchemas(const json& rows, Catalog* c) {
 void Loader::LoadCollations(const json& rows, Catalog* c) {
   for (const auto& k : rows) {
     const json& row = k["row"];
-    Collation col{Str(k, "schema"), Str(k, "name"), Str(row, "collprovider") == "i" ? "icu" : "libc",
-                  row.contains("colllocale") ? Str(row, "colllocale") : Str(row, "colliculocale"),
-                  Str(row, "collcollate"), Str(row, "collctype"), Bool(row, "collisdeterministic"), Str(k, "comment")};
+    bool icu = Str(row, "collprovider") == "i";
+    // An ICU locale is colllocale from 17, colliculocale in 15-16, and collcollate (with
+    // collctype the same) before 15.
+    std::string locale = row.contains("colllocale")      ? Str(row, "colllocale")
+                         : row.contains("colliculocale") ? Str(row, "colliculocale")
+                         : icu                           ? Str(row, "collcollate")
+                                                         : "";
+    Collation col{Str(k, "schema"), Str(k, "name"), icu ? "icu" : "libc", locale,
+                  icu ? "" : Str(row, "collcollate"), icu ? "" : Str(row, "collctype"),
+                  Bool(row, "collisdeterministic"), Str(k, "comment")};
     Address("l" + Oid(k), Key("collation", col.schema, col.name));
     c->collations.push_back(std::move(col));
   }

@@ -101,7 +101,8 @@ std::string Domains() {
                  Collation("t.typcollation") + " END, "
              "'checks', (SELECT json_agg(json_build_object('oid', k.oid, 'name', k.conname, 'definition', "
              "pg_catalog.pg_get_constraintdef(k.oid), 'comment', " + Desc("pg_constraint", "k.oid", "0") + ") "
-             "ORDER BY k.conname) FROM pg_catalog.pg_constraint k WHERE k.contypid = t.oid), "
+             // Since PostgreSQL 17 a domain's NOT NULL is a row too (contype 'n'): typnotnull says it.
+             "ORDER BY k.conname) FROM pg_catalog.pg_constraint k WHERE k.contypid = t.oid AND k.contype = 'c'), "
              "'comment', " + Desc("pg_type", "t.oid", "0") + ", 'acl', " + Acl("t.typacl", "t.typowner", "T") + ")",
              "n.nspname, t.typname",
              "FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "

@@ -78,7 +78,15 @@ TEST_F(InspectTest, DanbooruRoundTripsExactly) {
 
 TEST_F(InspectTest, EveryModelledKindRoundTrips) {
   EnsureRoles({"strata_reader", "strata_writer"});
-  std::string copy = RoundTrip(std::string(STRATA_SOURCE_DIR) + "/tests/golden/inspect/features.sql");
+  std::string features = std::string(STRATA_SOURCE_DIR) + "/tests/golden/inspect/features.sql";
+  if (TestServer::Get().Major() < 15) {  // security_invoker views are 15+
+    std::string text = ReadFile(features).value();
+    size_t at = text.find(" WITH (security_invoker = true)");
+    ASSERT_NE(at, std::string::npos);
+    p_.Write("features.sql", text.erase(at, std::string(" WITH (security_invoker = true)").size()));
+    features = p_.Path("features.sql");
+  }
+  std::string copy = RoundTrip(features);
   EXPECT_EQ(SortedDump(url_), SortedDump(copy));
   const auto& o = json_["objects"];
   EXPECT_EQ(o["policies"].size(), 2u);
