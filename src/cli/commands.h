@@ -20,6 +20,7 @@ int RunGenerate(int argc, char** argv);
 int RunPush(int argc, char** argv);
 int RunFake(int argc, char** argv);
 int RunHash(int argc, char** argv);
+int RunInit(int argc, char** argv);
 int RunInspect(int argc, char** argv);
 int RunLint(int argc, char** argv);
 int RunMigrate(int argc, char** argv);

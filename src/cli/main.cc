@@ -19,6 +19,7 @@ constexpr Command kCommands[] = {
     {"fake", "Record pending migrations as applied without running them", RunFake},
     {"generate", "Write the migration that takes migrations/ to schema/, proven on a shadow database", RunGenerate},
     {"hash", "Rewrite migrations/strata.sum after a deliberate edit", RunHash},
+    {"init", "Set up a new project: strata.toml (PostgreSQL version pinned), migrations/, schema/", RunInit},
     {"inspect", "Print a live database's schema as ordered SQL or as the JSON model", RunInspect},
     {"lint", "Check migration files (names, order, directives, syntax)", RunLint},
     {"migrate", "Apply pending migrations", RunMigrate},

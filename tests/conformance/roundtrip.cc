@@ -1,5 +1,8 @@
 #include "conformance/roundtrip.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 #include "base/fs.h"
 #include "base/strings.h"
 #include "catalog/catalog_json.h"
@@ -74,6 +77,14 @@ std::string FirstDifference(const std::string& a, const std::string& b) {
     if (x != y) return "line " + std::to_string(i + 1) + ": " + std::string(Trim(x)) + "  vs  " + std::string(Trim(y));
   }
   return "";
+}
+
+bool InShard(size_t index) {
+  const char* shard = std::getenv("STRATA_CONFORMANCE_SHARD");
+  if (shard == nullptr || *shard == '\0') return true;
+  int k = 0, n = 1;
+  if (std::sscanf(shard, "%d/%d", &k, &n) != 2 || n <= 0) return true;
+  return static_cast<int>(index % static_cast<size_t>(n)) == k;
 }
 
 std::set<std::string> ExpectedFailures(const std::string& file) {

@@ -47,6 +47,10 @@ void DropDatabase(const std::string& url);
 // The first line where two multi-line texts differ, as "line N: a  vs  b".
 std::string FirstDifference(const std::string& a, const std::string& b);
 
+// STRATA_CONFORMANCE_SHARD="k/n" (the version matrix, to fit the CI time): only every
+// n-th case, starting at the k-th, is run. True when case `index` is in this run's shard.
+bool InShard(size_t index);
+
 // The case ids of tests/conformance/<file>: one per line, "suite|case -- reason";
 // blank lines and '#' comments skipped.
 std::set<std::string> ExpectedFailures(const std::string& file);

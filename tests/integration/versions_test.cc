@@ -101,6 +101,10 @@ TEST_F(VersionTest, GenerateMigrateCheckWithTheVersionsOwnSchema) {
       "CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, total numeric(10,2) NOT NULL,\n"
       "  customer_id bigint REFERENCES customers (id), note text);\n"
       "CREATE INDEX orders_customer_idx ON orders (customer_id);\n";
+  if (Major() >= 16) {
+    schema += "CREATE VIEW order_limits AS SELECT 1_000_000 AS max_total, JSON_OBJECT('currency' VALUE 'EUR') AS meta,\n"
+              "  '{}'::text IS JSON OBJECT AS valid;\n";
+  }
   if (Major() >= 17) {
     schema += "CREATE VIEW customer_tags AS SELECT c.id, jt.tag FROM customers c,\n"
               "  JSON_TABLE(c.doc, '$.tags[*]' COLUMNS (tag text PATH '$')) AS jt;\n";
@@ -125,6 +129,9 @@ TEST_F(VersionTest, GenerateMigrateCheckWithTheVersionsOwnSchema) {
   EXPECT_EQ(again.exit_code, 0) << again.err;
   EXPECT_NE(again.out.find("no changes"), std::string::npos) << again.out;
   EXPECT_EQ(Count("migrations"), files);
+  if (Major() >= 16) {
+    EXPECT_EQ(Value("SELECT max_total FROM order_limits"), "1000000");
+  }
   if (Major() >= 17) {
     EXPECT_EQ(Value("SELECT count(*) FROM customer_tags"), "0");
   }
