@@ -228,6 +228,8 @@ Result<bool> ServerAcceptsSyntax(Session* s, std::string_view sql, DbError* erro
   const DbError& e = s->last_error();
   if (e.connection_lost) return r.status();
   if (e.sqlstate != "42601") return true;  // not a syntax error: the run itself will tell
+  // PL/pgSQL reads SELECT ... INTO as its own INTO: a table name is "not a known variable".
+  if (e.message.find("is not a known variable") != std::string::npos) return true;
   *error = e;
   int chars = 0;
   for (unsigned char c : prefix) chars += (c & 0xC0) != 0x80;

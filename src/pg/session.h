@@ -108,8 +108,8 @@ class Connection : public Session {
 // is compiled, not run, as the body of a PL/pgSQL DO block that returns before it (PL/pgSQL
 // hands each SQL statement to the server's parser when it compiles). On false, `error`
 // holds the server's syntax error with `position` relative to `sql`. A statement PL/pgSQL
-// would read as its own (EXECUTE, PERFORM, ...) or a server without PL/pgSQL cannot be
-// checked this way: true. REQUIRES: no transaction block is open (a rejected check would
+// would read as its own (EXECUTE, PERFORM, ..., and SELECT ... INTO a table) or a server
+// without PL/pgSQL cannot be checked this way: true. REQUIRES: no transaction block is open (a rejected check would
 // abort it).
 Result<bool> ServerAcceptsSyntax(Session* s, std::string_view sql, DbError* error);
 

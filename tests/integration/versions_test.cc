@@ -151,7 +151,8 @@ TEST_F(VersionTest, HandWrittenMigrationInTheVersionsOwnSyntaxApplies) {
   std::string check;  // a query that is true once it ran
   if (Major() >= 16) {
     own += "INSERT INTO items (id, price, qty) VALUES (1_000, 2, 3);\n"
-           "SELECT JSON_OBJECT('id' VALUE 1) IS JSON;\n";
+           "SELECT JSON_OBJECT('id' VALUE 1) IS JSON;\n"
+           "SELECT 1_000 AS n INTO numbers;\n";  // PL/pgSQL would read this INTO as its own
     check = "SELECT count(*) = 1 FROM items WHERE id = 1000";
   }
   if (Major() >= 17) {
