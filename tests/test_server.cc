@@ -87,18 +87,9 @@ std::string ClientBin(const std::string& name) {
   return FindInPath(name);
 }
 
-namespace {
-int ClientMajor(const std::string& bin) {
-  auto r = RunProcess({bin, "--version"});
-  if (!r.ok()) return 0;
-  size_t paren = r->out.find(')');
-  return paren == std::string::npos ? 0 : std::atoi(r->out.c_str() + paren + 1);
-}
-}  // namespace
-
 std::string SchemaDump(const std::string& url) {
   std::string pg_dump = ClientBin("pg_dump");
-  if (TestServer::Get().Major() > ClientMajor(pg_dump)) {
+  if (TestServer::Get().Major() > ProgramMajor(pg_dump)) {
     auto r = RunProcess({STRATA_BINARY, "inspect", "--format", "sql", "--url", url});
     EXPECT_TRUE(r.ok() && r->exit_code == 0) << (r.ok() ? r->err : r.status().message());
     return r.ok() ? r->out : "";

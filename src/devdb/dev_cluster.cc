@@ -36,19 +36,18 @@ std::string FindPgBinDir() {
   return initdb.empty() ? "" : fs::path(initdb).parent_path().string();
 }
 
+int ProgramMajor(const std::string& program) {
+  auto r = RunProcess({program, "--version"});
+  if (!r.ok() || r->exit_code != 0) return 0;
+  size_t paren = r->out.find(')');  // "postgres (PostgreSQL) 17.10"
+  return paren == std::string::npos ? 0 : std::atoi(r->out.c_str() + paren + 1);
+}
+
 int BinDirMajor(const std::string& bindir) {
   static std::map<std::string, int> cache;
   auto it = cache.find(bindir);
   if (it != cache.end()) return it->second;
-  int major = 0;
-  auto r = RunProcess({bindir + "/postgres", "--version"});
-  if (r.ok() && r->exit_code == 0) {
-    // "postgres (PostgreSQL) 17.10"
-    size_t paren = r->out.find(')');
-    if (paren != std::string::npos) major = std::atoi(r->out.c_str() + paren + 1);
-  }
-  cache[bindir] = major;
-  return major;
+  return cache[bindir] = ProgramMajor(bindir + "/postgres");
 }
 
 Result<std::string> FindPgBinDir(int major) {

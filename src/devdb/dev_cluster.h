@@ -68,7 +68,10 @@ std::string FindPgBinDir();
 // (under ./node_modules, /opt/strata-pg/<major> or ~/.cache/strata-pg/<major>, where
 // scripts/setup puts it). NotFound says how to install them.
 Result<std::string> FindPgBinDir(int major);
-// Major version of the server binaries in `bindir` (`postgres --version`); 0 if unknown.
+// Major version of a PostgreSQL program (`<program> --version`, e.g. "pg_dump (PostgreSQL)
+// 15.18"); 0 if unknown.
+int ProgramMajor(const std::string& program);
+// Major version of the server binaries in `bindir` (its postgres, remembered); 0 if unknown.
 int BinDirMajor(const std::string& bindir);
 // argv prefix that runs a server binary as the right user ("runuser -u postgres --" as root).
 std::vector<std::string> AsServerUser(const std::string& binary);

@@ -734,28 +734,23 @@ Status Planner::ColumnAlter(const Table& t, const Column& a, const Column& b) {
     s.undo = alter + " SET EXPRESSION AS (" + a.generated + ");";
     s.hazards.push_back({Hazard::kTableRewrite, "recomputes the stored column in every row"});
     add(std::move(s));
-  } else if ((a.generated != b.generated || !same_kind) && !b.generated.empty()) {
-    // Before PostgreSQL 17, and between STORED and VIRTUAL, the generation cannot change
-    // in place: drop and add.
-    Step d = S(ck, "drop column " + what + " (to change how it is generated)", "ALTER TABLE " + tq + " DROP COLUMN " + QuoteIdent(a.name) + ";");
+  } else if (((a.generated != b.generated || !same_kind) && !b.generated.empty()) ||
+             (a.generated_virtual && b.generated.empty())) {
+    // Drop and add: before PostgreSQL 17, and between STORED and VIRTUAL, the generation
+    // cannot change in place; a virtual column has no values to keep when it becomes an
+    // ordinary (empty) one.
+    bool to_plain = b.generated.empty();
+    Step d = S(ck, "drop column " + what + (to_plain ? " (a virtual generated column becomes a plain one)" : " (to change how it is generated)"),
+               "ALTER TABLE " + tq + " DROP COLUMN " + QuoteIdent(a.name) + ";");
     if (a.generated.empty()) d.hazards.push_back({Hazard::kDeletesData, "the column's stored values are replaced by generated ones"});
     d.hazards.push_back({Hazard::kAccessExclusiveLock, "brief lock on the table"});
     add(std::move(d));
     Step s = S(ck, "add column " + what, "ALTER TABLE " + tq + " ADD COLUMN " + ColumnSql(b) + ";");
-    if (!b.generated_virtual) s.hazards.push_back({Hazard::kTableRewrite, "computes the column for every row"});
-    s.verify = ColumnExists(tq, b.name);
-    add(std::move(s));
-    ColumnExtras(t, nullptr, b);
-    return Status::Ok();
-  }
-  if (!a.generated.empty() && b.generated.empty() && a.generated_virtual) {
-    // A virtual column has no values to keep: it becomes an ordinary (empty) column.
-    Step d = S(ck, "drop column " + what + " (a virtual generated column becomes a plain one)",
-               "ALTER TABLE " + tq + " DROP COLUMN " + QuoteIdent(a.name) + ";");
-    d.hazards.push_back({Hazard::kAccessExclusiveLock, "brief lock on the table"});
-    add(std::move(d));
-    Step s = S(ck, "add column " + what, "ALTER TABLE " + tq + " ADD COLUMN " + ColumnSql(b) + ";");
-    s.hazards.push_back({Hazard::kDeletesData, "the new plain column starts empty (NULL or its default)"});
+    if (to_plain) {
+      s.hazards.push_back({Hazard::kDeletesData, "the new plain column starts empty (NULL or its default)"});
+    } else if (!b.generated_virtual) {
+      s.hazards.push_back({Hazard::kTableRewrite, "computes the column for every row"});
+    }
     s.verify = ColumnExists(tq, b.name);
     add(std::move(s));
     ColumnExtras(t, nullptr, b);

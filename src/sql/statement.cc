@@ -79,10 +79,6 @@ bool HasLongOperatorRun(std::string_view t) {
   return false;
 }
 
-}  // namespace
-
-namespace {
-
 // Offset just past the string literal whose opening quote is at `i` ('...', E'...' with
 // backslash escapes, "..."); t.size() when it never closes.
 size_t QuotedEnd(std::string_view t, size_t i) {
@@ -122,18 +118,34 @@ size_t DollarEnd(std::string_view t, size_t i) {
   return j;
 }
 
+// When a comment, a quoted string or a dollar-quoted string starts at `i`: the offset just
+// past it (with *closed false for a block comment that never closes). Else `i` itself.
+size_t SkipQuotedOrComment(std::string_view t, size_t i, bool* closed = nullptr) {
+  char c = t[i];
+  char next = i + 1 < t.size() ? t[i + 1] : '\0';
+  if (c == '-' && next == '-') return LineCommentEnd(t, i);
+  if (c == '/' && next == '*') return BlockCommentEnd(t, i, closed);
+  if (c == '\'' || c == '"') return QuotedEnd(t, i);
+  if (c == '$' && (i == 0 || !IsIdentChar(t[i - 1]))) return DollarEnd(t, i);
+  return i;
+}
+
 }  // namespace
+
+size_t TrimEnd(std::string_view text, size_t begin, size_t end) {
+  while (end > begin && (text[end - 1] == ' ' || text[end - 1] == '\n' || text[end - 1] == '\t' ||
+                         text[end - 1] == '\r')) {
+    --end;
+  }
+  return end;
+}
 
 std::string ScannerSafeCopy(std::string_view t) {
   std::string out(t);
   if (!HasLongOperatorRun(t)) return out;
   size_t n = t.size(), i = 0;
   while (i < n) {
-    char c = t[i];
-    char next = i + 1 < n ? t[i + 1] : '\0';
-    if (c == '-' && next == '-') {
-      i = LineCommentEnd(t, i);
-    } else if (c == '/' && next == '*') {
+    if (t[i] == '/' && i + 1 < n && t[i + 1] == '*') {
       bool closed = false;
       size_t j = BlockCommentEnd(t, i, &closed);
       size_t inner_end = closed ? j - 2 : n;
@@ -141,12 +153,9 @@ std::string ScannerSafeCopy(std::string_view t) {
         if (IsOpChar(out[k])) out[k] = ' ';
       }
       i = j;
-    } else if (c == '\'' || c == '"') {
-      i = QuotedEnd(t, i);
-    } else if (c == '$' && (i == 0 || !IsIdentChar(t[i - 1]))) {
-      i = DollarEnd(t, i);
     } else {
-      ++i;
+      size_t j = SkipQuotedOrComment(t, i);
+      i = j != i ? j : i + 1;
     }
   }
   return out;
@@ -219,26 +228,16 @@ std::vector<std::pair<size_t, size_t>> SplitLeniently(std::string_view t) {
   auto finish = [&](size_t end) {
     size_t b = SkipSpaceAndComments(t, start);
     if (b >= end && unterminated) b = t.find("/*", start);
-    if (b < end) {
-      while (end > b && (t[end - 1] == ' ' || t[end - 1] == '\n' || t[end - 1] == '\t' || t[end - 1] == '\r')) --end;
-      out.push_back({b, end});
-    }
+    if (b < end) out.push_back({b, TrimEnd(t, b, end)});
     parens = begin_depth = words = 0;
     routine = false;
   };
   while (i < n) {
     char c = t[i];
-    char next = i + 1 < n ? t[i + 1] : '\0';
-    if (c == '-' && next == '-') {
-      i = LineCommentEnd(t, i);
-    } else if (c == '/' && next == '*') {
-      bool closed = true;
-      i = BlockCommentEnd(t, i, &closed);
-      unterminated = !closed;
-    } else if (c == '\'' || c == '"') {
-      i = QuotedEnd(t, i);
-    } else if (c == '$' && (i == 0 || !IsIdentChar(t[i - 1]))) {
-      i = DollarEnd(t, i);
+    bool closed = true;
+    if (size_t j = SkipQuotedOrComment(t, i, &closed); j != i) {
+      unterminated = unterminated || !closed;
+      i = j;
     } else if (c == '(') {
       ++parens, ++i;
     } else if (c == ')') {

@@ -75,6 +75,10 @@ std::string BundledParserNote();
 // parses to the same tree; otherwise it is `sql` unchanged.
 std::string ScannerSafeCopy(std::string_view sql);
 
+// `end` moved back over trailing whitespace (not below `begin`); comments after a
+// statement belong to the gap before the next one.
+size_t TrimEnd(std::string_view text, size_t begin, size_t end);
+
 // Converts a 1-based character position (as PostgreSQL reports them) into a byte offset.
 size_t CharPositionToOffset(std::string_view text, int position);
 // Number of characters (UTF-8 code points) in text.

@@ -98,16 +98,6 @@ void Classify(const PgQuery__Node* node, Statement* st) {
   }
 }
 
-size_t TrimEnd(std::string_view text, size_t begin, size_t end) {
-  // Drop trailing whitespace; comments at the end belong to the next statement's gap.
-  while (end > begin && (text[end - 1] == ' ' || text[end - 1] == '\n' ||
-                         text[end - 1] == '\t' || text[end - 1] == '\r')) {
-    --end;
-  }
-  return end;
-}
-
-
 const ProtobufCMessage* Unwrap(const ProtobufCMessage* m) {
   while (m != nullptr && m->descriptor == &pg_query__node__descriptor) {
     auto* node = reinterpret_cast<const PgQuery__Node*>(m);
