@@ -42,4 +42,8 @@ double MonotonicSeconds() {
       .count();
 }
 
+int64_t WallClockMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
 }  // namespace strata

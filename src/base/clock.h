@@ -10,6 +10,8 @@ namespace strata {
 std::string MigrationTimestampNow();
 // YYYY-MM-DD for now (UTC).
 std::string DateNow();
+// Milliseconds since the Unix epoch.
+int64_t WallClockMillis();
 // Monotonic milliseconds, for durations.
 int64_t MonotonicMillis();
 double MonotonicSeconds();

@@ -45,7 +45,7 @@ int RunCheck(int argc, char** argv) {
   auto* db_opt = app.add_option("--db", db, "Also compare a live database with the replayed migrations: the URL "
                                 "given, or without one the database --url/$DATABASE_URL names")
                      ->expected(0, 1);
-  app.add_option("--schema", schema_dir, "Desired schema folder (default: schema_dir from strata.toml)");
+  app.add_option("--schema", schema_dir, "Desired schema folder (default: [schema] sources, else schema_dir, from strata.toml)");
   app.add_option("--dev-url", dev_url, "A server where strata may create shadow databases (default: the dev database)");
   app.add_flag("--cache", cache, "Keep shadow databases on the --dev-url server for the next run");
   AddGlobalOptions(app, &g);
@@ -64,7 +64,8 @@ int RunCheck(int argc, char** argv) {
 
   CheckRequest req;
   req.migrations_dir = ctx.MigrationsDir(project->config);
-  req.schema_dir = schema_dir.empty() ? JoinPath(ctx.ProjectDir(), project->config.schema_dir) : schema_dir;
+  DesiredSourcesOf(ctx, project->config, schema_dir, &req.schema_dir, &req.schema_sources);
+  req.scope = project->config.scope;
   req.naming = project->config.naming;
   req.db_url = db;
   req.history_table = project->config.history_table;
@@ -94,6 +95,8 @@ int RunCheck(int argc, char** argv) {
       j["db_drift"] = !out->db_changes.empty();
       j["db_changes"] = ChangesJson(out->db_changes);
     }
+    j["scope"] = {{"schemas", out->scope.schemas}, {"kinds", out->scope.kinds}, {"exclude", out->scope.exclude},
+                  {"everything", out->scope.Everything()}};
     j["exit_code"] = rc;
     ctx.PrintJson(j);
     return rc;
@@ -103,6 +106,11 @@ int RunCheck(int argc, char** argv) {
                         ctx.Paint(SeverityName(d.severity), d.severity == Severity::kError ? "31" : "33"), d.rule,
                         d.message));
     if (!d.fix.empty()) ctx.Out("  fix: " + d.fix);
+  }
+  if (out->scope.Everything()) {
+    ctx.Out("scope: everything (no [scope] in strata.toml, and the schema sources can describe every kind)");
+  } else {
+    for (const auto& line : out->scope.Describe()) ctx.Out("scope: " + line);
   }
   if (out->schema_changes.empty()) {
     ctx.Out("schema: " + req.schema_dir + " matches " + req.migrations_dir);

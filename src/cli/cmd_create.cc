@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/context.h"
 #include "cli/project.h"
+#include "migrate/drizzle_journal.h"
 #include "migrate/migration_dir.h"
 #include "migrate/sum_file.h"
 #include "migrate/template.h"
@@ -55,6 +56,10 @@ int RunCreate(int argc, char** argv) {
   if (!reloaded.ok()) return ctx.Fail(reloaded.status());
   st = WriteSum(*reloaded);
   if (!st.ok()) return ctx.Fail(st);
+  if (HasDrizzleJournal(path)) {
+    st = AppendDrizzleJournal(path, {stem + ".sql"}, WallClockMillis());
+    if (!st.ok()) return ctx.Fail(st);
+  }
   if (ctx.json()) {
     ctx.PrintJson({{"file", file},
                    {"rollback", no_rollback ? "" : JoinPath(path, stem + "_rollback.sql")}});

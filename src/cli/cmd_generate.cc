@@ -2,6 +2,7 @@
 // the replayed shadow database before anything is written.
 #include <fmt/format.h>
 
+#include "base/clock.h"
 #include "base/fs.h"
 #include "base/strings.h"
 #include "cli/commands.h"
@@ -9,6 +10,7 @@
 #include "cli/plan_print.h"
 #include "cli/project.h"
 #include "generate/generate.h"
+#include "migrate/drizzle_journal.h"
 #include "migrate/migration_dir.h"
 #include "migrate/sum_file.h"
 
@@ -22,7 +24,7 @@ int RunGenerate(int argc, char** argv) {
   std::vector<std::string> renames;
   bool accept_data_loss = false, no_concurrently = false, dry_run = false, replay_cache = false;
   app.add_option("slug", slug_arg, "What the migration does, e.g. add_orders")->required();
-  app.add_option("--schema", schema_dir, "Desired schema folder (default: schema_dir from strata.toml)");
+  app.add_option("--schema", schema_dir, "Desired schema folder (default: [schema] sources, else schema_dir, from strata.toml)");
   app.add_option("--rename", renames, "KIND:OLD=NEW, e.g. column:orders.total=orders.amount (repeatable)");
   app.add_flag("--accept-data-loss", accept_data_loss, "Allow steps that delete data (drops)");
   app.add_flag("--no-concurrently", no_concurrently,
@@ -48,7 +50,8 @@ int RunGenerate(int argc, char** argv) {
     req.renames.push_back(*h);
   }
   req.migrations_dir = ctx.MigrationsDir(*cfg);
-  req.schema_dir = schema_dir.empty() ? JoinPath(ctx.ProjectDir(), cfg->schema_dir) : schema_dir;
+  DesiredSourcesOf(ctx, *cfg, schema_dir, &req.schema_dir, &req.schema_sources);
+  req.scope = cfg->scope;
   req.naming = cfg->naming;
   req.slug = slug;
   req.plan.concurrently = !no_concurrently;
@@ -85,6 +88,11 @@ int RunGenerate(int argc, char** argv) {
     auto reloaded = MigrationDir::Load(req.migrations_dir, cfg->naming, &errs);
     if (!reloaded.ok()) return ctx.Fail(reloaded.status());
     if (Status st = WriteSum(*reloaded); !st.ok()) return ctx.Fail(st);
+    if (HasDrizzleJournal(req.migrations_dir)) {
+      std::vector<std::string> names;
+      for (const auto& f : out->files) names.push_back(f.name);
+      if (Status st = AppendDrizzleJournal(req.migrations_dir, names, WallClockMillis()); !st.ok()) return ctx.Fail(st);
+    }
   }
   if (ctx.json()) {
     nlohmann::json files = nlohmann::json::array();

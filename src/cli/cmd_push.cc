@@ -5,6 +5,7 @@
 #include "base/fs.h"
 #include "base/strings.h"
 #include "cli/commands.h"
+#include "cli/project.h"
 #include "cli/context.h"
 #include "cli/plan_print.h"
 #include "emit/emit.h"
@@ -17,7 +18,7 @@ int RunPush(int argc, char** argv) {
   GlobalOptions g;
   std::string schema_dir, dev_url;
   bool accept_data_loss = false, dry_run = false, no_concurrently = false, cache = false;
-  app.add_option("--schema", schema_dir, "Desired schema folder (default: schema_dir from strata.toml)");
+  app.add_option("--schema", schema_dir, "Desired schema folder (default: [schema] sources, else schema_dir, from strata.toml)");
   app.add_flag("--accept-data-loss", accept_data_loss, "Allow steps that delete data (drops)");
   app.add_flag("--dry-run", dry_run, "Print the SQL and its hazards; change nothing");
   app.add_flag("--no-concurrently", no_concurrently, "Plain forms in one transaction");
@@ -37,7 +38,8 @@ int RunPush(int argc, char** argv) {
   }
   PushRequest req;
   req.target_url = *url;
-  req.schema_dir = schema_dir.empty() ? JoinPath(ctx.ProjectDir(), cfg->schema_dir) : schema_dir;
+  DesiredSourcesOf(ctx, *cfg, schema_dir, &req.schema_dir, &req.schema_sources);
+  req.scope = cfg->scope;
   req.history_table = cfg->history_table;
   req.plan.concurrently = !no_concurrently;
   req.cache = cache || dev_url.empty();

@@ -78,4 +78,21 @@ Status DirectiveErrors(const Project& p) {
   return Status::InvalidInput(msg);
 }
 
+void DesiredSourcesOf(const Context& ctx, const Config& cfg, const std::string& schema_flag, std::string* schema_dir,
+                      std::vector<SchemaSource>* sources) {
+  sources->clear();
+  if (!schema_flag.empty() || cfg.schema_sources.empty()) {
+    *schema_dir = schema_flag.empty() ? JoinPath(ctx.ProjectDir(), cfg.schema_dir) : schema_flag;
+    return;
+  }
+  std::string label;
+  for (SchemaSource s : cfg.schema_sources) {
+    if (s.kind == SchemaSource::Kind::kCommand) s.run_dir = ctx.ProjectDir();
+    else s.value = JoinPath(ctx.ProjectDir(), s.value);
+    label += (label.empty() ? "" : " + ") + s.Label();
+    sources->push_back(s);
+  }
+  *schema_dir = label;
+}
+
 }  // namespace strata::cli

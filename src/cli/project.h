@@ -31,6 +31,12 @@ Status CheckSumFile(Context& ctx, const Project& p);
 // or the first mismatch is the error.
 Status SumMatchesBeforeWriting(const MigrationDir& dir);
 
+// The desired schema's sources from strata.toml, with paths made relative to the project
+// folder: a --schema DIR flag replaces them with that folder. Sets `schema_dir` to a label
+// for messages when there is more than the folder.
+void DesiredSourcesOf(const Context& ctx, const Config& cfg, const std::string& schema_flag, std::string* schema_dir,
+                      std::vector<SchemaSource>* sources);
+
 // Directive errors (unknown directive, bad timeout, ...) formatted with carets.
 Status DirectiveErrors(const Project& p);
 

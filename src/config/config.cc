@@ -30,6 +30,24 @@ Result<Naming> ParseNaming(const std::string& text) {
 
 const char* NamingName(Naming n) { return n == Naming::kTimestamp ? "timestamp" : "sequence"; }
 
+const char* SchemaSourceKindName(SchemaSource::Kind k) {
+  switch (k) {
+    case SchemaSource::Kind::kSql: return "sql";
+    case SchemaSource::Kind::kDrizzle: return "drizzle";
+    case SchemaSource::Kind::kCommand: return "command";
+  }
+  return "sql";
+}
+
+std::string SchemaSource::Label() const {
+  switch (kind) {
+    case Kind::kSql: return value;
+    case Kind::kDrizzle: return "drizzle (" + value + ")";
+    case Kind::kCommand: return "command `" + value + "`";
+  }
+  return value;
+}
+
 namespace {
 
 constexpr int64_t kMaxLockRetries = 100;
@@ -127,6 +145,57 @@ Status ReadDev(const std::string& path, const toml::table& dev, Config* cfg) {
   return Status::Ok();
 }
 
+// [schema] sources = [{ drizzle = "drizzle.config.ts" }, { sql = "schema" }, { command = "..." }]
+// (or [[schema.sources]] tables): each entry names exactly one source.
+Status ReadSchema(const std::string& path, const toml::table& schema, Config* cfg) {
+  for (const auto& [k, v] : schema) {
+    const toml::array* arr = v.as_array();
+    if (k != "sources" || !arr) {
+      return Status::InvalidInput(Where(path, v) + ": [schema] takes sources = [{ drizzle = \"drizzle.config.ts\" }, "
+                                  "{ sql = \"schema\" }, { command = \"...\" }]");
+    }
+    for (const auto& item : *arr) {
+      const toml::table* t = item.as_table();
+      if (!t || t->size() != 1) {
+        return Status::InvalidInput(Where(path, item) + ": each schema source is a table with one key: "
+                                    "drizzle = \"<drizzle.config.ts>\", sql = \"<folder>\" or command = \"<shell command>\"");
+      }
+      for (const auto& [kind, value] : *t) {
+        SchemaSource src;
+        if (kind == "sql") src.kind = SchemaSource::Kind::kSql;
+        else if (kind == "drizzle") src.kind = SchemaSource::Kind::kDrizzle;
+        else if (kind == "command") src.kind = SchemaSource::Kind::kCommand;
+        else return Status::InvalidInput(Where(path, value) + ": unknown schema source '" + std::string(kind.str()) +
+                                         "' (sql, drizzle or command)");
+        STRATA_RETURN_IF_ERROR(ReadString(path, value, kind.data(), &src.value));
+        if (src.value.empty()) return Status::InvalidInput(Where(path, value) + ": " + std::string(kind.str()) + " must not be empty");
+        cfg->schema_sources.push_back(src);
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+// [scope] schemas = [...], kinds = [...], exclude = [...]
+Status ReadScope(const std::string& path, const toml::table& scope, Config* cfg) {
+  for (const auto& [k, v] : scope) {
+    const toml::array* arr = v.as_array();
+    std::vector<std::string>* out = k == "schemas" ? &cfg->scope.schemas
+                                    : k == "kinds" ? &cfg->scope.kinds
+                                    : k == "exclude" ? &cfg->scope.exclude : nullptr;
+    if (!out || !arr) {
+      return Status::InvalidInput(Where(path, v) + ": [scope] takes schemas = [\"app\"], kinds = [\"table\", ...] and "
+                                  "exclude = [\"table:public.events_*\", ...]");
+    }
+    for (const auto& item : *arr) {
+      auto s = item.value<std::string>();
+      if (!s || s->empty()) return Status::InvalidInput(Where(path, item) + ": scope." + std::string(k.str()) + " lists non-empty strings");
+      out->push_back(*s);
+    }
+  }
+  return Status::Ok();
+}
+
 Status ApplyKey(const std::string& path, std::string_view key, const toml::node& v, Config* cfg) {
   std::string s;
   if (key == "migrations_dir") return ReadString(path, v, "migrations_dir", &cfg->migrations_dir);
@@ -161,6 +230,8 @@ Status ApplyKey(const std::string& path, std::string_view key, const toml::node&
   if (key == "environments" && v.is_table()) return ReadEnvironments(path, *v.as_table(), cfg);
   if (key == "lint" && v.is_table()) return ReadLint(path, *v.as_table(), cfg);
   if (key == "dev" && v.is_table()) return ReadDev(path, *v.as_table(), cfg);
+  if (key == "schema" && v.is_table()) return ReadSchema(path, *v.as_table(), cfg);
+  if (key == "scope" && v.is_table()) return ReadScope(path, *v.as_table(), cfg);
   return Status::InvalidInput(Where(path, v) + ": unknown key '" + std::string(key) + "'");
 }
 

@@ -17,6 +17,27 @@ constexpr int kMaxPgMajor = 18;
 
 enum class Naming { kTimestamp, kSequence };
 
+// One source of the desired schema (strata.toml [[schema.sources]]). They are applied in
+// order to one shadow database: an ORM's tables first, then SQL for what it does not model.
+struct SchemaSource {
+  enum class Kind { kSql, kDrizzle, kCommand };
+  Kind kind = Kind::kSql;
+  // kSql: a folder of *.sql files (name order); kDrizzle: the project's drizzle.config.ts,
+  // read through its own `drizzle-kit export`; kCommand: a shell command that prints DDL.
+  // Paths are relative to the project folder until the CLI resolves them.
+  std::string value;
+  std::string run_dir;  // kCommand: the folder it runs in (the project's); empty: the current one
+  std::string Label() const;
+};
+const char* SchemaSourceKindName(SchemaSource::Kind k);
+
+// What generate, check and push may change ([scope]); see catalog/scope.h for the rules.
+struct ScopeConfig {
+  std::vector<std::string> schemas;  // empty: the schemas the sources define
+  std::vector<std::string> kinds;    // empty: what the sources' kinds can describe
+  std::vector<std::string> exclude;  // "kind:schema.name" patterns with * wildcards
+};
+
 struct QualifiedName {
   std::string schema;
   std::string name;
@@ -51,6 +72,9 @@ struct Config {
   // database and every shadow run it; lint assumes it. 0: not set (then the target
   // database's version where one is given, else the newest installed).
   int pg_major = 0;
+  // Empty: schema_dir alone (a [[schema.sources]] list replaces it).
+  std::vector<SchemaSource> schema_sources;
+  ScopeConfig scope;
 };
 
 using EnvLookup = std::function<const char*(const char*)>;

@@ -19,15 +19,10 @@ Result<std::string> SourceDigest(const SourceSpec& spec, Naming naming) {
     auto sum = ComputeSum(*dir);
     return sum.empty() ? Sha256::Hex("empty") : sum.back().hash;
   }
-  auto names = ListFiles(spec.value);
-  if (!names.ok()) return Status::NotFound("schema folder " + spec.value + " not found");
+  auto docs = RenderSchemaSources(spec);
+  if (!docs.ok()) return docs.status();
   Sha256 h;
-  for (const auto& n : *names) {
-    if (!EndsWith(n, ".sql")) continue;
-    auto text = ReadFile(JoinPath(spec.value, n));
-    if (!text.ok()) return text.status();
-    h.Update(n + "\n" + Sha256::Hex(*text) + "\n");
-  }
+  for (const auto& d : *docs) h.Update(d.path + "\n" + Sha256::Hex(d.text) + "\n");
   auto d = h.Finish();
   return ToHex(d.data(), d.size());
 }

@@ -12,6 +12,7 @@
 #include "devdb/shadow.h"
 #include "diff/diff.h"
 #include "generate/cache.h"
+#include "generate/drizzle.h"
 #include "generate/lint_output.h"
 #include "generate/source.h"
 #include "introspect/introspect.h"
@@ -250,6 +251,51 @@ void ExcludeHistoryTable(Catalog* c, const QualifiedName& history) {
   ExcludeHistory(c, history, keep);
 }
 
+Result<Scope> ResolveScope(const std::vector<SchemaSource>& sources, const ScopeConfig& config, const Catalog& desired) {
+  Scope s{config.schemas, config.kinds, config.exclude};
+  bool orm_only = !sources.empty() && std::all_of(sources.begin(), sources.end(), [](const SchemaSource& x) {
+    return x.kind == SchemaSource::Kind::kDrizzle;
+  });
+  std::vector<std::string> filter;
+  for (const auto& src : sources) {
+    if (src.kind != SchemaSource::Kind::kDrizzle) continue;
+    auto dc = ReadDrizzleConfig(src.value);
+    if (!dc.ok()) return dc.status();
+    filter.insert(filter.end(), dc->schema_filter.begin(), dc->schema_filter.end());
+    s.exclude.push_back("table:" + dc->migrations_schema + "." + dc->migrations_table);
+    bool defined = std::any_of(desired.schemas.begin(), desired.schemas.end(),
+                               [&](const Schema& x) { return x.name == dc->migrations_schema; });
+    if (!defined && dc->migrations_schema != "public") s.exclude.push_back("schema:" + dc->migrations_schema);
+  }
+  if (orm_only && config.kinds.empty()) {
+    s.kinds = {"schema", "enum", "sequence", "table", "view", "constraint", "index", "policy"};
+  }
+  if (orm_only && config.schemas.empty()) {
+    if (!filter.empty()) {
+      s.schemas = filter;
+    } else {
+      std::set<std::string> used;
+      for (const auto& x : desired.schemas) used.insert(x.name);
+      for (const auto& x : desired.tables) used.insert(x.schema);
+      for (const auto& x : desired.enums) used.insert(x.schema);
+      for (const auto& x : desired.views) used.insert(x.schema);
+      for (const auto& x : desired.sequences) used.insert(x.schema);
+      if (used.empty()) used.insert("public");
+      s.schemas.assign(used.begin(), used.end());
+    }
+  }
+  STRATA_RETURN_IF_ERROR(ValidateScope(s, "strata.toml [scope]"));
+  return s;
+}
+
+namespace {
+
+SourceSpec DesiredOf(const std::string& schema_dir, const std::vector<SchemaSource>& sources) {
+  return sources.empty() ? SourceSpec{SourceSpec::Kind::kSchemaDir, schema_dir} : DesiredSpec(sources);
+}
+
+}  // namespace
+
 Result<GenerateOutcome> Generate(const GenerateRequest& r) {
   const bool trace = std::getenv("STRATA_TRACE_GENERATE") != nullptr;
   int64_t t0 = MonotonicMillis();
@@ -260,7 +306,7 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
   // caches when asked. `replay_db` holds the replay and is never changed: the proof and
   // the renames work on copies of it.
   SourceSpec replay_spec{SourceSpec::Kind::kMigrationsDir, r.migrations_dir};
-  SourceSpec schema_spec{SourceSpec::Kind::kSchemaDir, r.schema_dir};
+  SourceSpec schema_spec = DesiredOf(r.schema_dir, r.schema_sources);
   std::unique_ptr<ShadowDatabase> owned_replay, owned_desired;
   auto load = [&](const SourceSpec& spec) -> Result<CachedSource> {
     if (r.replay_cache) return LoadCachedSource(spec, r.shadow_admin_url, r.naming);
@@ -274,13 +320,17 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
   auto des = load(schema_spec);
   auto cur = cur_f.get();
   if (!cur.ok()) return cur.status().Wrap("replaying " + r.migrations_dir);
-  if (!des.ok()) return des.status().Wrap("loading " + r.schema_dir);
+  if (!des.ok()) return des.status().Wrap("loading " + schema_spec.value);
+  auto scope = ResolveScope(r.schema_sources, r.scope, des->catalog);
+  if (!scope.ok()) return scope.status();
+  ApplyScope(&des->catalog, *scope);
   const Catalog& desired = des->catalog;
   const std::string replay_db = cur->database;
   phase("sources loaded");
 
   std::vector<RenameHint> renames = r.renames;
   GenerateOutcome out;
+  out.scope = *scope;
   std::set<std::string> contract;
   Catalog current;
   std::unique_ptr<ShadowDatabase> renamed_db;
@@ -288,6 +338,7 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
     out.rename_sql.clear();
     contract.clear();
     current = cur->catalog;
+    ApplyScope(&current, *scope);
     if (!renames.empty()) {
       for (const auto& h : renames) {
         auto sql = RenameStatements(h, cur->catalog, desired, &contract);
@@ -306,6 +357,7 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
       auto c = Introspect(conn->get());
       if (!c.ok()) return c.status();
       current = std::move(*c);
+      ApplyScope(&current, *scope);
     }
     std::vector<Change> changes = Diff(current, desired);
     std::vector<RenameCandidate> suspects = SuspectedRenames(changes);
@@ -377,7 +429,7 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
     MigrationText m;
     m.stem = stem;
     m.slug = r.slug + p.suffix;
-    m.source = "strata generate (" + r.migrations_dir + " -> " + r.schema_dir + ")";
+    m.source = "strata generate (" + r.migrations_dir + " -> " + schema_spec.value + ")";
     m.parent = i == 0 ? (dir->files.empty() ? std::string() : dir->files.back().name) : out.files[i - 1].name;
     for (const Step* s : p.steps) {
       if (m.implements.size() == 25) {
@@ -442,9 +494,10 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
     auto after = Introspect(conn->get());
     phase("proof introspected");
     if (!after.ok()) return after.status();
+    ApplyScope(&*after, *scope);
     std::vector<Change> left = Diff(*after, desired);
     if (!left.empty()) {
-      return Status::InvalidInput("the generated migration does not reach " + r.schema_dir +
+      return Status::InvalidInput("the generated migration does not reach " + schema_spec.value +
                                   " (this is a strata bug; please report it); nothing was written. Still different:" +
                                   Summary(left));
     }
@@ -461,7 +514,7 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
 
 Result<Plan> PlanPush(const PushRequest& r) {
   auto des_f = std::async(std::launch::async, [&] {
-    return LoadCatalog({SourceSpec::Kind::kSchemaDir, r.schema_dir}, r.shadow_admin_url, Naming::kTimestamp, r.cache);
+    return LoadCatalog(DesiredOf(r.schema_dir, r.schema_sources), r.shadow_admin_url, Naming::kTimestamp, r.cache);
   });
   auto conn = Connection::Open(r.target_url);
   if (!conn.ok()) {
@@ -472,9 +525,13 @@ Result<Plan> PlanPush(const PushRequest& r) {
   io.open_second = Connection::Opener(r.target_url);
   auto cur = Introspect(conn->get(), io);
   auto des = des_f.get();
-  if (!des.ok()) return des.status().Wrap("loading " + r.schema_dir);
+  if (!des.ok()) return des.status().Wrap("loading " + DesiredOf(r.schema_dir, r.schema_sources).value);
   if (!cur.ok()) return cur.status();
   ExcludeHistory(&*cur, r.history_table, *des);
+  auto scope = ResolveScope(r.schema_sources, r.scope, *des);
+  if (!scope.ok()) return scope.status();
+  ApplyScope(&*cur, *scope);
+  ApplyScope(&*des, *scope);
   return MakePlan(*cur, *des, r.plan);
 }
 
@@ -509,13 +566,19 @@ Result<CheckOutcome> Check(const CheckRequest& r) {
       return Introspect(conn->get());
     });
   }
-  auto desired = load({SourceSpec::Kind::kSchemaDir, r.schema_dir});
+  SourceSpec desired_spec = DesiredOf(r.schema_dir, r.schema_sources);
+  auto desired = load(desired_spec);
   auto replay = replay_f.get();
   Result<Catalog> db = db_f.valid() ? db_f.get() : Result<Catalog>(Catalog{});
   if (!replay.ok()) return replay.status().Wrap("replaying " + r.migrations_dir);
-  if (!desired.ok()) return desired.status().Wrap("loading " + r.schema_dir);
+  if (!desired.ok()) return desired.status().Wrap("loading " + desired_spec.value);
   if (!db.ok()) return db.status().Wrap("reading the database");
   CheckOutcome out;
+  auto scope = ResolveScope(r.schema_sources, r.scope, *desired);
+  if (!scope.ok()) return scope.status();
+  out.scope = *scope;
+  ApplyScope(&*replay, *scope);
+  ApplyScope(&*desired, *scope);
   out.schema_changes = Diff(*replay, *desired);
   if (!out.schema_changes.empty()) {
     auto plan = MakePlan(*replay, *desired);
@@ -525,6 +588,7 @@ Result<CheckOutcome> Check(const CheckRequest& r) {
   if (!r.db_url.empty()) {
     out.db_checked = true;
     ExcludeHistory(&*db, r.history_table, *replay);
+    ApplyScope(&*db, *scope);
     out.db_changes = Diff(*replay, *db);
   }
   return out;

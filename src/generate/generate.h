@@ -11,6 +11,7 @@
 
 #include "base/status.h"
 #include "catalog/catalog.h"
+#include "catalog/scope.h"
 #include "config/config.h"
 #include "emit/emit.h"
 #include "plan/plan.h"
@@ -24,8 +25,17 @@ struct RenameHint {
 };
 Result<RenameHint> ParseRenameHint(const std::string& text);
 
+// The scope a comparison uses: strata.toml's [scope], completed from the sources. When
+// every source is an ORM's (drizzle), only what the ORM can describe is managed (tables,
+// their columns, keys and indexes, enums, sequences, views, policies; not functions,
+// triggers, grants or comments), in the schemas the sources define (or drizzle's
+// schemaFilter); drizzle's own history table is never part of it.
+Result<Scope> ResolveScope(const std::vector<SchemaSource>& sources, const ScopeConfig& config, const Catalog& desired);
+
 struct GenerateRequest {
   std::string migrations_dir, schema_dir, shadow_admin_url;
+  std::vector<SchemaSource> schema_sources;  // empty: schema_dir
+  ScopeConfig scope;
   Naming naming = Naming::kTimestamp;
   std::string slug;
   PlanOptions plan;
@@ -45,6 +55,7 @@ struct GeneratedFile {
 
 struct GenerateOutcome {
   Plan plan;
+  Scope scope;  // the scope used
   std::vector<std::string> rename_sql;  // statements run before the plan (expand halves)
   std::vector<GeneratedFile> files;     // migrations then their _rollback.sql companions
   bool empty() const { return files.empty(); }
@@ -54,6 +65,8 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r);
 
 struct PushRequest {
   std::string target_url, schema_dir, shadow_admin_url;
+  std::vector<SchemaSource> schema_sources;  // empty: schema_dir
+  ScopeConfig scope;
   QualifiedName history_table;
   PlanOptions plan;
   bool cache = false;  // load schema/ through the desired-state cache (see cache.h)
@@ -66,12 +79,15 @@ Status ApplyPlan(const std::string& url, const Plan& plan, const std::function<v
 
 struct CheckRequest {
   std::string migrations_dir, schema_dir, shadow_admin_url;
+  std::vector<SchemaSource> schema_sources;  // empty: schema_dir
+  ScopeConfig scope;
   Naming naming = Naming::kTimestamp;
   std::string db_url;  // empty: no live comparison
   QualifiedName history_table;
   bool cache = false;
 };
 struct CheckOutcome {
+  Scope scope;  // the scope used
   std::vector<Change> schema_changes;  // replayed migrations -> schema/
   Plan missing;                        // the migration generate would write
   std::string plan_error;              // when the planner refuses the change

@@ -2,6 +2,8 @@
 
 #include "base/fs.h"
 #include "base/strings.h"
+#include "base/subprocess.h"
+#include "generate/drizzle.h"
 #include "devdb/shadow.h"
 #include "introspect/introspect.h"
 #include "migrate/migration_dir.h"
@@ -17,12 +19,64 @@ Result<SourceSpec> ParseSource(const std::string& text) {
   }
   if (StartsWith(text, "schema:")) return SourceSpec{SourceSpec::Kind::kSchemaDir, text.substr(7)};
   if (StartsWith(text, "migrations:")) return SourceSpec{SourceSpec::Kind::kMigrationsDir, text.substr(11)};
-  return Status::Usage("source '" + MaskPassword(text) + "' must be db:URL, schema:DIR or migrations:DIR");
+  if (StartsWith(text, "drizzle:")) return DesiredSpec({{SchemaSource::Kind::kDrizzle, text.substr(8)}});
+  if (StartsWith(text, "command:")) return DesiredSpec({{SchemaSource::Kind::kCommand, text.substr(8)}});
+  return Status::Usage("source '" + MaskPassword(text) +
+                       "' must be db:URL, schema:DIR, migrations:DIR, drizzle:CONFIG or command:SHELL");
 }
 
-namespace {
+std::vector<SchemaSource> SourceSpec::Parts() const {
+  if (!parts.empty()) return parts;
+  return {{SchemaSource::Kind::kSql, value}};
+}
 
-}  // namespace
+SourceSpec DesiredSpec(const std::vector<SchemaSource>& parts) {
+  SourceSpec s{SourceSpec::Kind::kSchemaDir, "", parts};
+  for (const auto& p : parts) s.value += (s.value.empty() ? "" : " + ") + p.Label();
+  if (parts.size() == 1 && parts[0].kind == SchemaSource::Kind::kSql) s.parts.clear(), s.value = parts[0].value;
+  return s;
+}
+
+Result<std::vector<SqlDocument>> RenderSchemaSources(const SourceSpec& spec) {
+  std::vector<SqlDocument> out;
+  for (const SchemaSource& p : spec.Parts()) {
+    switch (p.kind) {
+      case SchemaSource::Kind::kSql: {
+        auto names = ListFiles(p.value);
+        if (!names.ok()) return Status::NotFound("schema folder " + p.value + " not found");
+        for (const auto& name : *names) {
+          if (!EndsWith(name, ".sql")) continue;
+          std::string path = JoinPath(p.value, name);
+          auto text = ReadFile(path);
+          if (!text.ok()) return text.status();
+          out.push_back({path, std::move(*text)});
+        }
+        break;
+      }
+      case SchemaSource::Kind::kDrizzle: {
+        auto sql = DrizzleExport(p.value);
+        if (!sql.ok()) return sql.status();
+        out.push_back({"drizzle-kit export (" + p.value + ")", std::move(*sql)});
+        break;
+      }
+      case SchemaSource::Kind::kCommand: {
+        ProcessOptions o;
+        o.cwd = p.run_dir;
+        auto r = RunProcess({"/bin/sh", "-c", p.value}, o);
+        if (!r.ok()) return r.status().Wrap("running `" + p.value + "`");
+        if (r->exit_code != 0) {
+          std::string why(Trim(r->err.empty() ? r->out : r->err));
+          if (why.size() > 2000) why = why.substr(0, 2000) + "...";
+          return Status::InvalidInput("schema source command `" + p.value + "` failed (exit " +
+                                      std::to_string(r->exit_code) + "):\n" + why);
+        }
+        out.push_back({"output of `" + p.value + "`", std::move(r->out)});
+        break;
+      }
+    }
+  }
+  return out;
+}
 
 Status RunStatements(Session* s, const std::string& path, const std::string& text, size_t begin, size_t end) {
   std::string_view part = std::string_view(text).substr(begin, end - begin);
@@ -45,16 +99,10 @@ Status RunStatements(Session* s, const std::string& path, const std::string& tex
 
 namespace {
 
-Status ApplySchemaDir(Session* s, const std::string& dir) {
-  auto names = ListFiles(dir);
-  if (!names.ok()) return Status::NotFound("schema folder " + dir + " not found");
-  for (const auto& name : *names) {
-    if (!EndsWith(name, ".sql")) continue;
-    std::string path = JoinPath(dir, name);
-    auto text = ReadFile(path);
-    if (!text.ok()) return text.status();
-    STRATA_RETURN_IF_ERROR(RunStatements(s, path, *text, 0, text->size()));
-  }
+Status ApplySchemaSources(Session* s, const SourceSpec& spec) {
+  auto docs = RenderSchemaSources(spec);
+  if (!docs.ok()) return docs.status();
+  for (const auto& d : *docs) STRATA_RETURN_IF_ERROR(RunStatements(s, d.path, d.text, 0, d.text.size()));
   return Status::Ok();
 }
 
@@ -93,7 +141,7 @@ Result<LoadedSource> LoadSourceKept(const SourceSpec& spec, const std::string& s
   if (!conn.ok()) return conn.status();
   // A throwaway database: no need to wait for the WAL flush of every statement.
   (*conn)->Exec("SET client_min_messages = warning; SET synchronous_commit = off");
-  Status st = spec.kind == SourceSpec::Kind::kSchemaDir ? ApplySchemaDir(conn->get(), spec.value)
+  Status st = spec.kind == SourceSpec::Kind::kSchemaDir ? ApplySchemaSources(conn->get(), spec)
                                                         : ReplayMigrations(conn->get(), spec.value, naming);
   if (!st.ok()) return st;
   auto c = Introspect(conn->get());

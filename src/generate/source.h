@@ -17,12 +17,28 @@ namespace strata {
 struct SourceSpec {
   enum class Kind { kDatabase, kSchemaDir, kMigrationsDir };
   Kind kind = Kind::kDatabase;
-  std::string value;  // URL or folder
+  std::string value;  // URL or folder (kSchemaDir with parts: a label for messages)
+  // kSchemaDir: the desired schema's sources, applied in order; empty: the folder `value`.
+  std::vector<SchemaSource> parts;
   bool NeedsShadow() const { return kind != Kind::kDatabase; }
+  std::vector<SchemaSource> Parts() const;
 };
 
-// "db:URL" (or a bare postgres:// URL), "schema:DIR", "migrations:DIR".
+// "db:URL" (or a bare postgres:// URL), "schema:DIR", "migrations:DIR", "drizzle:CONFIG",
+// "command:SHELL".
 Result<SourceSpec> ParseSource(const std::string& text);
+
+// The desired schema's sources as one spec, labelled for messages ("schema/",
+// "drizzle (drizzle.config.ts) + schema/").
+SourceSpec DesiredSpec(const std::vector<SchemaSource>& parts);
+
+// One piece of SQL a schema source produced, with the path its errors point at.
+struct SqlDocument {
+  std::string path, text;
+};
+// Reads every source of `spec` (a kSchemaDir): the folders' files in name order, the
+// output of drizzle-kit export and of commands.
+Result<std::vector<SqlDocument>> RenderSchemaSources(const SourceSpec& spec);
 
 // REQUIRES: `shadow_admin_url` names a database on a server where strata may create
 // databases, when spec.NeedsShadow(). Errors in the SQL name file:line:col.

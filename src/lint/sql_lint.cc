@@ -1339,7 +1339,7 @@ std::vector<Diagnostic> SqlLinter::Lint(const LintSource& source, const Result<P
 LintSource LintSourceOf(const MigrationFile& f) {
   LintSource src;
   src.path = f.path;
-  src.text = f.content;
+  src.text = std::string_view(f.content).substr(0, f.up_end());  // a node-pg-migrate down part is not linted
   src.body_end = f.verify_offset;
   src.in_transaction = !f.directives.no_transaction;
   src.allows = f.directives.allows;

@@ -69,7 +69,10 @@ Status ParseMigrationName(const std::string& name, Naming naming, std::string* v
   size_t us = stem.find('_');
   std::string v = stem.substr(0, us);
   std::string s = us == std::string::npos ? "" : stem.substr(us + 1);
-  if (naming == Naming::kTimestamp) {
+  if (naming == Naming::kTimestamp && v.size() == 13 && AllDigits(v)) {
+    // node-pg-migrate's default names (Unix milliseconds) in a folder taken over from it:
+    // they sort before every 17-digit name, and strata writes 17-digit names after them.
+  } else if (naming == Naming::kTimestamp) {
     if (v.size() != 17 || !AllDigits(v)) {
       return Status::InvalidInput("name must start with a 17-digit UTC timestamp "
                                   "(YYYYMMDDHHMMSSmmm_slug.sql)");

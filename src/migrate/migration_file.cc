@@ -70,6 +70,27 @@ Status ApplyDirective(const std::string& name, const std::string& args, Directiv
   return Status::Ok();
 }
 
+// node-pg-migrate's marker: a comment line "-- Down Migration" (any case, any dashes and
+// spaces after the "--").
+bool IsDownMarker(std::string_view line) {
+  std::string_view t = Trim(line);
+  if (!StartsWith(t, "--")) return false;
+  size_t i = 2;
+  while (i < t.size() && (t[i] == '-' || t[i] == ' ' || t[i] == '\t')) ++i;
+  auto word = [&](std::string_view w) {
+    if (t.size() - i < w.size()) return false;
+    for (size_t k = 0; k < w.size(); ++k) {
+      if (std::tolower(static_cast<unsigned char>(t[i + k])) != w[k]) return false;
+    }
+    i += w.size();
+    return true;
+  };
+  if (!word("down")) return false;
+  size_t before = i;
+  while (i < t.size() && (t[i] == ' ' || t[i] == '\t')) ++i;
+  return i > before && word("migration");
+}
+
 }  // namespace
 
 Status ParseDirectives(MigrationFile* file, std::vector<FileError>* errors) {
@@ -106,6 +127,9 @@ Status ParseDirectives(MigrationFile* file, std::vector<FileError>* errors) {
       } else if (name == "allow") {
         file->directives.allows.back().whole_file = in_header;
       }
+    } else if (file->down_offset == std::string::npos && IsDownMarker(line)) {
+      file->down_offset = pos;
+      break;
     } else if (IsCodeLine(line)) {
       in_header = false;
     }
@@ -149,10 +173,10 @@ std::vector<const Statement*> ParsedMigration::Unparsed() const {
 
 Result<ParsedMigration> ParseMigration(const MigrationFile& file, std::vector<FileError>* errors) {
   ParsedMigration pm;
-  size_t body_end = std::min(file.verify_offset, file.content.size());
+  size_t body_end = std::min(file.verify_offset, file.up_end());
   size_t before = errors->size();
-  if (ParseSection(file, 0, body_end, &pm.body, errors).ok() && body_end < file.content.size()) {
-    ParseSection(file, body_end, file.content.size(), &pm.verify, errors);
+  if (ParseSection(file, 0, body_end, &pm.body, errors).ok() && body_end < file.up_end()) {
+    ParseSection(file, body_end, file.up_end(), &pm.verify, errors);
   }
   for (const Statement& st : pm.verify) {
     if (st.transaction_control) {

@@ -47,12 +47,20 @@ struct MigrationFile {
   size_t verify_offset = std::string::npos;  // byte offset where the verify section starts
   bool has_rollback = false;
 
+  // node-pg-migrate's SQL files end their up part at a "-- Down Migration" line; what
+  // follows is the down part, which strata runs only as the file's rollback.
+  size_t down_offset = std::string::npos;
+
+  size_t up_end() const { return std::min(down_offset, content.size()); }
   std::string_view body() const {
-    return std::string_view(content).substr(0, std::min(verify_offset, content.size()));
+    return std::string_view(content).substr(0, std::min(verify_offset, up_end()));
   }
   std::string_view verify() const {
-    return verify_offset == std::string::npos ? std::string_view()
-                                              : std::string_view(content).substr(verify_offset);
+    return verify_offset >= up_end() ? std::string_view()
+                                     : std::string_view(content).substr(verify_offset, up_end() - verify_offset);
+  }
+  std::string_view down() const {
+    return down_offset == std::string::npos ? std::string_view() : std::string_view(content).substr(down_offset);
   }
   std::string stem() const { return name.substr(0, name.size() - 4); }
   std::string RollbackName() const { return stem() + "_rollback.sql"; }

@@ -40,6 +40,19 @@ Result<std::vector<RollbackStep>> Runner::PlanRollback(const RollbackOptions& op
     step.rollback.name = step.migration->RollbackName();
     step.rollback.path = JoinPath(dir_.path, step.rollback.name);
     auto text = ReadFile(step.rollback.path);
+    if (!text.ok() && step.migration->down_offset != std::string::npos) {
+      // A node-pg-migrate file's down part, at its own lines (the rest blanked, the marker too).
+      const std::string& c = step.migration->content;
+      size_t marker_end = c.find('\n', step.migration->down_offset);
+      marker_end = marker_end == std::string::npos ? c.size() : marker_end;
+      std::string blanked = c;
+      for (size_t i = 0; i < marker_end; ++i) {
+        if (blanked[i] != '\n') blanked[i] = ' ';
+      }
+      step.rollback.name = step.migration->name + " (down part)";
+      step.rollback.path = step.migration->path;
+      text = std::move(blanked);
+    }
     if (!text.ok()) {
       problems += a->name + ": no rollback file " + step.rollback.path +
                   " (write one, or undo it by hand and remove its history row)\n";
