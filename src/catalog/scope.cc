@@ -146,11 +146,14 @@ void ApplyScope(Catalog* c, const Scope& s) {
   EraseIf(&c->composites, [&](const CompositeType& x) {
     return !f.Keep("composite", x.schema, x.schema + "." + x.name) && out(Key("type", x.schema, x.name));
   });
-  EraseIf(&c->tables, [&](const Table& x) {
-    // A partition goes with its parent.
-    return (!f.Keep("table", x.schema, x.schema + "." + x.name) || (!x.partition_of.empty() && removed.count(x.partition_of))) &&
-           out(Key("table", x.schema, x.name));
-  });
+  EraseIf(&c->tables, [&](const Table& x) { return !f.Keep("table", x.schema, x.schema + "." + x.name) && out(Key("table", x.schema, x.name)); });
+  // A partition goes with its parent (at any depth).
+  for (size_t before = 0; before != c->tables.size();) {
+    before = c->tables.size();
+    EraseIf(&c->tables, [&](const Table& x) {
+      return !x.partition_of.empty() && removed.count(x.partition_of) && out(Key("table", x.schema, x.name));
+    });
+  }
   EraseIf(&c->sequences, [&](const Sequence& x) {
     return (!f.Keep("sequence", x.schema, x.schema + "." + x.name) || removed.count(x.owned_by_table_key)) &&
            out(Key("sequence", x.schema, x.name));

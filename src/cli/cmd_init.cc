@@ -12,10 +12,13 @@
 
 #include "base/fs.h"
 #include "base/strings.h"
+#include "catalog/ddl.h"
 #include "cli/commands.h"
 #include "cli/context.h"
 #include "devdb/dev_cluster.h"
 #include "generate/drizzle.h"
+#include "generate/generate.h"
+#include "introspect/introspect.h"
 #include "migrate/adopt.h"
 #include "migrate/history.h"
 #include "migrate/migration_dir.h"
@@ -73,6 +76,10 @@ std::string TomlText(const Setup& s, int major) {
       text += std::string(i ? ", " : "") + "{ " + SchemaSourceKindName(s.sources[i].kind) + " = " + Quote(s.sources[i].value) + " }";
     }
     text += "]\n";
+  }
+  if (s.from == "node-pg-migrate") {
+    text += "\n# node-pg-migrate's history table stays as it was; it is not part of the schema.\n"
+            "[scope]\nexclude = [" + Quote("table:" + s.old_history.Display()) + "]\n";
   }
   if (major != 0) {
     text += fmt::format(
@@ -288,6 +295,45 @@ Adoption Adopt(Context& ctx, const Setup& s, const std::string& url, const std::
   return a;
 }
 
+// A project taken over without a schema source gets schema/schema.sql from the database
+// the history was adopted from, so that the next `strata generate` starts from what is
+// there instead of planning to drop it. Returns the file written, or "" with `why`.
+std::string SeedSchemaFolder(const Setup& s, const std::string& url, const std::string& project_dir, std::string* why) {
+  std::string folder = JoinPath(project_dir, "schema");
+  auto names = ListFiles(folder);
+  if (names.ok()) {
+    for (const auto& n : *names) {
+      if (EndsWith(n, ".sql")) return "";  // the team has one already
+    }
+  }
+  auto conn = Connection::Open(url);
+  if (!conn.ok()) {
+    *why = conn.status().message();
+    return "";
+  }
+  auto c = Introspect(conn->get());
+  if (!c.ok()) {
+    *why = c.status().message();
+    return "";
+  }
+  ExcludeHistoryTable(&*c, s.history_table);
+  ExcludeHistoryTable(&*c, s.old_history);
+  auto sql = CatalogSql(*c);
+  if (!sql.ok()) {
+    *why = sql.status().message();
+    return "";
+  }
+  std::string path = JoinPath(folder, "schema.sql");
+  std::string text = "-- The desired schema (strata generate compares the migrations with it). Written by\n"
+                     "-- `strata init --from " + s.from + "` from the database the history was adopted from;\n"
+                     "-- edit it, or split it into more files (they are read in name order).\n\n" + *sql;
+  if (Status st = WriteNewFile(path, text); !st.ok()) {
+    *why = st.message();
+    return "";
+  }
+  return path;
+}
+
 }  // namespace
 
 int RunInit(int argc, char** argv) {
@@ -377,6 +423,11 @@ int RunInit(int argc, char** argv) {
   }
   Adoption adoption;
   if (!from.empty()) adoption = Adopt(ctx, setup, url, dir);
+  std::string seed_why;
+  if (adoption.done && setup.sources.empty()) {
+    std::string seeded = SeedSchemaFolder(setup, url, dir, &seed_why);
+    if (!seeded.empty()) created.push_back(seeded + " (the database's schema)");
+  }
   auto package_json = ReadFile(JoinPath(dir, "package.json"));
   std::vector<std::pair<std::string, std::string>> scripts;
   if (package_json.ok()) scripts = ReplacementScripts(*package_json);
@@ -410,6 +461,7 @@ int RunInit(int argc, char** argv) {
     ctx.Out(fmt::format("migrations: {} ({} names), history: {} (the {} table {} stays as it is)", setup.migrations_dir,
                         NamingName(setup.naming), setup.history_table.Display(), from, setup.old_history.Display()));
     for (const auto& src : setup.sources) ctx.Out("schema source: " + src.Label());
+    if (!seed_why.empty()) ctx.Err("schema/ was not filled from the database: " + seed_why);
     if (adoption.done) {
       ctx.Out(fmt::format("adopted {} migration(s) from {}; {} already recorded, {} pending", adoption.plan.matched.size(),
                           setup.old_history.Display(), adoption.plan.already.size(), adoption.plan.not_recorded.size()));

@@ -107,5 +107,54 @@ TEST(Config, ValuesAreValidatedWithTheirPosition) {
   EXPECT_NE(r.status().message().find("STRATA_LOCK_TIMEOUT must be a duration"), std::string::npos);
 }
 
+TEST(Config, SchemaSourcesAndScope) {
+  TempToml t(R"([schema]
+sources = [{ drizzle = "packages/db/drizzle.config.ts" }, { sql = "schema" }]
+
+[[schema.sources]]
+command = "npx prisma migrate diff --from-empty --to-schema-datamodel prisma/schema.prisma --script"
+
+[scope]
+schemas = ["kortix"]
+exclude = ["table:kortix.events_*"]
+)");
+  auto cfg = LoadConfig(t.path, Env({}));
+  // An array of inline tables and [[schema.sources]] cannot both define the key.
+  EXPECT_FALSE(cfg.ok());
+  TempToml ok(R"([schema]
+sources = [{ drizzle = "packages/db/drizzle.config.ts" }, { sql = "schema" }, { command = "prisma migrate diff" }]
+
+[scope]
+schemas = ["kortix"]
+kinds = ["table", "index"]
+exclude = ["table:kortix.events_*"]
+)");
+  cfg = LoadConfig(ok.path, Env({}));
+  ASSERT_TRUE(cfg.ok()) << cfg.status().message();
+  ASSERT_EQ(cfg->schema_sources.size(), 3u);
+  EXPECT_EQ(cfg->schema_sources[0].kind, SchemaSource::Kind::kDrizzle);
+  EXPECT_EQ(cfg->schema_sources[0].value, "packages/db/drizzle.config.ts");
+  EXPECT_EQ(cfg->schema_sources[1].Label(), "schema");
+  EXPECT_EQ(cfg->schema_sources[2].Label(), "command `prisma migrate diff`");
+  EXPECT_EQ(cfg->scope.schemas, std::vector<std::string>{"kortix"});
+  EXPECT_EQ(cfg->scope.kinds, (std::vector<std::string>{"table", "index"}));
+  EXPECT_EQ(cfg->scope.exclude, std::vector<std::string>{"table:kortix.events_*"});
+}
+
+TEST(Config, SchemaSourceErrorsNameTheLine) {
+  auto err = [](const std::string& text) {
+    auto cfg = ParseConfig(text, "strata.toml", Env({}));
+    return cfg.ok() ? std::string("ok") : cfg.status().message();
+  };
+  EXPECT_EQ(err("[schema]\nsources = [{ prisma = \"x\" }]\n"),
+            "strata.toml:2:23: unknown schema source 'prisma' (sql, drizzle or command)");
+  EXPECT_EQ(err("[schema]\nsources = [{ sql = \"a\", drizzle = \"b\" }]\n").substr(0, 45),
+            "strata.toml:2:12: each schema source is a tab");
+  EXPECT_EQ(err("[schema]\nsources = \"schema\"\n").substr(0, 42), "strata.toml:2:11: [schema] takes sources =");
+  EXPECT_EQ(err("[schema]\nsources = [{ sql = \"\" }]\n"), "strata.toml:2:20: sql must not be empty");
+  EXPECT_EQ(err("[scope]\nexclude = \"x\"\n").substr(0, 35), "strata.toml:2:11: [scope] takes sch");
+  EXPECT_EQ(err("[scope]\nschemas = [1]\n"), "strata.toml:2:12: scope.schemas lists non-empty strings");
+}
+
 }  // namespace
 }  // namespace strata

@@ -79,5 +79,26 @@ TEST(Durations, Valid) {
   EXPECT_FALSE(IsValidDuration("soon"));
 }
 
+TEST(Directives, NodePgMigrateSections) {
+  auto f = File("-- Up Migration\nCREATE TABLE a (id int);\n-- strata:verify\nSELECT true;\n\n  --  down   MIGRATION\nDROP TABLE a;\n");
+  std::vector<FileError> errs;
+  ASSERT_TRUE(ParseDirectives(&f, &errs).ok());
+  EXPECT_EQ(f.body(), "-- Up Migration\nCREATE TABLE a (id int);\n-- strata:verify\n");
+  EXPECT_EQ(f.verify(), "SELECT true;\n\n");
+  EXPECT_EQ(f.down(), "  --  down   MIGRATION\nDROP TABLE a;\n");
+  auto pm = ParseMigration(f, &errs);
+  ASSERT_TRUE(pm.ok());
+  ASSERT_EQ(pm->body.size(), 1u);
+  EXPECT_EQ(pm->verify.size(), 1u);
+  // Only node-pg-migrate's marker ends the up part.
+  for (const char* text : {"-- downtown migration\nSELECT 1;\n", "-- Down\nSELECT 1;\n", "SELECT '-- Down Migration';\n",
+                           "-- the down migration\nSELECT 1;\n"}) {
+    auto g = File(text);
+    ASSERT_TRUE(ParseDirectives(&g, &errs).ok());
+    EXPECT_EQ(g.down_offset, std::string::npos) << text;
+    EXPECT_EQ(g.body(), text);
+  }
+}
+
 }  // namespace
 }  // namespace strata

@@ -288,6 +288,7 @@ TEST_F(TakeoverTest, NodePgMigrateProjectTakenOver) {
   EXPECT_NE(toml.find("migrations_dir = \"migrations\""), std::string::npos) << toml;
   EXPECT_NE(toml.find("naming = \"timestamp\""), std::string::npos) << toml;
   EXPECT_NE(toml.find("history_table = \"kortix_migrations.strata_migrations\""), std::string::npos) << toml;
+  EXPECT_NE(toml.find("[scope]\nexclude = [\"table:kortix_migrations.pgmigrations\"]"), std::string::npos) << toml;
   EXPECT_NE(init.out.find("read package.json scripts.migrate"), std::string::npos) << init.out;
   EXPECT_NE(init.out.find("adopted 2 migration(s) from kortix_migrations.pgmigrations"), std::string::npos) << init.out;
   EXPECT_NE(init.out.find("\"migrate:create\": \"strata create\""), std::string::npos) << init.out;
@@ -299,6 +300,12 @@ TEST_F(TakeoverTest, NodePgMigrateProjectTakenOver) {
   auto lint = Run({"lint"});
   EXPECT_EQ(lint.exit_code, 0) << lint.out;
   EXPECT_EQ(lint.out.find("DROP"), std::string::npos) << lint.out;
+
+  // schema/ starts as the database is, so generate has nothing to do until it is edited.
+  EXPECT_NE(p_.Read("schema/schema.sql").find("CREATE TABLE \"kortix\".\"agents\""), std::string::npos) << p_.Read("schema/schema.sql");
+  EXPECT_EQ(p_.Read("schema/schema.sql").find("pgmigrations"), std::string::npos) << p_.Read("schema/schema.sql");
+  auto check = Run({"check", "--db", "--dev-url", TestServer::Get().AdminUrl()});
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
 
   auto create = Run({"create", "agents_flags"});
   ASSERT_EQ(create.exit_code, 0) << create.err;
@@ -316,6 +323,10 @@ TEST_F(TakeoverTest, NodePgMigrateProjectTakenOver) {
   EXPECT_EQ(Value("SELECT count(*) FROM kortix.agents"), "2");
   EXPECT_EQ(Value("SELECT string_agg(kind, ',' ORDER BY id) FROM kortix_migrations.strata_migrations"), "adopted,adopted,applied");
   EXPECT_EQ(Run({"status"}).exit_code, 0);
+  // A node-pg-migrate file's down part is its rollback.
+  auto rb = Run({"rollback", "--to", "20260301101500123_create_agents.sql", "--yes"}, {{"CI", ""}});
+  ASSERT_EQ(rb.exit_code, 0) << rb.out << rb.err;
+  EXPECT_EQ(Value("SELECT count(*) FROM information_schema.columns WHERE table_name = 'agents' AND column_name = 'provider'"), "0");
 }
 
 TEST_F(TakeoverTest, NodePgMigrateHistoryFoundInTheDatabase) {
