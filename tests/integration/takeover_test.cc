@@ -217,8 +217,20 @@ TEST_F(TakeoverTest, DrizzleSourceErrorsSayWhatIsMissing) {
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.err.find("error: loading drizzle (drizzle.config.ts): drizzle config drizzle.config.ts not found"),
             std::string::npos) << missing.err;
-  // A schema file that does not compile: drizzle-kit's own message, and nothing written.
   p_.Write("drizzle.config.ts", kDrizzleConfig);
+  p_.Write("src/db/schema.ts", kSchemaBefore);
+  // node not on PATH, then drizzle-kit not installed.
+  auto no_node = Run({"generate", "--dev-url", TestServer::Get().AdminUrl(), "x"}, {{"PATH", "/nonexistent"}});
+  EXPECT_EQ(no_node.exit_code, 1);
+  EXPECT_NE(no_node.err.find("node is not on PATH: drizzle-kit needs Node.js 18 or later to read drizzle.config.ts"),
+            std::string::npos) << no_node.err;
+  std::filesystem::remove(p_.Path("node_modules"));
+  auto no_kit = Run({"generate", "--dev-url", TestServer::Get().AdminUrl(), "x"});
+  EXPECT_EQ(no_kit.exit_code, 1);
+  EXPECT_NE(no_kit.err.find("drizzle-kit is not installed for drizzle.config.ts (no node_modules/.bin/drizzle-kit in its "
+                            "folder or above): run `npm install -D drizzle-kit`"), std::string::npos) << no_kit.err;
+  std::filesystem::create_directory_symlink(E2eModules(), p_.Path("node_modules"));
+  // A schema file that does not compile: drizzle-kit's own message, and nothing written.
   p_.Write("src/db/schema.ts", "import { pgTable } from \"drizzle-orm/pg-core\";\nexport const t = pgTable(\"t\", { id: nope() });\n");
   auto broken = Run({"generate", "--dev-url", TestServer::Get().AdminUrl(), "x"});
   EXPECT_EQ(broken.exit_code, 1);
