@@ -25,6 +25,9 @@ std::vector<Diagnostic> LintNames(const NameLintInput& in) {
     } else if (p.rule == "unsafe-file" || p.rule == "unrecordable-name") {
       d.fix = p.rule == "unsafe-file" ? "make it a regular file inside the project folder, or remove it"
                                       : "rename it without spaces or control characters";
+    } else if (p.rule == "not-in-journal") {
+      d.severity = Severity::kWarning;
+      d.fix = "delete it, or list it in meta/_journal.json if it is a migration (strata create and generate list theirs)";
     } else {
       d.severity = Severity::kWarning;
       d.fix = "rename or delete it";

@@ -12,6 +12,18 @@ std::string DrizzleJournalPath(const std::string& migrations_dir) { return JoinP
 
 bool HasDrizzleJournal(const std::string& migrations_dir) { return FileExists(DrizzleJournalPath(migrations_dir)); }
 
+std::optional<std::set<std::string>> DrizzleJournalTags(const std::string& migrations_dir) {
+  auto text = ReadFile(DrizzleJournalPath(migrations_dir));
+  if (!text.ok()) return std::nullopt;
+  nlohmann::json j = nlohmann::json::parse(*text, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("entries") || !j["entries"].is_array()) return std::nullopt;
+  std::set<std::string> tags;
+  for (const auto& e : j["entries"]) {
+    if (e.is_object() && e.contains("tag") && e["tag"].is_string()) tags.insert(e["tag"].get<std::string>());
+  }
+  return tags;
+}
+
 Status AppendDrizzleJournal(const std::string& migrations_dir, const std::vector<std::string>& file_names, int64_t now_ms) {
   std::string path = DrizzleJournalPath(migrations_dir);
   auto text = ReadFile(path);

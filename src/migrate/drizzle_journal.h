@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -13,6 +15,10 @@ namespace strata {
 
 std::string DrizzleJournalPath(const std::string& migrations_dir);
 bool HasDrizzleJournal(const std::string& migrations_dir);
+
+// The tags (file names without .sql) the journal lists; nullopt when the folder has no
+// journal or it cannot be read as one.
+std::optional<std::set<std::string>> DrizzleJournalTags(const std::string& migrations_dir);
 
 // Appends one entry per migration file name (".sql" dropped; rollback files are skipped),
 // with "when" strictly after the last entry's and at least `now_ms`. Written atomically.

@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <optional>
+#include <set>
 
 #include "base/clock.h"
+#include "migrate/drizzle_journal.h"
 #include "base/fs.h"
 #include "base/parse.h"
 #include "base/sha256.h"
@@ -136,6 +139,7 @@ Result<MigrationDir> MigrationDir::Load(const std::string& path, Naming naming,
   if (!root.empty()) roots.push_back(CanonicalPath(root));
   std::map<std::string, std::string> rollbacks;  // stem -> rollback file name
   std::map<std::string, std::string> versions;   // version -> first file
+  const std::optional<std::set<std::string>> journal = DrizzleJournalTags(path);
   for (const std::string& name : *names) {
     std::string full = JoinPath(path, name);
     if (name == kSumFileName) {
@@ -169,6 +173,13 @@ Result<MigrationDir> MigrationDir::Load(const std::string& path, Naming naming,
     Status st = ParseMigrationName(name, naming, &f.version, &f.slug);
     if (!st.ok()) {
       dir.problems.push_back({name, "naming-scheme", st.message()});
+      continue;
+    }
+    if (journal && !journal->count(f.stem())) {
+      // drizzle-kit runs exactly what its journal lists; a file it does not list (a
+      // leftover of a deleted branch, say) is not a migration to it, nor to strata.
+      dir.problems.push_back({name, "not-in-journal",
+                              "not listed in meta/_journal.json: drizzle-kit never runs it, and neither does strata"});
       continue;
     }
     if (auto [it, fresh] = versions.emplace(f.version, name); !fresh) {

@@ -211,6 +211,31 @@ TEST_F(TakeoverTest, DrizzleProjectTakenOverThenEditedInTypeScript) {
   EXPECT_EQ(Files("drizzle/migrations"), files);
 }
 
+TEST_F(TakeoverTest, FileMissingFromTheJournalIsNotAMigration) {
+  // Found in a real drizzle-kit history: a leftover .sql file its journal does not list.
+  // drizzle-kit migrate never runs it; neither does strata, and lint says so.
+  p_.Write("drizzle/0000_init.sql", "CREATE TABLE a (id int);\n");
+  p_.Write("drizzle/0001_leftover.sql", "DROP TABLE a;\n");
+  p_.Write("drizzle/0002_more.sql", "ALTER TABLE a ADD COLUMN b text;\n");
+  p_.Write("drizzle/meta/_journal.json", R"({"version": "7", "dialect": "postgresql", "entries": [
+    {"idx": 0, "version": "7", "when": 1700000000000, "tag": "0000_init", "breakpoints": true},
+    {"idx": 1, "version": "7", "when": 1700000001000, "tag": "0002_more", "breakpoints": true}]})");
+  p_.Write("strata.toml", "migrations_dir = \"drizzle\"\nnaming = \"sequence\"\n");
+  ASSERT_EQ(Run({"hash"}).exit_code, 0);
+  auto m = Run({"migrate"});
+  ASSERT_EQ(m.exit_code, 0) << m.out << m.err;
+  EXPECT_NE(m.out.find("2 migration(s) applied"), std::string::npos) << m.out;
+  EXPECT_EQ(Value("SELECT count(*) FROM information_schema.columns WHERE table_name = 'a'"), "2");
+  auto lint = Run({"lint"});
+  EXPECT_EQ(lint.exit_code, 0) << lint.out;
+  EXPECT_NE(lint.out.find("drizzle/0001_leftover.sql:1:1: warning[not-in-journal] not listed in meta/_journal.json: "
+                          "drizzle-kit never runs it, and neither does strata"), std::string::npos) << lint.out;
+  auto create = Run({"create", "next"});
+  ASSERT_EQ(create.exit_code, 0) << create.err;
+  EXPECT_TRUE(FileExists(p_.Path("drizzle/0003_next.sql"))) << create.out;
+  EXPECT_NE(p_.Read("drizzle/meta/_journal.json").find("\"tag\": \"0003_next\""), std::string::npos);
+}
+
 TEST_F(TakeoverTest, DrizzleSourceErrorsSayWhatIsMissing) {
   p_.Write("strata.toml", "[schema]\nsources = [{ drizzle = \"drizzle.config.ts\" }]\n");
   auto missing = Run({"generate", "--dev-url", TestServer::Get().AdminUrl(), "x"});
