@@ -52,14 +52,15 @@ int RunCreate(int argc, char** argv) {
     st = WriteNewFile(JoinPath(path, stem + "_rollback.sql"), RenderRollback(stem, ""));
   }
   if (!st.ok()) return ctx.Fail(st);
-  auto reloaded = MigrationDir::Load(path, cfg->naming, &errs);
-  if (!reloaded.ok()) return ctx.Fail(reloaded.status());
-  st = WriteSum(*reloaded);
-  if (!st.ok()) return ctx.Fail(st);
+  // In a drizzle-kit folder the journal says what is a migration: list the new file first.
   if (HasDrizzleJournal(path)) {
     st = AppendDrizzleJournal(path, {stem + ".sql"}, WallClockMillis());
     if (!st.ok()) return ctx.Fail(st);
   }
+  auto reloaded = MigrationDir::Load(path, cfg->naming, &errs);
+  if (!reloaded.ok()) return ctx.Fail(reloaded.status());
+  st = WriteSum(*reloaded);
+  if (!st.ok()) return ctx.Fail(st);
   if (ctx.json()) {
     ctx.PrintJson({{"file", file},
                    {"rollback", no_rollback ? "" : JoinPath(path, stem + "_rollback.sql")}});

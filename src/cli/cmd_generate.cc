@@ -85,14 +85,15 @@ int RunGenerate(int argc, char** argv) {
       if (Status st = WriteNewFile(path, f.content); !st.ok()) return ctx.Fail(st);
       written.push_back(path);
     }
-    auto reloaded = MigrationDir::Load(req.migrations_dir, cfg->naming, &errs);
-    if (!reloaded.ok()) return ctx.Fail(reloaded.status());
-    if (Status st = WriteSum(*reloaded); !st.ok()) return ctx.Fail(st);
+    // In a drizzle-kit folder the journal says what is a migration: list the new files first.
     if (HasDrizzleJournal(req.migrations_dir)) {
       std::vector<std::string> names;
       for (const auto& f : out->files) names.push_back(f.name);
       if (Status st = AppendDrizzleJournal(req.migrations_dir, names, WallClockMillis()); !st.ok()) return ctx.Fail(st);
     }
+    auto reloaded = MigrationDir::Load(req.migrations_dir, cfg->naming, &errs);
+    if (!reloaded.ok()) return ctx.Fail(reloaded.status());
+    if (Status st = WriteSum(*reloaded); !st.ok()) return ctx.Fail(st);
   }
   if (ctx.json()) {
     nlohmann::json files = nlohmann::json::array();

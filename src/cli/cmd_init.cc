@@ -430,7 +430,7 @@ int RunInit(int argc, char** argv) {
   }
   auto package_json = ReadFile(JoinPath(dir, "package.json"));
   std::vector<std::pair<std::string, std::string>> scripts;
-  if (package_json.ok()) scripts = ReplacementScripts(*package_json);
+  if (package_json.ok()) scripts = ReplacementScripts(*package_json, !from.empty());
   std::string adopt_cmd = from.empty() ? ""
                           : from == "drizzle"
                               ? "strata adopt drizzle --table " + setup.old_history.Display()

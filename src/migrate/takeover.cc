@@ -95,11 +95,12 @@ void MergeNodePgMigrateConfigFile(const std::string& json_text, NodePgMigrateCon
   }
 }
 
-std::vector<std::pair<std::string, std::string>> ReplacementScripts(const std::string& package_json) {
-  static const std::vector<std::pair<std::string, std::string>> kStandard = {
+std::vector<std::pair<std::string, std::string>> ReplacementScripts(const std::string& package_json, bool takeover) {
+  const std::vector<std::pair<std::string, std::string>> standard = {
       {"migrate", "strata migrate"},          {"migrate:status", "strata status"},
       {"migrate:create", "strata create"},    {"migrate:generate", "strata generate"},
-      {"migrate:fake", "strata fake"},        {"migrate:lint", "strata lint"},
+      {"migrate:fake", "strata fake"},
+      {"migrate:lint", takeover ? "strata lint --names-only" : "strata lint"},
       {"migrate:check", "strata check"},
   };
   std::vector<std::pair<std::string, std::string>> out;
@@ -116,7 +117,7 @@ std::vector<std::pair<std::string, std::string>> ReplacementScripts(const std::s
     else if (Mentions(cmd, "node-pg-migrate create")) to = "strata create";
     else if (Mentions(cmd, "node-pg-migrate down") || Mentions(cmd, "node-pg-migrate redo")) to = "strata rollback";
     else if (Mentions(cmd, "node-pg-migrate")) to = "strata migrate";
-    for (const auto& [std_name, std_cmd] : kStandard) {
+    for (const auto& [std_name, std_cmd] : standard) {
       if (name == std_name && to.empty() && (Mentions(cmd, "migrat") || Mentions(cmd, "drizzle"))) to = std_cmd;
     }
     if (!to.empty()) {
@@ -124,7 +125,7 @@ std::vector<std::pair<std::string, std::string>> ReplacementScripts(const std::s
       named[name] = true;
     }
   }
-  for (const auto& [std_name, std_cmd] : kStandard) {
+  for (const auto& [std_name, std_cmd] : standard) {
     if (!named.count(std_name)) out.push_back({std_name, std_cmd});
   }
   return out;

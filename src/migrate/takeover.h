@@ -29,6 +29,8 @@ void MergeNodePgMigrateConfigFile(const std::string& json_text, NodePgMigrateCon
 // The package.json scripts that strata replaces, as (name, new command): scripts that run
 // drizzle-kit or node-pg-migrate (or are named migrate, migrate:status, ... as in the
 // runbooks) map to the strata command doing the same; missing standard names are added.
-std::vector<std::pair<std::string, std::string>> ReplacementScripts(const std::string& package_json);
+// For a `takeover` (an existing history, written without strata's rules) migrate:lint is
+// `strata lint --names-only`, as the runbook's "validate migration filename/order rules".
+std::vector<std::pair<std::string, std::string>> ReplacementScripts(const std::string& package_json, bool takeover = false);
 
 }  // namespace strata

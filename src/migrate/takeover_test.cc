@@ -52,6 +52,9 @@ TEST(ReplacementScripts, MapsEachToolCommand) {
   EXPECT_EQ(m["migrate:status"], "strata status");
   EXPECT_EQ(m["migrate:lint"], "strata lint");  // added
   EXPECT_EQ(m.count("test"), 0u);
+  auto t = ReplacementScripts(R"({"scripts": {"migrate:lint": "tsx scripts/lint-names.ts"}})", /*takeover=*/true);
+  std::map<std::string, std::string> tm(t.begin(), t.end());
+  EXPECT_EQ(tm["migrate:lint"], "strata lint --names-only");
 }
 
 }  // namespace
