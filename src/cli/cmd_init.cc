@@ -136,16 +136,19 @@ Result<std::string> Decide(const std::string& question, const std::string& sugge
 Status FromDrizzle(const std::string& dir, const std::string& config_flag, Setup* s) {
   std::string config = config_flag.empty() ? FindDrizzleConfig(dir) : config_flag;
   if (config.empty()) {
-    auto a = Decide("no drizzle.config.ts in " + dir, "", "pass --drizzle-config <path to drizzle.config.ts>");
+    auto a = Decide("no drizzle.config.ts (or .js, .mjs, .json) in " + (dir == "." ? std::string("this folder") : dir),
+                    "", "pass --drizzle-config <path to drizzle.config.ts>");
     if (!a.ok()) return a.status();
     config = *a;
   }
   auto dc = ReadDrizzleConfig(config);
   if (!dc.ok()) return dc.status();
   s->read.push_back(config);
-  // drizzle-kit resolves `out` from the folder it runs in: the config's.
+  // drizzle-kit resolves `out` from the folder it runs in: the project's (where the team
+  // runs `drizzle-kit --config path/to/drizzle.config.ts`), else the config's own.
   std::string config_dir = std::filesystem::path(AbsolutePath(config)).parent_path().string();
-  std::string out = JoinPath(config_dir, dc->out);
+  std::string out = JoinPath(dir, dc->out);
+  if (!std::filesystem::is_directory(out)) out = JoinPath(config_dir, dc->out);
   if (!std::filesystem::is_directory(out)) {
     return Status::NotFound("drizzle-kit's out folder " + Relative(out, dir) + " (from " + Relative(config, dir) +
                             ") does not exist: nothing to take over (run `strata init` for a new project)");

@@ -87,8 +87,8 @@ void DesiredSourcesOf(const Context& ctx, const Config& cfg, const std::string& 
   }
   std::string label;
   for (SchemaSource s : cfg.schema_sources) {
-    if (s.kind == SchemaSource::Kind::kCommand) s.run_dir = ctx.ProjectDir();
-    else s.value = JoinPath(ctx.ProjectDir(), s.value);
+    if (s.kind != SchemaSource::Kind::kCommand) s.value = JoinPath(ctx.ProjectDir(), s.value);
+    if (s.kind != SchemaSource::Kind::kSql) s.run_dir = ctx.ProjectDir().empty() ? "." : ctx.ProjectDir();
     label += (label.empty() ? "" : " + ") + s.Label();
     sources->push_back(s);
   }

@@ -26,7 +26,9 @@ struct SchemaSource {
   // read through its own `drizzle-kit export`; kCommand: a shell command that prints DDL.
   // Paths are relative to the project folder until the CLI resolves them.
   std::string value;
-  std::string run_dir;  // kCommand: the folder it runs in (the project's); empty: the current one
+  // kCommand, kDrizzle: the folder it runs in (the project's). Empty: the current one
+  // (a drizzle config's own folder).
+  std::string run_dir;
   std::string Label() const;
 };
 const char* SchemaSourceKindName(SchemaSource::Kind k);

@@ -133,8 +133,8 @@ Result<DrizzleConfig> ReadDrizzleConfig(const std::string& path) {
   return cfg;
 }
 
-std::string FindDrizzleKit(const std::string& config_path) {
-  std::filesystem::path dir = std::filesystem::path(AbsolutePath(config_path)).parent_path();
+std::string FindDrizzleKit(const std::string& start) {
+  std::filesystem::path dir = AbsolutePath(start);
   for (;;) {
     std::filesystem::path bin = dir / "node_modules" / ".bin" / "drizzle-kit";
     if (FileExists(bin.string())) return bin.string();
@@ -143,21 +143,22 @@ std::string FindDrizzleKit(const std::string& config_path) {
   }
 }
 
-Result<std::string> DrizzleExport(const std::string& config_path) {
+Result<std::string> DrizzleExport(const std::string& config_path, const std::string& run_dir) {
   if (!FileExists(config_path)) return Status::NotFound("drizzle config " + config_path + " not found");
-  std::string bin = FindDrizzleKit(config_path);
+  std::filesystem::path abs = AbsolutePath(config_path);
+  std::string cwd = run_dir.empty() ? abs.parent_path().string() : AbsolutePath(run_dir);
+  std::string bin = FindDrizzleKit(cwd);
   if (bin.empty()) {
     return Status::NotFound("drizzle-kit is not installed for " + config_path +
-                            " (no node_modules/.bin/drizzle-kit in its folder or above): run `npm install -D "
+                            " (no node_modules/.bin/drizzle-kit in the project folder or above): run `npm install -D "
                             "drizzle-kit` (0.31 or later) in the project");
   }
   if (FindInPath("node").empty()) {
     return Status::NotFound("node is not on PATH: drizzle-kit needs Node.js 18 or later to read " + config_path);
   }
-  std::filesystem::path abs = AbsolutePath(config_path);
   ProcessOptions o;
-  o.cwd = abs.parent_path().string();
-  auto r = RunProcess({bin, "export", "--sql", "--config", abs.filename().string()}, o);
+  o.cwd = cwd;
+  auto r = RunProcess({bin, "export", "--sql", "--config", abs.string()}, o);
   if (!r.ok()) return r.status().Wrap("running " + bin);
   // drizzle-kit 0.31 exits 0 when the schema does not load (a TypeScript error, a missing
   // import), with the error on stderr and nothing on stdout: an empty schema would follow.

@@ -28,13 +28,15 @@ Result<DrizzleConfig> ReadDrizzleConfig(const std::string& path);
 // The same from text (for tests and the fuzzer); linear in the text's length.
 DrizzleConfig ParseDrizzleConfig(const std::string& text);
 
-// The project's node_modules/.bin/drizzle-kit, looked up from the config's folder upwards
-// (a monorepo package or its root); empty when none is installed.
-std::string FindDrizzleKit(const std::string& config_path);
+// The project's node_modules/.bin/drizzle-kit, looked up from `dir` upwards (a monorepo
+// package or its root); empty when none is installed.
+std::string FindDrizzleKit(const std::string& dir);
 
-// `drizzle-kit export --config <config>` run in the config's folder: the DDL of the
-// TypeScript schema. Errors say what is missing (node, drizzle-kit) or quote drizzle-kit's
-// own message when the config or the schema does not load.
-Result<std::string> DrizzleExport(const std::string& config_path);
+// `drizzle-kit export --config <config>` run in `run_dir` (the project folder, where the
+// team runs drizzle-kit: the config's paths are relative to it; empty: the config's
+// folder): the DDL of the TypeScript schema. Errors say what is missing (node,
+// drizzle-kit) or quote drizzle-kit's own message when the config or the schema does not
+// load.
+Result<std::string> DrizzleExport(const std::string& config_path, const std::string& run_dir = "");
 
 }  // namespace strata

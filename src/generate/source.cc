@@ -54,7 +54,7 @@ Result<std::vector<SqlDocument>> RenderSchemaSources(const SourceSpec& spec) {
         break;
       }
       case SchemaSource::Kind::kDrizzle: {
-        auto sql = DrizzleExport(p.value);
+        auto sql = DrizzleExport(p.value, p.run_dir);
         if (!sql.ok()) return sql.status();
         out.push_back({"drizzle-kit export (" + p.value + ")", std::move(*sql)});
         break;

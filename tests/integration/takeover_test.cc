@@ -211,6 +211,36 @@ TEST_F(TakeoverTest, DrizzleProjectTakenOverThenEditedInTypeScript) {
   EXPECT_EQ(Files("drizzle/migrations"), files);
 }
 
+TEST_F(TakeoverTest, DrizzleConfigInASubfolderReadsPathsFromTheProject) {
+  // As in Dokploy: `drizzle-kit generate --config server/db/drizzle.config.ts`, run from the
+  // package folder, with schema and out relative to that folder.
+  std::string config = kDrizzleConfig;
+  p_.Write("server/db/drizzle.config.ts", config);
+  p_.Write("src/db/schema.ts", kSchemaBefore);
+  auto gen = Tool("drizzle-kit", {"generate", "--config", "server/db/drizzle.config.ts", "--name", "init"});
+  ASSERT_EQ(gen.exit_code, 0) << gen.out << gen.err;
+  ASSERT_EQ(Tool("drizzle-kit", {"migrate", "--config", "server/db/drizzle.config.ts"}).exit_code, 0);
+  auto init = Run({"init", "--from", "drizzle", "--drizzle-config", "server/db/drizzle.config.ts"});
+  ASSERT_EQ(init.exit_code, 0) << init.out << init.err;
+  EXPECT_NE(p_.Read("strata.toml").find("sources = [{ drizzle = \"server/db/drizzle.config.ts\" }]"), std::string::npos)
+      << p_.Read("strata.toml");
+  EXPECT_NE(p_.Read("strata.toml").find("migrations_dir = \"drizzle/migrations\""), std::string::npos);
+  EXPECT_EQ(Run({"status"}).exit_code, 0);
+  auto g = Run({"generate", "--dev-url", TestServer::Get().AdminUrl(), "nothing"});
+  EXPECT_EQ(g.exit_code, 0) << g.err;
+  EXPECT_NE(g.out.find("no changes: drizzle (server/db/drizzle.config.ts) matches drizzle/migrations"), std::string::npos)
+      << g.out;
+  // Not given and not at the top: init names the flag.
+  p_.Write("strata.toml.keep", p_.Read("strata.toml"));
+  std::filesystem::remove(p_.Path("strata.toml"));
+  auto ask = Run({"init", "--from", "drizzle"}, {{"CI", "true"}});
+  EXPECT_EQ(ask.exit_code, 2);
+  EXPECT_NE(ask.err.find("no drizzle.config.ts (or .js, .mjs, .json) in this folder: pass --drizzle-config <path to "
+                          "drizzle.config.ts>"), std::string::npos)
+      << ask.err;
+  EXPECT_FALSE(FileExists(p_.Path("strata.toml")));
+}
+
 TEST_F(TakeoverTest, FileMissingFromTheJournalIsNotAMigration) {
   // Found in a real drizzle-kit history: a leftover .sql file its journal does not list.
   // drizzle-kit migrate never runs it; neither does strata, and lint says so.
@@ -252,7 +282,7 @@ TEST_F(TakeoverTest, DrizzleSourceErrorsSayWhatIsMissing) {
   std::filesystem::remove(p_.Path("node_modules"));
   auto no_kit = Run({"generate", "--dev-url", TestServer::Get().AdminUrl(), "x"});
   EXPECT_EQ(no_kit.exit_code, 1);
-  EXPECT_NE(no_kit.err.find("drizzle-kit is not installed for drizzle.config.ts (no node_modules/.bin/drizzle-kit in its "
+  EXPECT_NE(no_kit.err.find("drizzle-kit is not installed for drizzle.config.ts (no node_modules/.bin/drizzle-kit in the project "
                             "folder or above): run `npm install -D drizzle-kit`"), std::string::npos) << no_kit.err;
   std::filesystem::create_directory_symlink(E2eModules(), p_.Path("node_modules"));
   // A schema file that does not compile: drizzle-kit's own message, and nothing written.
