@@ -176,11 +176,18 @@ Result<MigrationDir> MigrationDir::Load(const std::string& path, Naming naming,
       continue;
     }
     if (journal && !journal->count(f.stem())) {
-      // drizzle-kit runs exactly what its journal lists; a file it does not list (a
-      // leftover of a deleted branch, say) is not a migration to it, nor to strata.
+      // drizzle-kit runs exactly what its journal lists. A file it does not list among the
+      // listed ones (a leftover of a deleted branch, say) is not a migration to it, nor to
+      // strata; one after the last listed is new, written by hand: strata runs it, and
+      // `strata hash` lists it.
+      if (!journal->empty() && f.stem() < *journal->rbegin()) {
+        dir.problems.push_back({name, "not-in-journal",
+                                "not listed in meta/_journal.json: drizzle-kit never runs it, and neither does strata"});
+        continue;
+      }
       dir.problems.push_back({name, "not-in-journal",
-                              "not listed in meta/_journal.json: drizzle-kit never runs it, and neither does strata"});
-      continue;
+                              "not listed in meta/_journal.json yet: strata runs it, drizzle-kit would not (`strata hash` "
+                              "lists it)"});
     }
     if (auto [it, fresh] = versions.emplace(f.version, name); !fresh) {
       dir.problems.push_back({name, "duplicate-version",

@@ -264,6 +264,20 @@ TEST_F(TakeoverTest, FileMissingFromTheJournalIsNotAMigration) {
   ASSERT_EQ(create.exit_code, 0) << create.err;
   EXPECT_TRUE(FileExists(p_.Path("drizzle/0003_next.sql"))) << create.out;
   EXPECT_NE(p_.Read("drizzle/meta/_journal.json").find("\"tag\": \"0003_next\""), std::string::npos);
+  // A file written by hand after the last listed one is a new migration: strata runs it,
+  // lint says drizzle-kit would not, and strata hash lists it.
+  p_.Write("drizzle/0004_by_hand.sql", "ALTER TABLE a ADD COLUMN c text;\n");
+  auto lint2 = Run({"lint", "--names-only"});
+  EXPECT_NE(lint2.out.find("drizzle/0004_by_hand.sql:1:1: warning[not-in-journal] not listed in meta/_journal.json yet: "
+                           "strata runs it, drizzle-kit would not (`strata hash` lists it)"), std::string::npos) << lint2.out;
+  auto hash = Run({"hash"});
+  ASSERT_EQ(hash.exit_code, 0) << hash.err;
+  EXPECT_NE(hash.out.find("listed 0004_by_hand.sql in drizzle/meta/_journal.json"), std::string::npos) << hash.out;
+  EXPECT_NE(p_.Read("drizzle/meta/_journal.json").find("\"tag\": \"0004_by_hand\""), std::string::npos);
+  auto m2 = Run({"migrate"});
+  ASSERT_EQ(m2.exit_code, 0) << m2.out << m2.err;
+  EXPECT_EQ(Value("SELECT count(*) FROM information_schema.columns WHERE table_name = 'a'"), "3");
+  EXPECT_EQ(Run({"lint", "--names-only"}).out.find("0004_by_hand.sql:1:1: warning"), std::string::npos);
 }
 
 TEST_F(TakeoverTest, DrizzleSourceErrorsSayWhatIsMissing) {
