@@ -7,10 +7,16 @@
 #include "devdb/shadow.h"
 #include "introspect/introspect.h"
 #include "migrate/migration_dir.h"
+#include "migrate/runner.h"
 #include "pg/session.h"
 #include "sql/statement.h"
 
 namespace strata {
+
+namespace {
+// Where the replay keeps its history while it runs.
+constexpr char kReplayHistorySchema[] = "strata_replay";
+}  // namespace
 
 Result<SourceSpec> ParseSource(const std::string& text) {
   if (StartsWith(text, "db:")) return SourceSpec{SourceSpec::Kind::kDatabase, text.substr(3)};
@@ -106,13 +112,30 @@ Status ApplySchemaSources(Session* s, const SourceSpec& spec) {
   return Status::Ok();
 }
 
+// The replay is `strata migrate` on the shadow database: the same runner, so each file
+// runs in its own transaction (or statement by statement under -- strata:no-transaction),
+// with its directives and verify section, and fails with the message migrate would give.
+// Its history table lives in a schema of its own, dropped afterwards.
 Status ReplayMigrations(Session* s, const std::string& dir, Naming naming) {
   std::vector<FileError> errs;
   auto mdir = MigrationDir::Load(dir, naming, &errs);
   if (!mdir.ok()) return mdir.status();
-  for (const auto& f : mdir->files) {
-    STRATA_RETURN_IF_ERROR(RunStatements(s, f.path, f.content, 0, f.body().size()));
-  }
+  if (mdir->files.empty()) return Status::Ok();
+  // RESET ALL after each file keeps the database's settings: a throwaway needs no WAL flush.
+  s->Exec("DO $strata$ BEGIN EXECUTE format('ALTER DATABASE %I SET synchronous_commit = off', current_database()); "
+          "END $strata$");
+  Config cfg;
+  cfg.naming = naming;
+  cfg.history_table = {kReplayHistorySchema, "history"};
+  cfg.lock_timeout = "";
+  Runner runner(s, cfg, *mdir, nullptr);
+  MigrateOptions opts;
+  opts.lock_mode = LockMode::kNone;
+  opts.applied_by = "strata replay";
+  auto report = runner.Migrate(opts);
+  if (!report.ok()) return report.status();
+  auto dropped = s->Exec(std::string("DROP SCHEMA ") + kReplayHistorySchema + " CASCADE");
+  if (!dropped.ok()) return dropped.status();
   return Status::Ok();
 }
 
