@@ -230,16 +230,23 @@ int RunLint(int argc, char** argv) {
   } else {
     auto project = LoadProject(ctx);
     if (!project.ok()) return ctx.Fail(project.status());
-    NameLintInput in = NameLintInputOf(*project);
-    in.allow_out_of_order = allow_out_of_order;
     std::vector<AppliedMigration> applied;
     if (conn) {
       History history(conn.get(), project->config.history_table);
       auto rows = history.Load();
       if (!rows.ok()) return ctx.Fail(rows.status());
       applied = std::move(*rows);
-      in.applied = &applied;
     }
+    {
+      // create, edit, lint: a file not yet committed (nor applied, with --db) is re-hashed
+      // on a development machine, as migrate does.
+      std::vector<std::string> names;
+      for (const auto& a : applied) names.push_back(a.name);
+      if (project->sum) CheckSumFileOrRehash(ctx, &*project, conn ? &names : nullptr, false);
+    }
+    NameLintInput in = NameLintInputOf(*project);
+    in.allow_out_of_order = allow_out_of_order;
+    if (conn) in.applied = &applied;
     ds = LintNames(in);
     if (!names_only) {
       std::set<std::string> done;

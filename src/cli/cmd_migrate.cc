@@ -168,7 +168,6 @@ int RunMigrate(int argc, char** argv) {
     return ctx.Fail(Status::Usage("--lock-wait needs a duration such as 30s or 10min"));
   }
   if (Status st = DirectiveErrors(*project); !st.ok()) return ctx.Fail(st);
-  if (Status st = CheckSumFile(ctx, *project); !st.ok()) return ctx.Fail(st);
   std::string source;
   auto url = ctx.ResolveUrl(&source);
   if (!url.ok()) return ctx.Fail(url.status());
@@ -176,6 +175,19 @@ int RunMigrate(int argc, char** argv) {
   // they wait, and it marks the no-transaction file this run is applying.
   auto conn = Connection::Open(*url, "strata migrate " + RandomHex(6));
   if (!conn.ok()) return ctx.Fail(conn.status());
+  {
+    // What this database has applied decides which edited files may be re-hashed.
+    bool protected_env = !g.env.empty() && cfg.environments[g.env].is_protected;
+    std::vector<std::string> applied;
+    History history(conn->get(), cfg.history_table);
+    auto exists = history.Exists();
+    if (exists.ok() && *exists) {
+      auto rows = history.Load();
+      if (!rows.ok()) return ctx.Fail(rows.status());
+      for (const auto& a : *rows) applied.push_back(a.name);
+    }
+    if (Status st = CheckSumFileOrRehash(ctx, &*project, &applied, protected_env); !st.ok()) return ctx.Fail(st);
+  }
   Printer printer(ctx);
   RunnerHooks hooks;
   hooks.open_monitor = Connection::Opener(*url);

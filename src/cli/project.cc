@@ -1,6 +1,12 @@
 #include "cli/project.h"
 
+#include <algorithm>
+#include <cstdlib>
+#include <set>
+
 #include "base/fs.h"
+#include "base/strings.h"
+#include "base/subprocess.h"
 
 namespace strata::cli {
 
@@ -49,6 +55,60 @@ Status CheckSumFile(Context& ctx, const Project& p) {
   return Status::Conflict(msg + "strata.sum does not match the migrations folder. Restore the "
                                 "files, or if the change is deliberate (and not yet applied "
                                 "anywhere) run `strata hash`");
+}
+
+namespace {
+
+// The files of `names` (in `dir`) that were never committed (git reports them untracked or
+// only added); all of them when git cannot tell (no git, not a repository).
+std::set<std::string> Uncommitted(const std::string& dir, const std::vector<std::string>& names) {
+  std::set<std::string> all(names.begin(), names.end());
+  std::vector<std::string> argv = {"git", "-C", dir, "status", "--porcelain", "--untracked-files=all", "--"};
+  argv.insert(argv.end(), names.begin(), names.end());
+  if (FindInPath("git").empty()) return all;
+  auto r = RunProcess(argv);
+  if (!r.ok() || r->exit_code != 0) return all;
+  std::set<std::string> out;
+  for (const auto& line : Split(r->out, '\n')) {
+    // "?? path": untracked; "A  path": added, never committed. A committed file edited
+    // in the working tree ("M") is not new.
+    if (line.size() < 4 || !(StartsWith(line, "??") || line[0] == 'A')) continue;
+    for (const auto& n : names) {
+      if (EndsWith(line, n)) out.insert(n);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Status CheckSumFileOrRehash(Context& ctx, Project* p, const std::vector<std::string>* applied, bool is_protected) {
+  Status strict = CheckSumFile(ctx, *p);
+  if (strict.ok() || !p->sum) return strict;
+  const char* ci = std::getenv("CI");
+  if ((ci && *ci) || is_protected) return strict;
+  auto problems = CheckSum(p->dir, *p->sum);
+  std::vector<std::string> files;
+  for (const auto& pr : problems) {
+    if (!p->dir.Find(pr.file)) return strict;  // a deleted file: never settled quietly
+    files.push_back(pr.file);
+  }
+  std::string last_applied;
+  if (applied) {
+    for (const auto& a : *applied) last_applied = std::max(last_applied, a);
+  }
+  std::set<std::string> uncommitted = Uncommitted(p->dir.path, files);
+  for (const auto& f : files) {
+    if (!uncommitted.count(f)) return strict;
+    if (applied && (f <= last_applied || std::find(applied->begin(), applied->end(), f) != applied->end())) return strict;
+  }
+  STRATA_RETURN_IF_ERROR(WriteSum(p->dir));
+  for (const auto& f : files) {
+    ctx.Note("strata.sum: re-hashed " + JoinPath(p->dir.path, f) +
+             " (not committed, not applied here: edited after `strata create`); commit strata.sum with it");
+  }
+  p->sum = ComputeSum(p->dir);
+  return Status::Ok();
 }
 
 Status SumMatchesBeforeWriting(const MigrationDir& dir) {

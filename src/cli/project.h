@@ -27,6 +27,14 @@ NameLintInput NameLintInputOf(const Project& p);
 // strata.sum must match the folder; a folder without one only gets a warning.
 Status CheckSumFile(Context& ctx, const Project& p);
 
+// As CheckSumFile, but on a development machine the flow `strata create`, edit, `strata
+// migrate` needs no `strata hash`: when every problem is about a file that was never
+// committed to git (untracked or only added; every file when the folder is not in a git
+// repository) and, when `applied` is given, is not applied and sorts after
+// every applied migration, strata.sum is rewritten and that is said on stderr. Never with
+// CI set or for a protected environment: there strata.sum must match as committed.
+Status CheckSumFileOrRehash(Context& ctx, Project* p, const std::vector<std::string>* applied, bool is_protected);
+
 // Before writing a new migration into `dir`: its strata.sum (when there is one) must match,
 // or the first mismatch is the error.
 Status SumMatchesBeforeWriting(const MigrationDir& dir);

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "base/fs.h"
 #include "integration/cli_fixture.h"
 
 namespace strata::testing {
@@ -214,17 +215,66 @@ TEST_F(CliTest, FolderWithoutSumFileMigratesWithWarning) {
 }
 
 TEST_F(CliTest, SumMismatchBlocksUntilHash) {
+  // In CI strata.sum must match as committed.
   p_.Migration(Version(1) + "_one.sql", Table(1));
   ASSERT_EQ(Run({"hash"}).exit_code, 0);
   p_.Migration(Version(1) + "_one.sql", Table(1) + "-- edited\n");
-  auto r = Run({"migrate"});
+  auto r = Run({"migrate"}, {{"CI", "true"}});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("edited since strata.sum was written"), std::string::npos) << r.err;
   EXPECT_FALSE(TableExists("t1"));
   ASSERT_EQ(Run({"hash"}).exit_code, 0);
-  r = Run({"migrate"});
+  r = Run({"migrate"}, {{"CI", "true"}});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err.find("strata hash"), std::string::npos) << r.err;
+}
+
+TEST_F(CliTest, CreateEditMigrateNeedsNoHashOnADevelopmentMachine) {
+  // The README's flow: create, fill in the body, lint, migrate.
+  ASSERT_EQ(Run({"create", "add_notes"}, {{"CI", ""}}).exit_code, 0);
+  auto files = ListFiles(p_.Path("migrations"));
+  std::string name;
+  for (const auto& f : *files) {
+    if (f.find("_add_notes.sql") != std::string::npos) name = f;
+  }
+  ASSERT_FALSE(name.empty());
+  std::string body = p_.Read("migrations/" + name);
+  body.insert(body.find("\n\n\n") + 1, "CREATE TABLE notes (id bigint PRIMARY KEY);\n");
+  p_.Write("migrations/" + name, body);
+  auto lint = Run({"lint"}, {{"CI", ""}});
+  EXPECT_EQ(lint.exit_code, 0) << lint.out << lint.err;
+  EXPECT_NE(lint.err.find("strata.sum: re-hashed migrations/" + name +
+                          " (not committed, not applied here: edited after `strata create`); commit strata.sum with it"),
+            std::string::npos) << lint.err;
+  auto m = Run({"migrate"}, {{"CI", ""}});
+  ASSERT_EQ(m.exit_code, 0) << m.out << m.err;
+  EXPECT_TRUE(TableExists("notes"));
+  // Once applied, an edit is never settled quietly, even here.
+  p_.Write("migrations/" + name, body + "-- later\n");
+  auto again = Run({"migrate"}, {{"CI", ""}});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.err.find("edited since strata.sum was written"), std::string::npos) << again.err;
+}
+
+TEST_F(CliTest, CommittedFileEditIsNeverRehashed) {
+  ASSERT_FALSE(FindInPath("git").empty()) << "git is missing: scripts/setup installs it";
+  ASSERT_EQ(Run({"create", "one"}, {{"CI", ""}}).exit_code, 0);
+  ProcessOptions o;
+  o.cwd = p_.dir();
+  o.set_env = {{"GIT_AUTHOR_NAME", "t"}, {"GIT_AUTHOR_EMAIL", "t@example.com"}, {"GIT_COMMITTER_NAME", "t"},
+               {"GIT_COMMITTER_EMAIL", "t@example.com"}};
+  ASSERT_EQ(RunProcess({"git", "init", "-q"}, o)->exit_code, 0);
+  ASSERT_EQ(RunProcess({"git", "add", "-A"}, o)->exit_code, 0);
+  ASSERT_EQ(RunProcess({"git", "commit", "-qm", "one"}, o)->exit_code, 0);
+  auto files = ListFiles(p_.Path("migrations"));
+  std::string name;
+  for (const auto& f : *files) {
+    if (f.find("_one.sql") != std::string::npos) name = f;
+  }
+  p_.Write("migrations/" + name, p_.Read("migrations/" + name) + "SELECT 1;\n");
+  auto m = Run({"migrate"}, {{"CI", ""}});
+  EXPECT_EQ(m.exit_code, 1);
+  EXPECT_NE(m.err.find("edited since strata.sum was written"), std::string::npos) << m.err;
 }
 
 TEST_F(CliTest, PasswordNeverPrinted) {
