@@ -88,8 +88,11 @@ void DiffColumns(const std::string& table, int ta, int tb, const json& a, const 
                       ChangedFields(col.value, it->second.value, {}), col.pos, it->second.pos, ta, tb});
     }
   }
-  for (const auto& [name, col] : cb) {
+  // Added columns in the declared order: ADD COLUMN appends, so this order is the table's.
+  for (const auto& c : b) {
+    std::string name = c["name"].get<std::string>();
     if (!ca.count(name)) {
+      const Entry& col = cb[name];
       out->push_back({ChangeAction::kCreate, "column", table + "." + name, nullptr, col.value, {}, -1, col.pos, ta, tb});
     }
   }

@@ -49,5 +49,17 @@ TEST_F(CliTest, FileThatFailsToMigrateFailsToReplayWithTheSameMessage) {
   EXPECT_NE(g.err.find("unsafe use of new value \"done\" of enum type status"), std::string::npos) << g.err;
 }
 
+TEST_F(CliTest, AddedColumnsKeepTheDeclaredOrder) {
+  p_.Migration(Version(1) + "_t.sql", "CREATE TABLE t (id int);\n");
+  p_.Write("schema/t.sql", "CREATE DOMAIN posint AS int CHECK (VALUE > 0);\n"
+                           "CREATE TABLE t (id int, zeta text, alpha posint, mid text);\n");
+  ASSERT_EQ(Run({"hash"}).exit_code, 0);
+  auto g = Run({"generate", "--dev-url", TestServer::Get().AdminUrl(), "columns"});
+  ASSERT_EQ(g.exit_code, 0) << g.err;
+  ASSERT_EQ(Run({"migrate"}).exit_code, 0);
+  EXPECT_EQ(Value("SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute WHERE attrelid = 't'::regclass "
+                  "AND attnum > 0"), "id,zeta,alpha,mid");
+}
+
 }  // namespace
 }  // namespace strata::testing
