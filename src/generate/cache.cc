@@ -11,7 +11,7 @@
 
 namespace strata {
 
-Result<std::string> SourceDigest(const SourceSpec& spec, Naming naming) {
+Result<std::string> SourceDigest(const SourceSpec& spec, Naming naming, std::vector<SqlDocument>* rendered) {
   if (spec.kind == SourceSpec::Kind::kMigrationsDir) {
     std::vector<FileError> errs;
     auto dir = MigrationDir::Load(spec.value, naming, &errs);
@@ -24,11 +24,13 @@ Result<std::string> SourceDigest(const SourceSpec& spec, Naming naming) {
   Sha256 h;
   for (const auto& d : *docs) h.Update(d.path + "\n" + Sha256::Hex(d.text) + "\n");
   auto d = h.Finish();
+  if (rendered) *rendered = std::move(*docs);
   return ToHex(d.data(), d.size());
 }
 
 Result<CachedSource> LoadCachedSource(const SourceSpec& spec, const std::string& admin_url, Naming naming) {
-  auto digest = SourceDigest(spec, naming);
+  std::vector<SqlDocument> docs;
+  auto digest = SourceDigest(spec, naming, &docs);
   if (!digest.ok()) return digest.status();
   std::string kind = spec.kind == SourceSpec::Kind::kMigrationsDir ? "replay" : "desired";
   std::string prefix = "strata_" + kind + "_" + Sha256::Hex(AbsolutePath(spec.value)).substr(0, 8) + "_";
@@ -46,7 +48,7 @@ Result<CachedSource> LoadCachedSource(const SourceSpec& spec, const std::string&
       return CachedSource{std::move(*c), name, true};
     }
   }
-  auto loaded = LoadSourceKept(spec, admin_url, naming);
+  auto loaded = LoadSourceKept(spec, admin_url, naming, spec.kind == SourceSpec::Kind::kSchemaDir ? &docs : nullptr);
   if (!loaded.ok()) return loaded.status();
   auto stale = (*admin)->ExecParams("SELECT datname FROM pg_catalog.pg_database WHERE starts_with(datname, $1)", {prefix});
   if (stale.ok()) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 #include "catalog/catalog.h"
@@ -16,7 +17,10 @@ namespace strata {
 
 // What a folder source was built from: strata.sum's last chain hash (migrations) or a hash
 // of every file's name and content (schema).
-Result<std::string> SourceDigest(const SourceSpec& spec, Naming naming);
+// A schema source's documents are rendered to be hashed (drizzle-kit export, commands);
+// `rendered`, when given, keeps them so that a cache miss applies them without running the
+// tools again.
+Result<std::string> SourceDigest(const SourceSpec& spec, Naming naming, std::vector<SqlDocument>* rendered = nullptr);
 
 struct CachedSource {
   Catalog catalog;

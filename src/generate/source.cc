@@ -105,10 +105,15 @@ Status RunStatements(Session* s, const std::string& path, const std::string& tex
 
 namespace {
 
-Status ApplySchemaSources(Session* s, const SourceSpec& spec) {
-  auto docs = RenderSchemaSources(spec);
-  if (!docs.ok()) return docs.status();
-  for (const auto& d : *docs) STRATA_RETURN_IF_ERROR(RunStatements(s, d.path, d.text, 0, d.text.size()));
+Status ApplySchemaSources(Session* s, const SourceSpec& spec, const std::vector<SqlDocument>* rendered) {
+  std::vector<SqlDocument> own;
+  if (!rendered) {
+    auto docs = RenderSchemaSources(spec);
+    if (!docs.ok()) return docs.status();
+    own = std::move(*docs);
+    rendered = &own;
+  }
+  for (const auto& d : *rendered) STRATA_RETURN_IF_ERROR(RunStatements(s, d.path, d.text, 0, d.text.size()));
   return Status::Ok();
 }
 
@@ -147,7 +152,8 @@ Result<Catalog> LoadSource(const SourceSpec& spec, const std::string& shadow_adm
   return std::move(loaded->catalog);
 }
 
-Result<LoadedSource> LoadSourceKept(const SourceSpec& spec, const std::string& shadow_admin_url, Naming naming) {
+Result<LoadedSource> LoadSourceKept(const SourceSpec& spec, const std::string& shadow_admin_url, Naming naming,
+                                    const std::vector<SqlDocument>* rendered) {
   LoadedSource out;
   if (!spec.NeedsShadow()) {
     auto conn = Connection::Open(spec.value);
@@ -164,7 +170,7 @@ Result<LoadedSource> LoadSourceKept(const SourceSpec& spec, const std::string& s
   if (!conn.ok()) return conn.status();
   // A throwaway database: no need to wait for the WAL flush of every statement.
   (*conn)->Exec("SET client_min_messages = warning; SET synchronous_commit = off");
-  Status st = spec.kind == SourceSpec::Kind::kSchemaDir ? ApplySchemaSources(conn->get(), spec)
+  Status st = spec.kind == SourceSpec::Kind::kSchemaDir ? ApplySchemaSources(conn->get(), spec, rendered)
                                                         : ReplayMigrations(conn->get(), spec.value, naming);
   if (!st.ok()) return st;
   auto c = Introspect(conn->get());

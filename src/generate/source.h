@@ -49,7 +49,9 @@ struct LoadedSource {
   Catalog catalog;
   std::unique_ptr<ShadowDatabase> shadow;  // null for db:URL
 };
-Result<LoadedSource> LoadSourceKept(const SourceSpec& spec, const std::string& shadow_admin_url, Naming naming);
+// `rendered`: the schema source's documents when the caller has rendered them already.
+Result<LoadedSource> LoadSourceKept(const SourceSpec& spec, const std::string& shadow_admin_url, Naming naming,
+                                    const std::vector<SqlDocument>* rendered = nullptr);
 
 // Runs each statement of text[begin, end) on `s` (so that CONCURRENTLY works), pointing
 // at path:line:col of the failing one.
