@@ -119,4 +119,10 @@ Result<ProcessResult> RunProcess(const std::vector<std::string>& argv,
   return res;
 }
 
+std::string FailureOutput(const ProcessResult& r, size_t max) {
+  std::string why(Trim(r.err.empty() ? r.out : r.err));
+  if (why.size() > max) why = why.substr(0, max) + "...";
+  return why;
+}
+
 }  // namespace strata

@@ -24,6 +24,10 @@ struct ProcessResult {
   std::string err;
 };
 
+// What a failed child said, to quote in an error: its stderr (its stdout when stderr is
+// empty), trimmed and cut after `max` bytes.
+std::string FailureOutput(const ProcessResult& r, size_t max = 2000);
+
 // REQUIRES: argv non-empty; argv[0] is looked up in PATH when it has no '/'.
 Result<ProcessResult> RunProcess(const std::vector<std::string>& argv,
                                  const ProcessOptions& opts = {});

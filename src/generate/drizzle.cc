@@ -164,10 +164,8 @@ Result<std::string> DrizzleExport(const std::string& config_path, const std::str
   // import), with the error on stderr and nothing on stdout: an empty schema would follow.
   bool threw = Trim(r->out).empty() && r->err.find("Error") != std::string::npos;
   if (r->exit_code != 0 || threw) {
-    std::string why(Trim(r->err.empty() ? r->out : r->err));
-    if (why.size() > 2000) why = why.substr(0, 2000) + "...";
     return Status::InvalidInput("drizzle-kit export failed for " + config_path + " (exit " + std::to_string(r->exit_code) +
-                                (threw ? ", and the schema did not load" : "") + "):\n" + why);
+                                (threw ? ", and the schema did not load" : "") + "):\n" + FailureOutput(*r));
   }
   return r->out;
 }

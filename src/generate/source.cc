@@ -71,10 +71,8 @@ Result<std::vector<SqlDocument>> RenderSchemaSources(const SourceSpec& spec) {
         auto r = RunProcess({"/bin/sh", "-c", p.value}, o);
         if (!r.ok()) return r.status().Wrap("running `" + p.value + "`");
         if (r->exit_code != 0) {
-          std::string why(Trim(r->err.empty() ? r->out : r->err));
-          if (why.size() > 2000) why = why.substr(0, 2000) + "...";
           return Status::InvalidInput("schema source command `" + p.value + "` failed (exit " +
-                                      std::to_string(r->exit_code) + "):\n" + why);
+                                      std::to_string(r->exit_code) + "):\n" + FailureOutput(*r));
         }
         out.push_back({"output of `" + p.value + "`", std::move(r->out)});
         break;
