@@ -182,12 +182,12 @@ Result<MigrationDir> MigrationDir::Load(const std::string& path, Naming naming,
       // `strata hash` lists it.
       if (!journal->empty() && f.stem() < *journal->rbegin()) {
         dir.problems.push_back({name, "not-in-journal",
-                                "not listed in meta/_journal.json: drizzle-kit never runs it, and neither does strata"});
+                                "not listed in meta/_journal.json: drizzle-kit never runs it, and neither does strata", false});
         continue;
       }
       dir.problems.push_back({name, "not-in-journal",
                               "not listed in meta/_journal.json yet: strata runs it, drizzle-kit would not (`strata hash` "
-                              "lists it)"});
+                              "lists it)", false});
     }
     if (auto [it, fresh] = versions.emplace(f.version, name); !fresh) {
       dir.problems.push_back({name, "duplicate-version",

@@ -87,7 +87,7 @@ std::string Short(const std::string& hash) { return hash.substr(0, 12); }
 Status CheckIntegrity(const MigrationDir& dir, const std::vector<MigrationState>& states) {
   std::string msg;
   for (const auto& p : dir.problems) {
-    if (p.rule == "not-in-journal") continue;  // ignored, as drizzle-kit ignores it; lint warns
+    if (!p.blocks_migrate) continue;
     msg += JoinPath(dir.path, p.file) + ": " + p.message + " [" + p.rule + "]\n";
   }
   for (const auto& s : states) {
