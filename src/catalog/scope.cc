@@ -135,7 +135,7 @@ void ApplyScope(Catalog* c, const Scope& s) {
     return true;
   };
   EraseIf(&c->schemas, [&](const Schema& x) {
-    return (!f.Keep("schema", x.name, x.name) || !f.SchemaKept(x.name)) && out("schema:" + x.name);
+    return !f.Keep("schema", x.name, x.name) && out("schema:" + x.name);
   });
   EraseIf(&c->extensions, [&](const Extension& x) { return !f.Keep("extension", x.schema, x.name) && out("extension:" + x.name); });
   EraseIf(&c->collations, [&](const Collation& x) {
@@ -170,7 +170,8 @@ void ApplyScope(Catalog* c, const Scope& s) {
     return on_table("constraint", x.table_key, x.name) && out("constraint:" + x.table_key + "/" + x.name);
   });
   EraseIf(&c->indexes, [&](const Index& x) {
-    return (on_table("index", x.table_key, x.name) || !f.SchemaKept(x.schema) || removed.count(x.parent_key)) &&
+    // An index lives in its table's schema: on_table judges both.
+    return (on_table("index", x.table_key, x.name) || removed.count(x.parent_key)) &&
            out(Key("index", x.schema, x.name));
   });
   EraseIf(&c->triggers, [&](const Trigger& x) {
