@@ -39,6 +39,20 @@ NameLintInput NameLintInputOf(const Project& p) {
   return in;
 }
 
+namespace {
+
+// The error for strata.sum problems (none: ok).
+Status SumConflict(const MigrationDir& dir, const std::vector<SumProblem>& problems) {
+  if (problems.empty()) return Status::Ok();
+  std::string msg;
+  for (const auto& pr : problems) msg += JoinPath(dir.path, pr.file) + ": " + pr.message + "\n";
+  return Status::Conflict(msg + "strata.sum does not match the migrations folder. Restore the "
+                                "files, or if the change is deliberate (and not yet applied "
+                                "anywhere) run `strata hash`");
+}
+
+}  // namespace
+
 Status CheckSumFile(Context& ctx, const Project& p) {
   if (!p.sum) {
     if (!p.dir.files.empty()) {
@@ -48,13 +62,7 @@ Status CheckSumFile(Context& ctx, const Project& p) {
     }
     return Status::Ok();
   }
-  auto problems = CheckSum(p.dir, *p.sum);
-  if (problems.empty()) return Status::Ok();
-  std::string msg;
-  for (const auto& pr : problems) msg += JoinPath(p.dir.path, pr.file) + ": " + pr.message + "\n";
-  return Status::Conflict(msg + "strata.sum does not match the migrations folder. Restore the "
-                                "files, or if the change is deliberate (and not yet applied "
-                                "anywhere) run `strata hash`");
+  return SumConflict(p.dir, CheckSum(p.dir, *p.sum));
 }
 
 namespace {
@@ -83,11 +91,11 @@ std::set<std::string> Uncommitted(const std::string& dir, const std::vector<std:
 }  // namespace
 
 Status CheckSumFileOrRehash(Context& ctx, Project* p, const std::vector<std::string>* applied, bool is_protected) {
-  Status strict = CheckSumFile(ctx, *p);
-  if (strict.ok() || !p->sum) return strict;
-  const char* ci = std::getenv("CI");
-  if ((ci && *ci) || is_protected) return strict;
+  if (!p->sum) return CheckSumFile(ctx, *p);
   auto problems = CheckSum(p->dir, *p->sum);
+  Status strict = SumConflict(p->dir, problems);
+  const char* ci = std::getenv("CI");
+  if (strict.ok() || (ci && *ci) || is_protected) return strict;
   std::vector<std::string> files;
   for (const auto& pr : problems) {
     if (!p->dir.Find(pr.file)) return strict;  // a deleted file: never settled quietly
@@ -100,7 +108,7 @@ Status CheckSumFileOrRehash(Context& ctx, Project* p, const std::vector<std::str
   std::set<std::string> uncommitted = Uncommitted(p->dir.path, files);
   for (const auto& f : files) {
     if (!uncommitted.count(f)) return strict;
-    if (applied && (f <= last_applied || std::find(applied->begin(), applied->end(), f) != applied->end())) return strict;
+    if (applied && f <= last_applied) return strict;  // applied, or sorts before an applied file
   }
   STRATA_RETURN_IF_ERROR(WriteSum(p->dir));
   for (const auto& f : files) {
