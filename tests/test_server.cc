@@ -148,6 +148,13 @@ std::string TempProject::Read(const std::string& rel) const {
   return r.ok() ? *r : "";
 }
 
+std::string TempProject::FillCreated(const std::string& rel, const std::string& sql) const {
+  std::string body = Read(rel);
+  body.insert(body.find("\n\n\n") + 1, sql);
+  Write(rel, body);
+  return body;
+}
+
 ProcessResult TempProject::Run(const std::vector<std::string>& args, const std::string& url,
                                std::map<std::string, std::string> env) const {
   std::vector<std::string> argv = {STRATA_BINARY};

@@ -58,6 +58,9 @@ class TempProject {
   std::string Path(const std::string& rel) const { return dir_ + "/" + rel; }
   void Write(const std::string& rel, const std::string& content) const;
   std::string Read(const std::string& rel) const;
+  // Puts `sql` into the body of a file `strata create` wrote (below its header); returns
+  // the file's new text.
+  std::string FillCreated(const std::string& rel, const std::string& sql) const;
   // Writes migrations/<name> (name without folder).
   void Migration(const std::string& name, const std::string& sql) const {
     Write("migrations/" + name, sql);

@@ -238,9 +238,7 @@ TEST_F(CliTest, CreateEditMigrateNeedsNoHashOnADevelopmentMachine) {
     if (f.find("_add_notes.sql") != std::string::npos) name = f;
   }
   ASSERT_FALSE(name.empty());
-  std::string body = p_.Read("migrations/" + name);
-  body.insert(body.find("\n\n\n") + 1, "CREATE TABLE notes (id bigint PRIMARY KEY);\n");
-  p_.Write("migrations/" + name, body);
+  std::string body = p_.FillCreated("migrations/" + name, "CREATE TABLE notes (id bigint PRIMARY KEY);\n");
   auto lint = Run({"lint"}, {{"CI", ""}});
   EXPECT_EQ(lint.exit_code, 0) << lint.out << lint.err;
   EXPECT_NE(lint.err.find("strata.sum: re-hashed migrations/" + name +

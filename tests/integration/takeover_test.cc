@@ -147,13 +147,11 @@ TEST_F(TakeoverTest, DrizzleProjectTakenOverThenEditedInTypeScript) {
   ASSERT_EQ(create.exit_code, 0) << create.err;
   std::string hand = "drizzle/migrations/0001_normalize_email.sql";
   ASSERT_TRUE(FileExists(p_.Path(hand))) << create.out;
-  std::string body = p_.Read(hand);
-  body.insert(body.find("\n\n\n") + 1,
-              "CREATE FUNCTION app.normalize_email() RETURNS trigger LANGUAGE plpgsql AS $$\n"
-              "BEGIN\n  NEW.email := lower(NEW.email);\n  RETURN NEW;\nEND $$;\n"
-              "CREATE TRIGGER users_normalize_email BEFORE INSERT OR UPDATE ON app.users\n"
-              "  FOR EACH ROW EXECUTE FUNCTION app.normalize_email();\n");
-  p_.Write(hand, body);
+  p_.FillCreated(hand,
+                 "CREATE FUNCTION app.normalize_email() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+                 "BEGIN\n  NEW.email := lower(NEW.email);\n  RETURN NEW;\nEND $$;\n"
+                 "CREATE TRIGGER users_normalize_email BEFORE INSERT OR UPDATE ON app.users\n"
+                 "  FOR EACH ROW EXECUTE FUNCTION app.normalize_email();\n");
   ASSERT_EQ(Run({"hash"}).exit_code, 0);
   auto m1 = Run({"migrate"});
   ASSERT_EQ(m1.exit_code, 0) << m1.out << m1.err;
@@ -393,9 +391,7 @@ TEST_F(TakeoverTest, NodePgMigrateProjectTakenOver) {
   std::smatch m;
   ASSERT_TRUE(std::regex_search(create.out, m, std::regex(R"(migrations/(\d{17})_agents_flags\.sql)"))) << create.out;
   std::string file = "migrations/" + m[1].str() + "_agents_flags.sql";
-  std::string body = p_.Read(file);
-  body.insert(body.find("\n\n\n") + 1, "ALTER TABLE kortix.agents ADD COLUMN flags jsonb;\n");
-  p_.Write(file, body);
+  p_.FillCreated(file, "ALTER TABLE kortix.agents ADD COLUMN flags jsonb;\n");
   ASSERT_EQ(Run({"hash"}).exit_code, 0);
   auto mig = Run({"migrate"});
   ASSERT_EQ(mig.exit_code, 0) << mig.out << mig.err;
