@@ -56,18 +56,12 @@ int RunAdopt(int argc, char** argv) {
   if (!project.ok()) return ctx.Fail(project.status());
   auto conn = ctx.Connect();
   if (!conn.ok()) return ctx.Fail(conn.status());
-  Session* s = conn->get();
-  auto lock = MigrationLock::Acquire(s, project->config.history_table,
-                                     [&](const std::string& holder) {
-                                       ctx.Note("waiting for the migration lock, held by " + holder);
-                                     });
-  if (!lock.ok()) return ctx.Fail(lock.status());
-  History history(s, project->config.history_table);
-  auto ours = history.Load();
-  if (!ours.ok()) return ctx.Fail(ours.status());
   if (journal.empty()) journal = JoinPath(project->dir.path, "meta/_journal.json");
-  auto plan = tool == "drizzle" ? PlanAdoptDrizzle(s, project->dir, *ours, *source, journal)
-                                : PlanAdoptNodePgMigrate(s, project->dir, *ours, *source);
+  bool recorded = false;
+  auto plan = Adopt(conn->get(), project->dir,
+                    {tool, project->config.history_table, *source, journal, !dry_run, allow_unmatched},
+                    [&](const std::string& holder) { ctx.Note("waiting for the migration lock, held by " + holder); },
+                    &recorded);
   if (!plan.ok()) return ctx.Fail(plan.status());
   Report(ctx, *plan, dry_run);
   if (!plan->unmatched.empty() && !allow_unmatched) {
@@ -77,8 +71,6 @@ int RunAdopt(int argc, char** argv) {
         plan->unmatched.size(), source->Display(), plan->matched.size())));
   }
   if (dry_run) return kExitOk;
-  if (Status st = history.Ensure(); !st.ok()) return ctx.Fail(st);
-  if (Status st = ApplyAdoptPlan(s, history, project->dir, *plan); !st.ok()) return ctx.Fail(st);
   if (!ctx.json()) ctx.Out(fmt::format("recorded {} migration(s) as adopted in {}", plan->matched.size(),
                                        project->config.history_table.Display()));
   return kExitOk;

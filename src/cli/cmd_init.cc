@@ -20,7 +20,6 @@
 #include "generate/generate.h"
 #include "introspect/introspect.h"
 #include "migrate/adopt.h"
-#include "migrate/history.h"
 #include "migrate/migration_dir.h"
 #include "migrate/sum_file.h"
 #include "migrate/takeover.h"
@@ -237,7 +236,7 @@ struct Adoption {
 };
 
 // Records the old tool's history in strata's table when the database answers.
-Adoption Adopt(Context& ctx, const Setup& s, const std::string& url, const std::string& project_dir) {
+Adoption AdoptHistory(Context& ctx, const Setup& s, const std::string& url, const std::string& project_dir) {
   Adoption a;
   if (url.empty()) {
     a.why = "no database URL ($" + s.url_env + " is not set and --url was not given)";
@@ -261,37 +260,18 @@ Adoption Adopt(Context& ctx, const Setup& s, const std::string& url, const std::
     a.why = s.old_history.Display() + " does not exist in the database (nothing applied there yet?)";
     return a;
   }
-  auto lock = MigrationLock::Acquire(db, s.history_table, [&](const std::string& holder) {
-    ctx.Note("waiting for the migration lock, held by " + holder);
-  });
-  if (!lock.ok()) {
-    a.why = lock.status().message();
-    return a;
-  }
-  History history(db, s.history_table);
-  auto ours = history.Load();
-  if (!ours.ok()) {
-    a.why = ours.status().message();
-    return a;
-  }
-  auto plan = s.from == "drizzle" ? PlanAdoptDrizzle(db, *dir, *ours, s.old_history, s.journal)
-                                  : PlanAdoptNodePgMigrate(db, *dir, *ours, s.old_history);
+  bool recorded = false;
+  auto plan = Adopt(db, *dir, {s.from, s.history_table, s.old_history, s.journal},
+                            [&](const std::string& holder) { ctx.Note("waiting for the migration lock, held by " + holder); },
+                            &recorded);
   if (!plan.ok()) {
     a.why = plan.status().message();
     return a;
   }
   a.plan = std::move(*plan);
-  if (!a.plan.unmatched.empty()) {
+  if (!recorded) {
     a.why = fmt::format("{} row(s) of {} match no file exactly; nothing was adopted", a.plan.unmatched.size(),
                         s.old_history.Display());
-    return a;
-  }
-  if (Status st = history.Ensure(); !st.ok()) {
-    a.why = st.message();
-    return a;
-  }
-  if (Status st = ApplyAdoptPlan(db, history, *dir, a.plan); !st.ok()) {
-    a.why = st.message();
     return a;
   }
   a.done = true;
@@ -425,7 +405,7 @@ int RunInit(int argc, char** argv) {
     created.push_back(gitignore + " (.strata/)");
   }
   Adoption adoption;
-  if (!from.empty()) adoption = Adopt(ctx, setup, url, dir);
+  if (!from.empty()) adoption = AdoptHistory(ctx, setup, url, dir);
   std::string seed_why;
   if (adoption.done && setup.sources.empty()) {
     std::string seeded = SeedSchemaFolder(setup, url, dir, &seed_why);

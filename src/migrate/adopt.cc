@@ -125,4 +125,22 @@ Status ApplyAdoptPlan(Session* s, const History& history, const MigrationDir& di
   return Status::Ok();
 }
 
+Result<AdoptPlan> Adopt(Session* s, const MigrationDir& dir, const AdoptRequest& r,
+                        const std::function<void(const std::string&)>& on_wait, bool* recorded) {
+  *recorded = false;
+  auto lock = MigrationLock::Acquire(s, r.history, on_wait);
+  if (!lock.ok()) return lock.status();
+  History history(s, r.history);
+  auto ours = history.Load();
+  if (!ours.ok()) return ours.status();
+  auto plan = r.tool == "drizzle" ? PlanAdoptDrizzle(s, dir, *ours, r.source, r.journal)
+                                  : PlanAdoptNodePgMigrate(s, dir, *ours, r.source);
+  if (!plan.ok()) return plan.status();
+  if (!r.record || (!plan->unmatched.empty() && !r.allow_unmatched)) return plan;
+  STRATA_RETURN_IF_ERROR(history.Ensure());
+  STRATA_RETURN_IF_ERROR(ApplyAdoptPlan(s, history, dir, *plan));
+  *recorded = true;
+  return plan;
+}
+
 }  // namespace strata

@@ -3,6 +3,7 @@
 // file, created_at = the journal's "when"). Only exact matches are imported; never a guess.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,20 @@ Result<AdoptPlan> PlanAdoptNodePgMigrate(Session* s, const MigrationDir& dir,
 Result<AdoptPlan> PlanAdoptDrizzle(Session* s, const MigrationDir& dir,
                                    const std::vector<AppliedMigration>& ours,
                                    const QualifiedName& table, const std::string& journal_path);
+struct AdoptRequest {
+  std::string tool;       // "node-pg-migrate" or "drizzle"
+  QualifiedName history;  // strata's history table
+  QualifiedName source;   // the other tool's
+  std::string journal;    // drizzle: meta/_journal.json
+  bool record = true;     // false: plan only
+  bool allow_unmatched = false;
+};
+// Under the migration lock: plans from strata's history and the other tool's, then records
+// the matched rows (creating strata's table) unless `record` is false or some rows match no
+// file and `allow_unmatched` is not set. `*recorded` says whether it did.
+Result<AdoptPlan> Adopt(Session* s, const MigrationDir& dir, const AdoptRequest& r,
+                        const std::function<void(const std::string&)>& on_wait, bool* recorded);
+
 // Writes the matched rows in one transaction. REQUIRES: the migration lock is held and
 // the history table exists.
 Status ApplyAdoptPlan(Session* s, const History& history, const MigrationDir& dir,
