@@ -105,11 +105,10 @@ Naming NamingOfFolder(const std::string& dir, Naming fallback) {
   auto names = ListFiles(dir);
   if (!names.ok()) return fallback;
   int seq = 0, ts = 0;
+  std::string version, slug;
   for (const auto& n : *names) {
-    if (!EndsWith(n, ".sql")) continue;
-    std::string v = n.substr(0, n.find('_'));
-    if (v.empty() || !std::all_of(v.begin(), v.end(), ::isdigit)) continue;
-    (v.size() == 17 || v.size() == 13 ? ts : seq)++;
+    if (ParseMigrationName(n, Naming::kTimestamp, &version, &slug).ok()) ++ts;
+    else if (ParseMigrationName(n, Naming::kSequence, &version, &slug).ok()) ++seq;
   }
   return seq > ts ? Naming::kSequence : ts > 0 ? Naming::kTimestamp : fallback;
 }
