@@ -4,6 +4,8 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cmath>
+#include <optional>
 
 #include "base/fs.h"
 #include "base/parse.h"
@@ -65,11 +67,23 @@ Status ReadString(const std::string& path, const toml::node& node, const char* k
   return Status::Ok();
 }
 
+// A whole number: an integer, or a float with no fraction inside int64's range. toml++'s
+// value<int64_t>() casts any float, which is undefined behaviour past that range (the
+// config fuzzer found `lock_retries = 9.9e52`).
+std::optional<int64_t> WholeNumber(const toml::node& node) {
+  if (auto i = node.as_integer()) return i->get();
+  if (auto f = node.as_floating_point()) {
+    double d = f->get();
+    if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9.0e18) return static_cast<int64_t>(d);
+  }
+  return std::nullopt;
+}
+
 // Durations are written as PostgreSQL accepts them ("5s", "30min", "0"); an integer
 // means milliseconds.
 Status ReadDuration(const std::string& path, const toml::node& node, const char* key,
                     std::string* out) {
-  if (auto i = node.value<int64_t>()) {
+  if (auto i = WholeNumber(node)) {
     *out = std::to_string(*i) + "ms";
   } else {
     STRATA_RETURN_IF_ERROR(ReadString(path, node, key, out));
@@ -128,7 +142,7 @@ Status ReadDev(const std::string& path, const toml::table& dev, Config* cfg) {
     if (k != "postgres") return Status::InvalidInput(Where(path, v) + ": unknown key dev." + std::string(k.str()) +
                                                      " ([dev] takes postgres = \"17\")");
     std::string text;
-    if (auto i = v.value<int64_t>()) {
+    if (auto i = WholeNumber(v)) {
       text = std::to_string(*i);
     } else if (auto s = v.value<std::string>()) {
       text = *s;
@@ -219,7 +233,7 @@ Status ApplyKey(const std::string& path, std::string_view key, const toml::node&
     return Status::Ok();
   }
   if (key == "lock_retries") {
-    auto i = v.value<int64_t>();
+    auto i = WholeNumber(v);
     if (!i || *i < 0 || *i > kMaxLockRetries) {
       return Status::InvalidInput(Where(path, v) + ": lock_retries must be a whole number from 0 to " +
                                   std::to_string(kMaxLockRetries));

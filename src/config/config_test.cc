@@ -156,5 +156,20 @@ TEST(Config, SchemaSourceErrorsNameTheLine) {
   EXPECT_EQ(err("[scope]\nschemas = [1]\n"), "strata.toml:2:12: scope.schemas lists non-empty strings");
 }
 
+TEST(Config, HugeFloatIsNotAWholeNumber) {
+  // The config fuzzer's input: toml++ would cast 9.9e52 to int64 (undefined behaviour).
+  auto cfg = ParseConfig(std::string("lock_retries = 99999999888888888888888888888888888888888888888888888.8\n"),
+                         "strata.toml", Env({}));
+  ASSERT_FALSE(cfg.ok());
+  EXPECT_EQ(cfg.status().message(), "strata.toml:1:16: lock_retries must be a whole number from 0 to 100");
+  auto three = ParseConfig(std::string("lock_retries = 3.0\nlock_timeout = 2.0\n[dev]\npostgres = 16.0\n"), "strata.toml", Env({}));
+  ASSERT_TRUE(three.ok()) << three.status().message();
+  EXPECT_EQ(three->lock_retries, 3);
+  EXPECT_EQ(three->lock_timeout, "2ms");
+  EXPECT_EQ(three->pg_major, 16);
+  EXPECT_FALSE(ParseConfig(std::string("lock_retries = 2.5\n"), "strata.toml", Env({})).ok());
+  EXPECT_FALSE(ParseConfig(std::string("lock_timeout = 1e300\n"), "strata.toml", Env({})).ok());
+}
+
 }  // namespace
 }  // namespace strata
