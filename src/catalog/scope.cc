@@ -66,8 +66,9 @@ Status ValidateScope(const Scope& s, const std::string& where) {
   }
   for (const auto& e : s.exclude) {
     size_t colon = e.find(':');
-    if (colon != std::string::npos && !known(e.substr(0, colon))) {
-      return Status::InvalidInput(where + ": scope.exclude '" + e + "': unknown kind '" + e.substr(0, colon) + "' (" + list + ")");
+    if (colon != std::string::npos && !known(e.substr(0, colon)) && e.compare(0, colon, "partitions") != 0) {
+      return Status::InvalidInput(where + ": scope.exclude '" + e + "': unknown kind '" + e.substr(0, colon) + "' (" + list +
+                                  ", or partitions:PARENT for a table's partitions)");
     }
     if (colon != std::string::npos && colon + 1 == e.size()) {
       return Status::InvalidInput(where + ": scope.exclude '" + e + "' has no pattern after the kind");
@@ -147,6 +148,16 @@ void ApplyScope(Catalog* c, const Scope& s) {
     return !f.Keep("composite", x.schema, x.schema + "." + x.name) && out(Key("type", x.schema, x.name));
   });
   EraseIf(&c->tables, [&](const Table& x) { return !f.Keep("table", x.schema, x.schema + "." + x.name) && out(Key("table", x.schema, x.name)); });
+  // "partitions:schema.parent": the partitions the application makes at run time.
+  EraseIf(&c->tables, [&](const Table& x) {
+    if (x.partition_of.empty()) return false;
+    for (const auto& e : s.exclude) {
+      if (e.compare(0, 11, "partitions:") == 0 && GlobMatch(std::string_view(e).substr(11), KeyName(x.partition_of))) {
+        return out(Key("table", x.schema, x.name));
+      }
+    }
+    return false;
+  });
   // A partition goes with its parent (at any depth).
   for (size_t before = 0; before != c->tables.size();) {
     before = c->tables.size();
@@ -171,7 +182,7 @@ void ApplyScope(Catalog* c, const Scope& s) {
   });
   EraseIf(&c->indexes, [&](const Index& x) {
     // An index lives in its table's schema: on_table judges both.
-    return (on_table("index", x.table_key, x.name) || removed.count(x.parent_key)) &&
+    return (on_table("index", x.table_key, x.name) || (removed.count(x.parent_key) && !x.parent_key.empty())) &&
            out(Key("index", x.schema, x.name));
   });
   EraseIf(&c->triggers, [&](const Trigger& x) {

@@ -22,7 +22,8 @@ struct Scope {
   std::vector<std::string> kinds;    // empty: every kind (ScopeKinds())
   // "kind:pattern" or "pattern"; the pattern matches "schema.name" ("schema.table.name"
   // for constraints, indexes, triggers and policies; "name" for schemas); * matches any
-  // run of characters. "schema:x" takes out the schema x and everything in it.
+  // run of characters. "schema:x" takes out the schema x and everything in it;
+  // "partitions:s.t" the partitions of table s.t (at any depth), not s.t itself.
   std::vector<std::string> exclude;
 
   bool Everything() const { return schemas.empty() && kinds.empty() && exclude.empty(); }

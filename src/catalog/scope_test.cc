@@ -48,6 +48,23 @@ TEST(Scope, EverythingChangesNothing) {
   EXPECT_EQ(c.functions.size(), 1u);
 }
 
+TEST(Scope, PartitionsOfANamedParentLeaveTheParent) {
+  Catalog c = Sample();
+  Index part_idx{"table:app.events_2026", "app", "events_2026_at_idx", "CREATE INDEX ...", "\"app\".\"events_at_idx\"",
+                 "index:app.events_at_idx", {}, ""};
+  c.indexes.push_back(part_idx);
+  Scope s;
+  s.exclude = {"partitions:app.event*"};
+  ASSERT_TRUE(ValidateScope(s, "strata.toml").ok());
+  ApplyScope(&c, s);
+  std::vector<std::string> tables;
+  for (const auto& t : c.tables) tables.push_back(t.name);
+  EXPECT_EQ(tables, (std::vector<std::string>{"users", "__drizzle_migrations", "events"}));
+  ASSERT_EQ(c.indexes.size(), 1u);  // the partition's index goes with it, the parent's stays
+  EXPECT_EQ(c.indexes[0].name, "events_at_idx");
+  EXPECT_FALSE(ValidateScope(Scope{{}, {}, {"partition:app.events"}}, "strata.toml").ok());
+}
+
 TEST(Scope, SchemasKindsAndWhatHangsOnThem) {
   Catalog c = Sample();
   Scope s;

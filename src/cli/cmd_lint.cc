@@ -224,8 +224,25 @@ int RunLint(int argc, char** argv) {
                       std::string(LineAt(f.content, lc.line))});
       }
     }
+    // Files of the migrations folder: the folder's files before them are read first, for
+    // what they created (a table made PARTITION BY two files earlier is partitioned here).
+    size_t context = 0;
+    auto project = LoadProject(ctx);
+    std::string mdir = CanonicalPath(ctx.MigrationsDir(*cfg));
+    bool in_folder = project.ok() && !loaded.empty();
+    std::set<std::string> given;
+    for (const auto& f : loaded) {
+      in_folder = in_folder && CanonicalPath(f.path) == mdir + "/" + f.name;
+      given.insert(f.name);
+    }
+    if (in_folder) {
+      for (const auto& f : project->dir.files) {
+        if (f.name >= loaded.front().name) break;
+        if (!given.count(f.name)) sources.push_back(LintSourceOf(f)), ++context;
+      }
+    }
     for (const auto& f : loaded) sources.push_back(LintSourceOf(f));
-    auto found = LintFiles(options, conn ? &facts : nullptr, sources, /*one_run=*/true, kThreads);
+    auto found = LintFiles(options, conn ? &facts : nullptr, sources, /*one_run=*/true, kThreads, context);
     ds.insert(ds.end(), found.begin(), found.end());
   } else {
     auto project = LoadProject(ctx);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <future>
 
 #include "base/clock.h"
@@ -129,38 +131,20 @@ Status Run(Session* s, const std::string& sql) {
   return Status::Database(sql + ": " + e.Summary() + e.Details()).With("sqlstate", e.sqlstate);
 }
 
-// Applies one generated file the way `strata migrate` would, verify queries included.
-Status ApplyFile(Session* s, const GeneratedFile& f, bool transactional) {
-  size_t verify = f.content.find("-- strata:verify\n");
-  size_t end = verify == std::string::npos ? f.content.size() : verify;
-  if (transactional) STRATA_RETURN_IF_ERROR(Run(s, "BEGIN"));
-  Status st = RunStatements(s, f.name, f.content, 0, end);
-  if (st.ok() && verify != std::string::npos) {
-    size_t begin = verify + 17;
-    std::string_view rest = std::string_view(f.content).substr(begin);
-    size_t pos = 0;
-    while (st.ok() && pos < rest.size()) {
-      size_t nl = rest.find(";\n", pos);
-      if (nl == std::string::npos) break;
-      std::string q(rest.substr(pos, nl - pos));
-      pos = nl + 2;
-      auto r = s->Exec(q);
-      if (!r.ok()) {
-        const DbError& e = s->last_error();
-        st = Status::InvalidInput(f.name + ": verify query " + q + ": " + e.Summary() + e.Details());
-      }
-      else if (r->rows.size() != 1 || !r->rows[0][0].has_value() || *r->rows[0][0] != "t") {
-        st = Status::InvalidInput(f.name + ": verify query did not return true: " + q);
-      }
-    }
+// Applies the generated files with `strata migrate`'s runner (verify sections, partitioned
+// index builds and all), from a folder of their own: what the proof runs is what migrate runs.
+Status ApplyFiles(Session* s, const std::vector<GeneratedFile>& files, Naming naming) {
+  char tmpl[] = "/tmp/strata-proof-XXXXXX";
+  if (!mkdtemp(tmpl)) return Status::Io(std::string("creating a folder for the proof: ") + std::strerror(errno));
+  std::string dir = tmpl;
+  Status st = Status::Ok();
+  for (const auto& f : files) {
+    st = WriteFileAtomic(dir + "/" + f.name, f.content);
+    if (!st.ok()) break;
   }
-  if (transactional) {
-    if (!st.ok()) {
-      s->Exec("ROLLBACK");
-      return st;
-    }
-    return Run(s, "COMMIT");
-  }
+  if (st.ok()) st = ReplayMigrations(s, dir, naming);
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
   return st;
 }
 
@@ -486,10 +470,9 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
     auto conn = Connection::Open(proof_url);
     if (!conn.ok()) return conn.status();
     (*conn)->Exec("SET client_min_messages = warning; SET synchronous_commit = off");
-    for (size_t i = 0; i < parts.size(); ++i) {
-      Status st = ApplyFile(conn->get(), out.files[i], parts[i].transactional);
-      if (!st.ok()) return Status::InvalidInput("the generated migration fails on the replayed schema; nothing was written:\n  " + st.message());
-    }
+    std::vector<GeneratedFile> migrations(out.files.begin(), out.files.begin() + parts.size());
+    Status st = ApplyFiles(conn->get(), migrations, r.naming);
+    if (!st.ok()) return Status::InvalidInput("the generated migration fails on the replayed schema; nothing was written:\n  " + st.message());
     phase("proof applied");
     auto after = Introspect(conn->get());
     phase("proof introspected");

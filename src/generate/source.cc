@@ -7,6 +7,7 @@
 #include "devdb/shadow.h"
 #include "introspect/introspect.h"
 #include "migrate/migration_dir.h"
+#include "migrate/partitioned_index.h"
 #include "migrate/runner.h"
 #include "pg/session.h"
 #include "sql/statement.h"
@@ -88,11 +89,24 @@ Status RunStatements(Session* s, const std::string& path, const std::string& tex
   auto stmts = ParseStatements(part);
   if (!stmts.ok()) return Status::InvalidInput(PointAt(path, text, begin, stmts.status().message()));
   for (const Statement& st : *stmts) {
-    auto r = s->Exec(st.Text(part));
-    if (!r.ok()) {
+    // CONCURRENTLY on a partitioned table: partition by partition, as `strata migrate` runs it.
+    auto expands = ConcurrentOnPartitioned(s, st);
+    bool ok;
+    if (expands.ok() && *expands) {
+      Status built = BuildPartitionedIndex(s, st, st.Text(part), [&](const std::string& sql, bool) {
+        return s->Exec(sql).ok() ? Status::Ok() : Status::Database(sql).With("sqlstate", s->last_error().sqlstate);
+      });
+      if (!built.ok() && built.code() != Status::Code::kDatabase) {
+        return Status::InvalidInput(PointAt(path, text, begin + st.offset, built.message()));
+      }
+      ok = built.ok();
+    } else {
+      ok = s->Exec(st.Text(part)).ok();
+    }
+    if (!ok) {
       const DbError& e = s->last_error();
       size_t at = begin + st.offset;
-      if (e.position > 0) at += CharPositionToOffset(st.Text(part), e.position);
+      if (e.position > 0 && !(expands.ok() && *expands)) at += CharPositionToOffset(st.Text(part), e.position);
       return Status::InvalidInput(PointAt(path, text, at, e.Summary()) + e.Details())
           .With("message", e.message)
           .With("sqlstate", e.sqlstate);
@@ -114,6 +128,8 @@ Status ApplySchemaSources(Session* s, const SourceSpec& spec, const std::vector<
   for (const auto& d : *rendered) STRATA_RETURN_IF_ERROR(RunStatements(s, d.path, d.text, 0, d.text.size()));
   return Status::Ok();
 }
+
+}  // namespace
 
 // The replay is `strata migrate` on the shadow database: the same runner, so each file
 // runs in its own transaction (or statement by statement under -- strata:no-transaction),
@@ -141,8 +157,6 @@ Status ReplayMigrations(Session* s, const std::string& dir, Naming naming) {
   if (!dropped.ok()) return dropped.status();
   return Status::Ok();
 }
-
-}  // namespace
 
 Result<Catalog> LoadSource(const SourceSpec& spec, const std::string& shadow_admin_url, Naming naming) {
   auto loaded = LoadSourceKept(spec, shadow_admin_url, naming);

@@ -53,6 +53,10 @@ struct LoadedSource {
 Result<LoadedSource> LoadSourceKept(const SourceSpec& spec, const std::string& shadow_admin_url, Naming naming,
                                     const std::vector<SqlDocument>* rendered = nullptr);
 
+// `strata migrate` of the folder `dir` on `s` (a shadow database): the same runner, with
+// its history table in a schema of its own that is dropped afterwards.
+Status ReplayMigrations(Session* s, const std::string& dir, Naming naming);
+
 // Runs each statement of text[begin, end) on `s` (so that CONCURRENTLY works), pointing
 // at path:line:col of the failing one.
 Status RunStatements(Session* s, const std::string& path, const std::string& text, size_t begin, size_t end);

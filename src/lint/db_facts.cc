@@ -43,7 +43,7 @@ Result<LintDatabase> LoadLintDatabase(Session* db) {
   for (size_t i = 0; i < tables.rows.size(); ++i) {
     auto& t = out.tables[tables.Get(i, 0)];
     t.rows = std::atof(tables.Get(i, 1).c_str());
-    if (tables.Get(i, 2) == "p") t.rows = -1;  // partitioned: rows live in the partitions
+    if (tables.Get(i, 2) == "p") t.rows = -1, t.partitioned = true;  // rows live in the partitions
   }
   auto cols_r = db->Exec(std::string(
       "SELECT n.nspname || '.' || c.relname, a.attname, t.typname, a.atttypmod "

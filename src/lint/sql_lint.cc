@@ -209,6 +209,7 @@ const RuleInfo* FindRule(std::string_view id) {
 
 struct LintRunState {
   std::set<std::string> new_tables;
+  std::set<std::string> partitioned;  // tables created PARTITION BY
   std::set<std::string> new_domains;
   std::set<std::string> new_indexes;
   std::map<std::string, std::map<std::string, Type>> columns;  // table -> column -> type
@@ -681,6 +682,7 @@ void FileLint::CreateTable(const SqlNode& s) {
   }
   DuplicateNames(names);
   run_.new_tables.insert(rel.key);
+  if (s["partspec"]) run_.partitioned.insert(rel.key);
 }
 
 bool FileLint::DefaultIsSafe(const SqlNode& e) const {
@@ -1007,6 +1009,21 @@ void FileLint::Index(const SqlNode& s) {
            "CREATE INDEX CONCURRENTLY cannot run inside a transaction",
            o_.strata_runner ? "put it in its own file starting with -- strata:no-transaction"
                             : "run it outside the transaction, in a migration of its own");
+  }
+  bool partitioned = run_.partitioned.count(rel.key) ||
+                     (db_ && db_->tables.count(rel.key) && db_->tables.at(rel.key).partitioned);
+  if (!concurrent && !s["relation"].flag("inh") && partitioned) return;  // ON ONLY: no rows are read
+  if (!concurrent && partitioned && !Exempt(rel.key)) {
+    // PostgreSQL refuses CONCURRENTLY on a partitioned table: the non-blocking form builds
+    // the parent's index ON ONLY, each partition's concurrently, and attaches them.
+    std::string name = idx.empty() ? "<index>" : QuoteIdentIfNeeded(idx);
+    Report("require-concurrent-index-creation", -1,
+           "CREATE INDEX on partitioned table " + rel.name + " blocks writes to every partition while the "
+           "partitions' indexes build",
+           "CREATE INDEX " + name + " ON ONLY " + rel.name + " (...); then, in a -- strata:no-transaction file, for "
+           "each partition: CREATE INDEX CONCURRENTLY ON <partition> (...); ALTER INDEX " + name +
+           " ATTACH PARTITION <its index>;");
+    return;
   }
   if (!concurrent && !Exempt(rel.key)) {
     Report("require-concurrent-index-creation", -1,
@@ -1347,7 +1364,8 @@ LintSource LintSourceOf(const MigrationFile& f) {
 }
 
 std::vector<Diagnostic> LintFiles(const LintOptions& options, const LintDatabase* db,
-                                  const std::vector<LintSource>& sources, bool one_run, int threads) {
+                                  const std::vector<LintSource>& sources, bool one_run, int threads,
+                                  size_t context) {
   size_t n = sources.size();
   std::vector<std::optional<Result<ParsedSql>>> parsed(n);
   std::vector<SyntaxError> errors(n);
@@ -1362,9 +1380,10 @@ std::vector<Diagnostic> LintFiles(const LintOptions& options, const LintDatabase
   std::vector<Diagnostic> out;
   SqlLinter run(options, db);
   for (size_t i = 0; i < n; ++i) {
-    if (!one_run) run.TreatCreatedAsExisting();
+    if (!one_run || i <= context) run.TreatCreatedAsExisting();
     auto ds = run.Lint(sources[i], *parsed[i], errors[i]);
     parsed[i].reset();
+    if (i < context) continue;  // read for what it creates only
     out.insert(out.end(), std::make_move_iterator(ds.begin()), std::make_move_iterator(ds.end()));
   }
   return out;

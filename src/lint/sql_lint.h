@@ -53,6 +53,7 @@ struct LintDatabase {
   };
   struct Table {
     double rows = -1;  // pg_class.reltuples, or estimated from the size when never analyzed; -1: unknown
+    bool partitioned = false;
     std::map<std::string, Column> columns;
   };
   std::map<std::string, Table> tables;                          // "schema.table"
@@ -98,9 +99,12 @@ class SqlLinter {
 // Lints `sources` in order, as one pending run (`one_run`: what a file creates is new for
 // the files after it) or as files that may each be applied already (what earlier files
 // created is existing, but its column types, enums and checks are known). Parsing, most of
-// the cost, runs on `threads` threads; the rules then run in order.
+// the cost, runs on `threads` threads; the rules then run in order. The first `context`
+// sources are read only for what they create (existing for the rest: partitioned tables,
+// column types, enums); their findings are not reported.
 std::vector<Diagnostic> LintFiles(const LintOptions& options, const LintDatabase* db,
-                                  const std::vector<LintSource>& sources, bool one_run, int threads);
+                                  const std::vector<LintSource>& sources, bool one_run, int threads,
+                                  size_t context = 0);
 
 // Adds the source line (for a caret) to each diagnostic that points into `text`.
 void AttachSourceLines(std::string_view text, std::vector<Diagnostic>* ds);

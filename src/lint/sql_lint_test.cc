@@ -68,6 +68,23 @@ TEST(SqlLint, FilesThatMayBeAppliedKeepTheirColumnTypesButNotNewness) {
   EXPECT_TRUE(LintFiles(o, nullptr, {a, b}, /*one_run=*/true, 2).empty()) << "one pending run: t is new";
 }
 
+TEST(SqlLint, PartitionedTablesGetTheOnOnlyFormNotConcurrently) {
+  LintSource a{"a.sql", "CREATE TABLE public.\"Events\" (id bigint, at date) PARTITION BY RANGE (at);\n"};
+  LintSource b{"b.sql", "CREATE INDEX \"Events_id_idx\" ON public.\"Events\" (id);\n"
+                        "CREATE INDEX events_at ON ONLY public.\"Events\" (at);\n"};
+  LintOptions o;
+  o.only = {"require-concurrent-index-creation"};
+  // a.sql as context (read, not reported), as `strata lint migrations/b.sql` does.
+  auto ds = LintFiles(o, nullptr, {a, b}, /*one_run=*/true, 2, /*context=*/1);
+  ASSERT_EQ(ds.size(), 1u) << "ON ONLY reads no rows";
+  EXPECT_EQ(ds[0].file, "b.sql");
+  EXPECT_EQ(ds[0].line, 1);
+  EXPECT_NE(ds[0].message.find("partitioned table"), std::string::npos) << ds[0].message;
+  EXPECT_EQ(ds[0].fix.rfind("CREATE INDEX \"Events_id_idx\" ON ONLY ", 0), 0u) << ds[0].fix;
+  EXPECT_NE(ds[0].fix.find("ATTACH PARTITION"), std::string::npos) << ds[0].fix;
+  EXPECT_EQ(ds[0].fix.find("CREATE INDEX CONCURRENTLY \"Events_id_idx\""), std::string::npos) << ds[0].fix;
+}
+
 TEST(SqlLint, PgVersionChangesDefaultsAndNotNull) {
   std::string add = "ALTER TABLE public.t ADD COLUMN c bigint DEFAULT 0;\n";
   LintOptions v10;

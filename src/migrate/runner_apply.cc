@@ -6,6 +6,7 @@
 #include "base/clock.h"
 #include "base/parse.h"
 #include "base/strings.h"
+#include "migrate/partitioned_index.h"
 #include "migrate/runner.h"
 #include "sql/statement.h"
 
@@ -282,6 +283,10 @@ Status Runner::SettleInDoubt(PendingMigration* m, const MigrateOptions& opts) {
   };
   if (opts.settle == "done") return done("recorded as completed (--settle done)");
   if (opts.settle == "rerun") return rerun("runs again (--settle rerun)");
+  auto expands = ConcurrentOnPartitioned(session_, st);
+  if (expands.ok() && *expands) {
+    return rerun("continues: building a partitioned table's index partition by partition picks up where it stopped");
+  }
   if (st.creates_index && !st.index_name.empty()) {
     auto idx = IndexesOf(session_, st);
     if (!idx.ok()) return FileFailure(f, st.offset, "looking for the index: ");
@@ -350,7 +355,9 @@ Status Runner::ApplyEachStatement(const PendingMigration& pending, const Migrate
   int total = static_cast<int>(pm.body.size());
   for (int i = m.resume_from; i < total; ++i) {
     const Statement& st = pm.body[static_cast<size_t>(i)];
-    if (st.creates_index && st.concurrent) {
+    auto expands = ConcurrentOnPartitioned(session_, st);
+    if (!expands.ok()) return FileFailure(f, st.offset, "looking up the index's table: ");
+    if (st.creates_index && st.concurrent && !*expands) {
       Status ok = CheckInvalidIndex(m, st, opts.repair_invalid_indexes);
       if (!ok.ok()) return ok;
     }
@@ -362,9 +369,28 @@ Status Runner::ApplyEachStatement(const PendingMigration& pending, const Migrate
       return Status::Conflict(f.path + ": another run took this no-transaction file over; stopping");
     }
     for (int attempt = 0;; ++attempt) {
-      Watch watch(monitor_.get(), st.creates_index);
-      auto r = session_->Exec(st.Text(f.content));
-      if (r.ok()) break;
+      bool ran;
+      if (*expands) {
+        // PostgreSQL refuses CONCURRENTLY on a partitioned table: built partition by partition.
+        DbError failed_with;
+        Status built = BuildPartitionedIndex(session_, st, st.Text(f.content), [&](const std::string& sql, bool builds) {
+          if (observer_) observer_->OnNotice(sql);
+          Watch watch(monitor_.get(), builds);
+          auto r = session_->Exec(sql);
+          if (r.ok()) return Status::Ok();
+          failed_with = session_->last_error();
+          return Status::Database(sql).With("sqlstate", failed_with.sqlstate);
+        });
+        if (!built.ok() && failed_with.sqlstate.empty() && !failed_with.connection_lost) {
+          session_->Exec(history_.ProgressSql(f.name, i));
+          return Status::Conflict(PointAt(f.path, f.content, st.offset, built.message()));
+        }
+        ran = built.ok();
+      } else {
+        Watch watch(monitor_.get(), st.creates_index);
+        ran = session_->Exec(st.Text(f.content)).ok();
+      }
+      if (ran) break;
       DbError e = session_->last_error();
       if (e.sqlstate == kLockNotAvailable && attempt < config_.lock_retries) {
         int64_t wait = BackoffMillis(attempt);
@@ -382,13 +408,16 @@ Status Runner::ApplyEachStatement(const PendingMigration& pending, const Migrate
         // It failed, so it did not complete: clear the in-doubt mark.
         session_->Exec(history_.ProgressSql(f.name, i));
       }
-      size_t at = e.position > 0 ? st.offset + CharPositionToOffset(st.Text(f.content), e.position)
-                                 : st.offset;
+      size_t at = e.position > 0 && !*expands ? st.offset + CharPositionToOffset(st.Text(f.content), e.position)
+                                              : st.offset;
       Status failed = FileFailure(f, at, note, e);
       if (!e.connection_lost && i > 0) {
         failed = failed.Extend("\n  note: statements 1-" + std::to_string(i) +
                                " of this no-transaction file are applied and recorded; a re-run "
                                "continues with statement " + std::to_string(i + 1));
+      }
+      if (st.creates_index && st.concurrent && *expands) {
+        return failed.Extend("\n  a re-run continues this index where it stopped (partitions already done are kept)");
       }
       if (st.creates_index && st.concurrent) {
         auto left = InvalidIndexes(session_, st);

@@ -341,7 +341,15 @@ std::string CascadedIndexName(const std::string& table, const std::string& defin
   auto flush = [&] {
     std::string_view t = Trim(cur);
     std::string name(t.substr(0, t.find(' ')));
-    if (expr || name.empty() || name[0] == '(') name = "expr";
+    if (expr || name.empty() || name[0] == '(') {
+      // PostgreSQL names an expression column after the function it calls, else "expr".
+      size_t call = t.find('(');
+      std::string fn(t.substr(0, call == std::string_view::npos ? 0 : call));
+      if (fn.find('.') != std::string::npos) fn = fn.substr(fn.rfind('.') + 1);
+      bool plain = !fn.empty() && fn.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_$") == std::string::npos &&
+                   !std::isdigit(static_cast<unsigned char>(fn[0]));
+      name = plain ? fn : "expr";
+    }
     if (name.size() > 1 && name.front() == '"') name = name.substr(1, name.size() - 2);
     cols += (cols.empty() ? "" : "_") + name;
     cur.clear();
@@ -395,7 +403,9 @@ void Planner::ConstraintCreate(const Constraint& k) {
       key_deps_.push_back({"attach:" + k.table_key, key});
       return;
     }
-    if (cascades && !TableExisted(k.table_key) && AdoptedKey(k)) {
+    bool existed = std::any_of(a_.constraints.begin(), a_.constraints.end(),
+                               [&](const Constraint& x) { return ConstraintKey(x) == key; });
+    if (cascades && (!TableExisted(k.table_key) || !existed || recreate_.count(key)) && AdoptedKey(k)) {
       // The partition's own key, which the new parent index adopts (CREATE INDEX on a
       // partitioned table takes a matching index it finds on a partition): made with the
       // partition, before the parent index.
@@ -516,49 +526,41 @@ void Planner::ConstraintDrop(const Constraint& k) {
 void Planner::IndexCreate(const Index& i) {
   std::string key = Key("index", i.schema, i.name), q = QualifiedSql(i.schema, i.name);
   if (own_indexes_.count(key)) {
-    // A new partition's own index that the new parent index adopts: built before it.
+    // A partition's own index that the new parent index adopts: built before it.
     Step s = S(key, "create index " + q + " (the parent's " + i.parent + " adopts it)", i.definition + ";");
-    s.hazards.push_back({Hazard::kIndexBuild, "builds an index on a new, empty partition"});
+    if (Safe(i.table_key)) {
+      s.sql.insert(s.sql.find("INDEX ") + 6, "CONCURRENTLY ");
+      s.transactional = false;
+      s.hazards.push_back({Hazard::kIndexBuild, "builds an index on a partition"});
+    } else {
+      s.hazards.push_back({Hazard::kIndexBuild, TableExisted(i.table_key) ? "builds an index on a partition"
+                                                                          : "builds an index on a new, empty partition"});
+    }
     Add(NodeKind::kCreate, kAddIndex, key, i.table_key, std::move(s));
     return;
   }
-  if (!i.parent_key.empty()) {
-    // A partition's index. A new partition gets it from its parent (PARTITION OF, ATTACH);
-    // so does every partition when the partitioned table is new (CREATE INDEX cascades).
-    // A new index on an existing partitioned table is built ON ONLY the parent, and each
-    // partition's index is built (or an existing one reused) and attached, as pg_dump does.
-    auto parent = b_index_table_.find(i.parent_key);
-    if (!new_indexes_.count(i.parent_key) || parent == b_index_table_.end() || !TableExisted(parent->second) ||
-        !TableExisted(i.table_key)) {
-      return;
-    }
-    if (!a_index_keys_.count(key) || recreate_.count(key)) {
-      Step s = S(key, "create index " + q + " on a partition", i.definition + ";");
-      s.hazards.push_back({Hazard::kIndexBuild, "builds an index"});
-      if (opt_.concurrently) {
-        s.sql.insert(s.sql.find("INDEX ") + 6, "CONCURRENTLY ");
-        s.transactional = false;
-      } else {
-        s.hazards.push_back({Hazard::kShareLock, "blocks writes while the index builds"});
-      }
-      Add(NodeKind::kCreate, kAddIndex, key, i.table_key, std::move(s));
-    }
-    Step attach = S(key, "attach index " + q, "ALTER INDEX " + i.parent + " ATTACH PARTITION " + q + ";");
-    // The parent is valid once every partition's index is attached (verified after the part).
-    attach.verify = "SELECT indisvalid FROM pg_catalog.pg_index WHERE indexrelid = " + Lit(i.parent) + "::regclass";
-    int id = Add(NodeKind::kCreate, kAddIndex, key, i.table_key, std::move(attach));
-    late_deps_.push_back({id, i.parent_key});
-    attach_nodes_.emplace(i.parent_key, id);  // the parent is usable (valid) only after these
-    return;
-  }
+  // Any other partition's index comes from its parent: a new partition gets it with
+  // PARTITION OF or ATTACH, and a new parent index builds (or adopts) one on every
+  // partition that exists when it runs.
+  if (!i.parent_key.empty()) return;
   std::string def = i.definition;
-  if (Partitioned(i.table_key) && !TableExisted(i.table_key)) {
+  bool partitioned = Partitioned(i.table_key);
+  if (partitioned) {
     size_t p = def.find(" ON ONLY ");
     if (p != std::string::npos) def.replace(p, 9, " ON ");
   }
   Step s = S(key, "create index " + q, def + ";");
   s.hazards.push_back({Hazard::kIndexBuild, "builds an index"});
-  if (Safe(i.table_key)) {
+  if (partitioned && opt_.concurrently && TableExisted(i.table_key)) {
+    // PostgreSQL refuses CONCURRENTLY here; strata's runner builds it ON ONLY the parent,
+    // then concurrently on each partition that exists when it runs, attaching each.
+    s.description += " on every partition, one at a time";
+    s.sql.insert(s.sql.find("INDEX ") + 6, "CONCURRENTLY ");
+    s.sql = "-- strata builds this ON ONLY the parent, then CONCURRENTLY on each partition (found when it\n"
+            "-- runs, so partitions the application made are included), attaching each to it.\n" + s.sql;
+    s.transactional = false;
+    s.undo = "DROP INDEX IF EXISTS " + q + ";";
+  } else if (Safe(i.table_key)) {
     size_t p = s.sql.find("INDEX ");
     s.sql.insert(p + 6, "CONCURRENTLY ");
     s.transactional = false;
@@ -1428,7 +1430,10 @@ void Planner::Order(Plan* plan) {
       }
     }
   }
+  std::set<std::pair<std::string, std::string>> adopted(key_deps_.begin(), key_deps_.end());
   for (const auto& d : b_.dependencies) {
+    // A partition's own index (or key) is built before the parent index that adopts it.
+    if (adopted.count({d.depends_on, d.object})) continue;
     std::vector<int> xs, ys;
     nodes_of(d.object, is_change, &xs);
     if (xs.empty()) continue;
@@ -1576,7 +1581,9 @@ Result<Plan> Planner::Run() {
     b_index_table_[key] = i.table_key;
     if (!a_index_keys_.count(key) || recreate_.count(key)) new_indexes_.insert(key);
     if (Partitioned(i.table_key)) {
-      partitioned_keys_[QualifiedSql(i.schema, i.name)] = {key, new_indexes_.count(key) && !TableExisted(i.table_key)};
+      // A new index on a partitioned table cascades to every partition (CREATE INDEX does;
+      // CONCURRENTLY, strata's runner does it partition by partition).
+      partitioned_keys_[QualifiedSql(i.schema, i.name)] = {key, new_indexes_.count(key) > 0};
     }
   }
   for (const auto& k : b_.constraints) {
@@ -1592,10 +1599,9 @@ Result<Plan> Planner::Run() {
   for (const auto& i : b_.indexes) {
     auto parent = partitioned_keys_.find(i.parent);
     if (i.parent.empty() || parent == partitioned_keys_.end() || !parent->second.second) continue;
-    if (TableExisted(i.table_key) || constraint_indexes.count(QualifiedSql(i.schema, i.name)) ||
-        constraint_indexes.count(i.parent)) {
-      continue;
-    }
+    if (constraint_indexes.count(QualifiedSql(i.schema, i.name)) || constraint_indexes.count(i.parent)) continue;
+    std::string key = Key("index", i.schema, i.name);
+    if (TableExisted(i.table_key) && a_index_keys_.count(key) && !recreate_.count(key)) continue;  // adopted as it is
     auto part = tables_b_.find(i.table_key);
     if (part == tables_b_.end()) continue;
     std::string cascaded = CascadedIndexName(part->second->name, i.definition);
@@ -1603,7 +1609,6 @@ Result<Plan> Planner::Run() {
         i.name.find_first_not_of("0123456789", cascaded.size()) == std::string::npos) {
       continue;  // named as the parent's CREATE INDEX names it (digits: made unique)
     }
-    std::string key = Key("index", i.schema, i.name);
     own_indexes_.insert(key);
     adopted_by_.insert({i.table_key, parent->second.first});
     key_deps_.push_back({parent->second.first, key});

@@ -117,6 +117,75 @@ TEST_F(GenerateTest, GenerateThenMigrateReachesTheDesiredSchemaWithSafeSql) {
   EXPECT_EQ(QueryValue(TestServer::Get().AdminUrl(), "SELECT count(*) FROM pg_database WHERE datname LIKE 'strata_shadow_%'"), "0");
 }
 
+// Partitions the application makes at run time: the migrations make the parent, the
+// application its partitions. A new index on the parent must reach every partition that
+// exists when the migration runs (built concurrently, then attached), and check --db
+// must not report the partitions when the scope excludes them.
+TEST_F(GenerateTest, AParentIndexReachesPartitionsMadeAtRunTime) {
+  constexpr char kParent[] =
+      "CREATE TABLE events (id bigint NOT NULL, at timestamptz NOT NULL, kind text) PARTITION BY RANGE (at);\n";
+  p_.Write("schema/01.sql", kParent);
+  ASSERT_EQ(Gen({"events"}).exit_code, 0);
+  ASSERT_EQ(Run({"migrate"}).exit_code, 0);
+  ExecOrDie(url_,
+            "CREATE TABLE events_2026_10 PARTITION OF events FOR VALUES FROM ('2026-10-01') TO ('2026-11-01');"
+            "CREATE TABLE events_2026_11 PARTITION OF events FOR VALUES FROM ('2026-11-01') TO ('2026-12-01');"
+            "INSERT INTO events SELECT g, '2026-10-15'::timestamptz + g * interval '1 hour', 'k' || g % 7 "
+            "FROM generate_series(1, 1000) g;");
+  p_.Write("schema/01.sql", std::string(kParent) + "CREATE INDEX events_kind_idx ON events (kind);\n");
+  auto g = Gen({"events_kind"});
+  ASSERT_EQ(g.exit_code, 0) << g.err << g.out;
+  std::string m = ReadMigration(p_, "_events_kind.sql");
+  EXPECT_NE(m.find("-- strata:no-transaction"), std::string::npos) << m;
+  EXPECT_NE(m.find("CREATE INDEX CONCURRENTLY events_kind_idx ON public.events"), std::string::npos) << m;
+  EXPECT_EQ(m.find("ON ONLY public"), std::string::npos) << m;
+  auto mig = Run({"migrate"});
+  ASSERT_EQ(mig.exit_code, 0) << mig.err << mig.out;
+  EXPECT_EQ(Value("SELECT string_agg(c.relname || ':' || i.indisvalid, ' ' ORDER BY c.relname) FROM pg_index i "
+                  "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid "
+                  "WHERE t.relname LIKE 'events%'"),
+            "events_2026_10_kind_idx:true events_2026_11_kind_idx:true events_kind_idx:true");
+  EXPECT_EQ(Value("SELECT count(*) FROM pg_inherits WHERE inhparent = 'events_kind_idx'::regclass"), "2");
+  // Run-time partitions are drift unless the scope says the application owns them.
+  auto drift = Run({"check", "--db", "--dev-url", TestServer::Get().AdminUrl()}, {{"CI", "true"}});
+  EXPECT_EQ(drift.exit_code, 3) << drift.err << drift.out;
+  EXPECT_NE((drift.out + drift.err).find("events_2026_10"), std::string::npos) << drift.out << drift.err;
+  p_.Write("strata.toml", "[scope]\nexclude = [\"partitions:public.events\"]\n");
+  auto clean = Run({"check", "--db", "--dev-url", TestServer::Get().AdminUrl()}, {{"CI", "true"}});
+  EXPECT_EQ(clean.exit_code, 0) << clean.err << clean.out;
+  // Nothing left to generate: the partitions are the application's.
+  auto again = Gen({"nothing"});
+  EXPECT_EQ(again.exit_code, 0) << again.err << again.out;
+  EXPECT_EQ(ReadMigration(p_, "_nothing.sql"), "");
+}
+
+// A partition's build fails (duplicates for a unique index): migrate stops with
+// PostgreSQL's message, and once the data is fixed a re-run continues where it stopped.
+TEST_F(GenerateTest, AFailedPartitionBuildResumesAfterTheFix) {
+  constexpr char kParent[] = "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL) PARTITION BY RANGE (at);\n";
+  p_.Write("schema/01.sql", kParent);
+  ASSERT_EQ(Gen({"events"}).exit_code, 0);
+  ASSERT_EQ(Run({"migrate"}).exit_code, 0);
+  ExecOrDie(url_,
+            "CREATE TABLE events_a PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2026-06-01');"
+            "CREATE TABLE events_b PARTITION OF events FOR VALUES FROM ('2026-06-01') TO ('2027-01-01');"
+            "INSERT INTO events VALUES (1, '2026-02-01'), (2, '2026-07-01'), (2, '2026-07-01');");
+  p_.Write("schema/01.sql", std::string(kParent) + "CREATE UNIQUE INDEX events_id_at ON events (id, at);\n");
+  ASSERT_EQ(Gen({"unique"}).exit_code, 0);
+  auto failed = Run({"migrate"});
+  EXPECT_EQ(failed.exit_code, 1) << failed.err << failed.out;
+  EXPECT_NE(failed.err.find("could not create unique index"), std::string::npos) << failed.err;
+  EXPECT_NE(failed.err.find("23505"), std::string::npos) << failed.err;
+  EXPECT_EQ(Value("SELECT indisvalid FROM pg_index WHERE indexrelid = 'events_id_at'::regclass"), "f");
+  ExecOrDie(url_, "DELETE FROM events WHERE ctid = (SELECT max(ctid) FROM events_b)");
+  auto again = Run({"migrate"});
+  ASSERT_EQ(again.exit_code, 0) << again.err << again.out;
+  EXPECT_EQ(Value("SELECT string_agg(c.relname || ':' || i.indisvalid, ' ' ORDER BY c.relname) FROM pg_index i "
+                  "JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname LIKE 'events%'"),
+            "events_a_id_at_idx:true events_b_id_at_idx:true events_id_at:true");
+  EXPECT_EQ(Run({"status"}).exit_code, 0);
+}
+
 TEST_F(GenerateTest, DataLossNeedsAFlagAndRenamesNeedAHint) {
   p_.Write("schema/01.sql", "CREATE TABLE t (id int PRIMARY KEY, note text, extra int);\n");
   ASSERT_EQ(Gen({"init"}).exit_code, 0);
