@@ -23,6 +23,34 @@ std::string Key(const char* kind, const std::string& schema, const std::string& 
   return std::string(kind) + ":" + schema + "." + name;
 }
 
+const std::vector<DefinedKindInfo>& DefinedKinds() {
+  static const std::vector<DefinedKindInfo> kinds = {
+      {DefinedKind::kRangeType, "range type", "range_types", "type", "range", "TYPE"},
+      {DefinedKind::kTextSearchDictionary, "text search dictionary", "text_search_dictionaries", "tsdictionary",
+       "textsearch", "TEXT SEARCH DICTIONARY"},
+      {DefinedKind::kTextSearchConfiguration, "text search configuration", "text_search_configurations",
+       "tsconfiguration", "textsearch", "TEXT SEARCH CONFIGURATION"},
+      {DefinedKind::kCast, "cast", "casts", "cast", "cast", "CAST"},
+      {DefinedKind::kStatistics, "statistics", "statistics", "statistics", "statistics", "STATISTICS"},
+      {DefinedKind::kRule, "rule", "rules", "rule", "rule", "RULE"},
+      {DefinedKind::kEventTrigger, "event trigger", "event_triggers", "eventtrigger", "eventtrigger", "EVENT TRIGGER"},
+      {DefinedKind::kPublication, "publication", "publications", "publication", "publication", "PUBLICATION"},
+  };
+  return kinds;
+}
+
+const DefinedKindInfo& InfoOf(DefinedKind k) {
+  for (const auto& i : DefinedKinds()) {
+    if (i.kind == k) return i;
+  }
+  return DefinedKinds().front();
+}
+
+std::string DefinedKey(const DefinedObject& o) {
+  if (o.kind == DefinedKind::kRule) return "rule:" + o.table_key + "/" + o.name;
+  return Key(InfoOf(o.kind).key, o.schema, o.name);
+}
+
 namespace {
 template <typename T, typename F>
 void SortBy(std::vector<T>* v, F key) {
@@ -48,6 +76,9 @@ void Normalize(Catalog* c) {
   SortBy(&c->indexes, SchemaName);
   SortBy(&c->triggers, TableName);
   SortBy(&c->policies, TableName);
+  SortBy(&c->defined, [](const DefinedObject& o) {
+    return std::make_tuple(static_cast<int>(o.kind), o.schema, o.table_key, o.name);
+  });
 }
 
 }  // namespace strata

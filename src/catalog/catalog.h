@@ -176,6 +176,44 @@ struct Policy {
   std::string using_expr, check_expr, comment;
 };
 
+// Kinds strata keeps whole, as the statements that create them: every property is in
+// the definition, so a changed object is dropped and made again (a comment and, for
+// range types, grants are kept apart and changed in place).
+enum class DefinedKind {
+  kRangeType,                // CREATE TYPE ... AS RANGE (its multirange, constructors and casts are its own)
+  kTextSearchDictionary,     // CREATE TEXT SEARCH DICTIONARY
+  kTextSearchConfiguration,  // CREATE TEXT SEARCH CONFIGURATION + ADD MAPPING
+  kCast,                     // CREATE CAST
+  kStatistics,               // CREATE STATISTICS (+ SET STATISTICS)
+  kRule,                     // CREATE RULE (not a view's _RETURN)
+  kEventTrigger,             // CREATE EVENT TRIGGER (+ ENABLE/DISABLE)
+  kPublication,              // CREATE PUBLICATION
+};
+
+struct DefinedKindInfo {
+  DefinedKind kind;
+  const char* name;   // singular, as in diffs and plans: "range type"
+  const char* list;   // the snapshot's list: "range_types"
+  const char* key;    // catalog key prefix: "type", "statistics", ...
+  const char* scope;  // its name in [scope] kinds/exclude
+  const char* sql;    // how SQL names the kind: "TYPE", "TEXT SEARCH CONFIGURATION", ...
+};
+// In the order they are created when nothing else decides.
+const std::vector<DefinedKindInfo>& DefinedKinds();
+const DefinedKindInfo& InfoOf(DefinedKind k);
+
+struct DefinedObject {
+  DefinedKind kind = DefinedKind::kRangeType;
+  std::string schema;      // empty for kinds outside schemas (casts, event triggers, publications)
+  std::string name;        // "source AS target" for a cast
+  std::string sql_name;    // as SQL names it after the kind: "s"."n", (a AS b), "r" ON "s"."t"
+  std::string table_key;   // statistics and rules: their table
+  std::string definition;  // the statements that make it, each ending ";\n"
+  std::string comment;
+  Acl acl;                 // range types
+};
+std::string DefinedKey(const DefinedObject& o);
+
 // "a must be created before b": from pg_depend, mapped onto object keys.
 struct Dependency {
   std::string object, depends_on;
@@ -196,6 +234,7 @@ struct Catalog {
   std::vector<Index> indexes;
   std::vector<Trigger> triggers;
   std::vector<Policy> policies;
+  std::vector<DefinedObject> defined;  // sorted by kind, schema, name
   std::vector<Dependency> dependencies;  // not part of the JSON snapshot
   // server_version_num of the server it was read from (0: unknown). Not part of the
   // snapshot; the planner uses the forms that version accepts.

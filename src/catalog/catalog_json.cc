@@ -171,6 +171,16 @@ nlohmann::json CatalogToJson(const Catalog& c) {
     Put(x, "comment", p.comment);
     o["policies"].push_back(x);
   }
+  // Kinds kept whole: listed only when present, so that snapshots of schemas without them
+  // keep their shape.
+  for (const auto& d : c.defined) {
+    json x = {{"name", d.name}, {"definition", d.definition}};
+    if (!d.schema.empty()) x["schema"] = d.schema;
+    Put(x, "table", d.table_key);
+    Put(x, "comment", d.comment);
+    if (d.kind == DefinedKind::kRangeType) x["acl"] = AclJson(d.acl);
+    o[InfoOf(d.kind).list].push_back(x);
+  }
   return j;
 }
 

@@ -151,6 +151,15 @@ std::string FunctionSql(const Function& f) {
   return f.definition + ";\n" + Comment(word + sig, f.comment) + Grants("ROUTINE " + sig, f.acl);
 }
 
+std::string DefinedSql(const DefinedObject& o) {
+  std::string what = std::string(InfoOf(o.kind).sql) + " " + o.sql_name;
+  return o.definition + Comment(what, o.comment) + Grants(what, o.acl);
+}
+
+std::string DefinedDropSql(const DefinedObject& o) {
+  return "DROP " + std::string(InfoOf(o.kind).sql) + " " + o.sql_name + ";";
+}
+
 std::string PolicySql(const Policy& p) {
   std::string s = "CREATE POLICY " + QuoteIdent(p.name) + " ON " + p.table_sql + " AS " +
                   (p.permissive ? "PERMISSIVE" : "RESTRICTIVE") + " FOR " + p.command + " TO " + PolicyRolesSql(p);
@@ -338,6 +347,17 @@ Result<std::string> CatalogSql(const Catalog& c) {
   }
   for (const auto& t : c.triggers) g.Add("trigger:" + t.table_key + "/" + t.name, kTrigger, TriggerSql(t), {t.table_key});
   for (const auto& p : c.policies) g.Add("policy:" + p.table_key + "/" + p.name, kPolicy, PolicySql(p), {p.table_key});
+  for (const auto& o : c.defined) {
+    static const std::map<DefinedKind, int> kPriority = {
+        {DefinedKind::kRangeType, kEnum},      {DefinedKind::kTextSearchDictionary, kEnum},
+        {DefinedKind::kTextSearchConfiguration, kEnum}, {DefinedKind::kCast, kAggregate},
+        {DefinedKind::kStatistics, kIndex},    {DefinedKind::kRule, kTrigger},
+        {DefinedKind::kEventTrigger, kTrigger}, {DefinedKind::kPublication, kPolicy}};
+    std::vector<std::string> deps;
+    if (!o.schema.empty()) deps.push_back("schema:" + o.schema);
+    if (!o.table_key.empty()) deps.push_back(o.table_key);
+    g.Add(DefinedKey(o), kPriority.at(o.kind), DefinedSql(o), deps);
+  }
   for (const auto& d : c.dependencies) g.Depend(d.object, d.depends_on);
   auto body = g.Emit();
   if (!body.ok()) return body.status();

@@ -29,6 +29,8 @@ std::string ViewSql(const View& v);
 std::string IndexSql(const Index& i);  // without ATTACH
 std::string TriggerSql(const Trigger& t);
 std::string PolicySql(const Policy& p);
+std::string DefinedSql(const DefinedObject& o);      // definition, comment, grants
+std::string DefinedDropSql(const DefinedObject& o);  // "DROP <kind> <name>;"
 
 // Pieces: a column definition ("name" type ... as in CREATE TABLE), sequence options,
 // a grantee, a policy's TO list, COMMENT ON (empty when `comment` is), and the

@@ -8,7 +8,8 @@ namespace strata {
 const std::vector<std::string>& ScopeKinds() {
   static const std::vector<std::string> kinds = {
       "schema", "extension", "collation", "enum",    "domain",  "composite", "sequence", "table", "view",
-      "function", "constraint", "index", "trigger", "policy", "acl",      "comment"};
+      "function", "constraint", "index", "trigger", "policy", "range", "textsearch", "cast", "statistics", "rule",
+      "eventtrigger", "publication", "acl", "comment"};
   return kinds;
 }
 
@@ -191,6 +192,16 @@ void ApplyScope(Catalog* c, const Scope& s) {
   EraseIf(&c->policies, [&](const Policy& x) {
     return on_table("policy", x.table_key, x.name) && out("policy:" + x.table_key + "/" + x.name);
   });
+  EraseIf(&c->defined, [&](const DefinedObject& x) {
+    const char* kind = InfoOf(x.kind).scope;
+    // Objects outside schemas (casts, event triggers, publications) are managed only
+    // when the scope names no schemas.
+    bool gone = x.kind == DefinedKind::kRule ? on_table(kind, x.table_key, x.name)
+                : x.schema.empty()           ? !f.Keep(kind, "", x.name)
+                                             : !f.Keep(kind, x.schema, x.schema + "." + x.name);
+    if (!x.table_key.empty() && removed.count(x.table_key)) gone = true;
+    return gone && out(DefinedKey(x));
+  });
   EraseIf(&c->dependencies, [&](const Dependency& d) { return removed.count(d.object) || removed.count(d.depends_on); });
 
   if (!s.Manages("acl") || !s.Manages("comment")) {
@@ -202,7 +213,7 @@ void ApplyScope(Catalog* c, const Scope& s) {
       }
     };
     clear(c->schemas), clear(c->enums), clear(c->domains), clear(c->composites), clear(c->sequences);
-    clear(c->tables), clear(c->views), clear(c->functions);
+    clear(c->tables), clear(c->views), clear(c->functions), clear(c->defined);
     for (auto& t : c->tables) {
       for (auto& col : t.columns) {
         if (!acl) col.acl.reset();

@@ -98,12 +98,37 @@ void DiffColumns(const std::string& table, int ta, int tb, const json& a, const 
   }
 }
 
+// kKinds with the kinds kept whole (DefinedKinds()) in their places.
+std::vector<std::pair<const char*, const char*>> AllKinds() {
+  std::vector<std::pair<const char*, const char*>> out;
+  auto defined = [&](DefinedKind k) { out.emplace_back(InfoOf(k).list, InfoOf(k).name); };
+  for (const auto& k : kKinds) {
+    out.push_back(k);
+    std::string list = k.first;
+    if (list == "composite_types") {
+      defined(DefinedKind::kRangeType);
+      defined(DefinedKind::kTextSearchDictionary);
+      defined(DefinedKind::kTextSearchConfiguration);
+    } else if (list == "functions") {
+      defined(DefinedKind::kCast);
+    } else if (list == "indexes") {
+      defined(DefinedKind::kStatistics);
+    } else if (list == "policies") {
+      defined(DefinedKind::kRule);
+      defined(DefinedKind::kEventTrigger);
+      defined(DefinedKind::kPublication);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::vector<Change> Diff(const Catalog& from, const Catalog& to) {
   json a = CatalogToJson(from)["objects"], b = CatalogToJson(to)["objects"];
   std::vector<Change> out;
-  for (const auto& [list, kind] : kKinds) {
+  static const auto kinds = AllKinds();
+  for (const auto& [list, kind] : kinds) {
     bool schemas = std::string(list) == "schemas";
     auto ma = ById(a[list], schemas), mb = ById(b[list], schemas);
     for (const auto& [id, e] : ma) {

@@ -111,6 +111,7 @@ class Loader {
   void LoadOperators(const json& ops, Catalog* c);
   void LoadTableObjects(const json& cons, const json& idx, const json& trg, const json& pol, Catalog* c);
   void LoadDependencies(const json& rows, Catalog* c);
+  void LoadDefined(const json& rows, Catalog* c);
 
   using Queries = std::vector<std::pair<std::string, const char*>>;
   // Runs `queries` on `s`, storing each result under its name.
@@ -432,6 +433,35 @@ void Loader::LoadTableObjects(const json& cons, const json& idx, const json& trg
   }
 }
 
+void Loader::LoadDefined(const json& rows, Catalog* c) {
+  static const std::map<std::string, DefinedKind> kKinds = [] {
+    std::map<std::string, DefinedKind> m;
+    for (const auto& k : DefinedKinds()) m[k.name] = k.kind;
+    return m;
+  }();
+  for (const auto& r : rows) {
+    DefinedObject o;
+    o.kind = kKinds.at(Str(r, "kind"));
+    o.schema = Str(r, "schema");
+    o.name = Str(r, "name");
+    o.sql_name = Str(r, "sql_name");
+    o.definition = Str(r, "definition");
+    o.comment = Str(r, "comment");
+    if (o.kind == DefinedKind::kRangeType) o.acl = AclOf(r);
+    if (!Str(r, "table").empty()) o.table_key = RelKey(r, "table_schema", "table", "table_kind");
+    std::string key = DefinedKey(o);
+    Address(Str(r, "addr"), key);
+    if (!Str(r, "addr2").empty()) Address(Str(r, "addr2"), key);  // the range's multirange
+    if (r.contains("tables") && r["tables"].is_array()) {
+      for (const auto& t : r["tables"]) {
+        std::string kind = t[2].get<std::string>();
+        c->dependencies.push_back({key, Key(kind == "v" || kind == "m" ? "view" : "table", t[0], t[1])});
+      }
+    }
+    c->defined.push_back(std::move(o));
+  }
+}
+
 void Loader::LoadDependencies(const json& rows, Catalog* c) {
   for (const auto& [key, parent] : attachments_) {
     auto it = keys_.find(parent);
@@ -483,7 +513,8 @@ Status Loader::Run(Catalog* c) {
   Queries second_half = {{q::Constraints(), "constraints"}, {q::Unsupported(), "unsupported"},
                          {q::Extensions(), "extensions"},   {q::Collations(), "collations"},
                          {q::Enums(), "enums"},             {q::Domains(), "domains"},
-                         {q::Composites(), "composite types"}, {q::Sequences(), "sequences"}};
+                         {q::Composites(), "composite types"}, {q::Sequences(), "sequences"},
+                         {q::Defined(s_->server_version()), "defined"}};
   std::map<std::string, json> r, r2;
   Status st2;
   Result<QueryResult> columns = Status::Ok();
@@ -533,6 +564,7 @@ Status Loader::Run(Catalog* c) {
   STRATA_RETURN_IF_ERROR(LoadFunctions(r["functions"], r["aggregates"], c));
   LoadOperators(r["operators"], c);
   LoadTableObjects(r["constraints"], r["indexes"], r["triggers"], r["policies"], c);
+  LoadDefined(r["defined"], c);
   LoadDependencies(r["dependencies"], c);
   Normalize(c);
   return Status::Ok();

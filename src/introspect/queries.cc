@@ -1,5 +1,7 @@
 #include "introspect/queries.h"
 
+#include <vector>
+
 namespace strata::introspect_sql {
 namespace {
 
@@ -38,6 +40,13 @@ std::string Acl(const std::string& acl, const std::string& owner, const std::str
 std::string Desc(const std::string& catalog, const std::string& oid, const std::string& subid) {
   return "(SELECT d.description FROM pg_catalog.pg_description d WHERE d.objoid = " + oid +
          " AND d.classoid = 'pg_catalog." + catalog + "'::pg_catalog.regclass AND d.objsubid = " + subid + ")";
+}
+
+// Not made by PostgreSQL as part of another object (a range type's constructor functions
+// and its cast to the multirange).
+std::string NotInternal(const std::string& catalog, const std::string& oid) {
+  return "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend di WHERE di.classid = 'pg_catalog." + catalog +
+         "'::pg_catalog.regclass AND di.objid = " + oid + " AND di.deptype = 'i')";
 }
 
 std::string Agg(const std::string& object, const std::string& order, const std::string& from) {
@@ -213,7 +222,8 @@ std::string Functions() {
              "'comment', " + Desc("pg_proc", "p.oid", "0") + ", 'acl', " + Acl("p.proacl", "p.proowner", "f") + ")",
              "n.nspname, p.proname, p.oid",
              "FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
-             "WHERE p.prokind IN ('f', 'p', 'w') AND " + Ns("n") + " AND " + NotExt("pg_proc", "p.oid"));
+             "WHERE p.prokind IN ('f', 'p', 'w') AND " + Ns("n") + " AND " + NotExt("pg_proc", "p.oid") + " AND " +
+             NotInternal("pg_proc", "p.oid"));
 }
 
 std::string Aggregates() {
@@ -317,31 +327,176 @@ std::string Policies() {
              "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE " + Ns("n") + " AND " + NotExt("pg_class", "c.oid"));
 }
 
+std::string Defined(int v) {
+  const std::string nl = " || chr(10)";
+  auto q = [](const std::string& ns, const std::string& name) {
+    return "pg_catalog.quote_ident(" + ns + ") || '.' || pg_catalog.quote_ident(" + name + ")";
+  };
+  auto row = [](const std::string& kind, const std::string& addr, const std::string& schema, const std::string& name,
+                const std::string& sql_name, const std::string& definition, const std::string& comment,
+                const std::string& extra) {
+    return "SELECT json_build_object('kind', '" + kind + "', 'addr', " + addr + ", 'schema', " + schema + ", 'name', " +
+           name + ", 'sql_name', " + sql_name + ", 'definition', " + definition + ", 'comment', " + comment + extra +
+           ") AS o";
+  };
+  std::vector<std::string> parts;
+  {  // range types
+    std::string tq = q("n.nspname", "t.typname");
+    std::string def =
+        "'CREATE TYPE ' || " + tq + " || ' AS RANGE (' || concat_ws(', ', 'SUBTYPE = ' || pg_catalog.format_type(r.rngsubtype, NULL), "
+        "CASE WHEN NOT oc.opcdefault THEN 'SUBTYPE_OPCLASS = ' || " + q("ocn.nspname", "oc.opcname") + " END, "
+        "CASE WHEN r.rngcollation <> 0 AND r.rngcollation <> st.typcollation THEN 'COLLATION = ' || " +
+        Collation("r.rngcollation") + " END, "
+        "CASE WHEN r.rngcanonical <> 0 THEN 'CANONICAL = ' || r.rngcanonical::pg_catalog.regproc::text END, "
+        "CASE WHEN r.rngsubdiff <> 0 THEN 'SUBTYPE_DIFF = ' || r.rngsubdiff::pg_catalog.regproc::text END" +
+        (v >= 140000 ? ", 'MULTIRANGE_TYPE_NAME = ' || " + q("mn.nspname", "mt.typname") : std::string()) + ") || ');'" + nl;
+    parts.push_back(
+        row("range type", "'t' || t.oid", "n.nspname", "t.typname", tq, def, Desc("pg_type", "t.oid", "0"),
+            ", 'acl', " + Acl("t.typacl", "t.typowner", "T") +
+                (v >= 140000 ? ", 'addr2', 't' || r.rngmultitypid" : std::string())) +
+        " FROM pg_catalog.pg_range r JOIN pg_catalog.pg_type t ON t.oid = r.rngtypid "
+        "JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace JOIN pg_catalog.pg_type st ON st.oid = r.rngsubtype "
+        "JOIN pg_catalog.pg_opclass oc ON oc.oid = r.rngsubopc JOIN pg_catalog.pg_namespace ocn ON ocn.oid = oc.opcnamespace " +
+        (v >= 140000 ? "JOIN pg_catalog.pg_type mt ON mt.oid = r.rngmultitypid JOIN pg_catalog.pg_namespace mn ON mn.oid = mt.typnamespace "
+                     : "") +
+        "WHERE " + Ns("n") + " AND " + NotExt("pg_type", "t.oid"));
+  }
+  {  // text search dictionaries
+    std::string dq = q("n.nspname", "td.dictname");
+    std::string def = "'CREATE TEXT SEARCH DICTIONARY ' || " + dq + " || ' (TEMPLATE = ' || " + q("tn.nspname", "tt.tmplname") +
+                      " || coalesce(', ' || td.dictinitoption, '') || ');'" + nl;
+    parts.push_back(row("text search dictionary", "'D' || td.oid", "n.nspname", "td.dictname", dq, def,
+                        Desc("pg_ts_dict", "td.oid", "0"), "") +
+                    " FROM pg_catalog.pg_ts_dict td JOIN pg_catalog.pg_namespace n ON n.oid = td.dictnamespace "
+                    "JOIN pg_catalog.pg_ts_template tt ON tt.oid = td.dicttemplate "
+                    "JOIN pg_catalog.pg_namespace tn ON tn.oid = tt.tmplnamespace WHERE " + Ns("n") + " AND " +
+                    NotExt("pg_ts_dict", "td.oid"));
+  }
+  {  // text search configurations, with every mapping spelled out (COPY = leaves no trace)
+    std::string cq = q("n.nspname", "c.cfgname");
+    std::string def =
+        "'CREATE TEXT SEARCH CONFIGURATION ' || " + cq + " || ' (PARSER = ' || " + q("pn.nspname", "p.prsname") + " || ');'" + nl +
+        " || coalesce((SELECT string_agg('ALTER TEXT SEARCH CONFIGURATION ' || " + cq +
+        " || ' ADD MAPPING FOR ' || pg_catalog.quote_ident(m.token) || ' WITH ' || m.dicts || ';' || chr(10), '' ORDER BY m.tokid) "
+        "FROM (SELECT mm.maptokentype AS tokid, (SELECT tt.alias FROM pg_catalog.ts_token_type(c.cfgparser) tt "
+        "WHERE tt.tokid = mm.maptokentype) AS token, string_agg(mm.mapdict::pg_catalog.regdictionary::text, ', ' "
+        "ORDER BY mm.mapseqno) AS dicts FROM pg_catalog.pg_ts_config_map mm WHERE mm.mapcfg = c.oid "
+        "GROUP BY mm.maptokentype) m), '')";
+    parts.push_back(row("text search configuration", "'T' || c.oid", "n.nspname", "c.cfgname", cq, def,
+                        Desc("pg_ts_config", "c.oid", "0"), "") +
+                    " FROM pg_catalog.pg_ts_config c JOIN pg_catalog.pg_namespace n ON n.oid = c.cfgnamespace "
+                    "JOIN pg_catalog.pg_ts_parser p ON p.oid = c.cfgparser "
+                    "JOIN pg_catalog.pg_namespace pn ON pn.oid = p.prsnamespace WHERE " + Ns("n") + " AND " +
+                    NotExt("pg_ts_config", "c.oid"));
+  }
+  {  // casts between user types or through user functions
+    std::string pair = "pg_catalog.format_type(c.castsource, NULL) || ' AS ' || pg_catalog.format_type(c.casttarget, NULL)";
+    std::string def = "'CREATE CAST (' || " + pair + " || ') ' || CASE c.castmethod WHEN 'f' THEN 'WITH FUNCTION ' || "
+                      "c.castfunc::pg_catalog.regprocedure::text WHEN 'i' THEN 'WITH INOUT' ELSE 'WITHOUT FUNCTION' END || "
+                      "CASE c.castcontext WHEN 'a' THEN ' AS ASSIGNMENT' WHEN 'i' THEN ' AS IMPLICIT' ELSE '' END || ';'" + nl;
+    parts.push_back(row("cast", "'K' || c.oid", "''", pair, "'(' || " + pair + " || ')'", def,
+                        Desc("pg_cast", "c.oid", "0"), "") +
+                    " FROM pg_catalog.pg_cast c WHERE c.oid >= 16384 AND " + NotExt("pg_cast", "c.oid") + " AND " +
+                    NotInternal("pg_cast", "c.oid"));
+  }
+  {  // extended statistics
+    std::string sq = q("n.nspname", "s.stxname");
+    std::string def = "pg_catalog.pg_get_statisticsobjdef(s.oid) || ';'" + nl +
+                      " || CASE WHEN s.stxstattarget >= 0 THEN 'ALTER STATISTICS ' || " + sq +
+                      " || ' SET STATISTICS ' || s.stxstattarget || ';' || chr(10) ELSE '' END";
+    parts.push_back(row("statistics", "'S' || s.oid", "n.nspname", "s.stxname", sq, def,
+                        Desc("pg_statistic_ext", "s.oid", "0"),
+                        ", 'table_schema', tn.nspname, 'table', t.relname, 'table_kind', t.relkind") +
+                    " FROM pg_catalog.pg_statistic_ext s JOIN pg_catalog.pg_namespace n ON n.oid = s.stxnamespace "
+                    "JOIN pg_catalog.pg_class t ON t.oid = s.stxrelid JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace "
+                    "WHERE " + Ns("n") + " AND " + NotExt("pg_statistic_ext", "s.oid"));
+  }
+  {  // rules (a view's _RETURN rule is the view)
+    std::string tq = q("n.nspname", "c.relname");
+    std::string def = "pg_catalog.pg_get_ruledef(r.oid, true)" + nl +
+                      " || CASE r.ev_enabled WHEN 'D' THEN 'ALTER TABLE ' || " + tq +
+                      " || ' DISABLE RULE ' || pg_catalog.quote_ident(r.rulename) || ';' || chr(10) "
+                      "WHEN 'R' THEN 'ALTER TABLE ' || " + tq + " || ' ENABLE REPLICA RULE ' || pg_catalog.quote_ident(r.rulename) || ';' || chr(10) "
+                      "WHEN 'A' THEN 'ALTER TABLE ' || " + tq + " || ' ENABLE ALWAYS RULE ' || pg_catalog.quote_ident(r.rulename) || ';' || chr(10) "
+                      "ELSE '' END";
+    parts.push_back(row("rule", "'R' || r.oid", "''", "r.rulename", "pg_catalog.quote_ident(r.rulename) || ' ON ' || " + tq,
+                        def, Desc("pg_rewrite", "r.oid", "0"),
+                        ", 'table_schema', n.nspname, 'table', c.relname, 'table_kind', c.relkind") +
+                    " FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_class c ON c.oid = r.ev_class "
+                    "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE r.rulename <> '_RETURN' AND " +
+                    Ns("n") + " AND " + NotExt("pg_class", "c.oid"));
+  }
+  {  // event triggers, when their function is in a schema strata reads
+    std::string eq = "pg_catalog.quote_ident(e.evtname)";
+    std::string def = "'CREATE EVENT TRIGGER ' || " + eq + " || ' ON ' || pg_catalog.quote_ident(e.evtevent) || "
+                      "CASE WHEN e.evttags IS NOT NULL THEN ' WHEN TAG IN (' || (SELECT string_agg(pg_catalog.quote_literal(x), ', ') "
+                      "FROM unnest(e.evttags) x) || ')' ELSE '' END || ' EXECUTE FUNCTION ' || e.evtfoid::pg_catalog.regproc::text || '();'" + nl +
+                      " || CASE e.evtenabled WHEN 'D' THEN 'ALTER EVENT TRIGGER ' || " + eq + " || ' DISABLE;' || chr(10) "
+                      "WHEN 'R' THEN 'ALTER EVENT TRIGGER ' || " + eq + " || ' ENABLE REPLICA;' || chr(10) "
+                      "WHEN 'A' THEN 'ALTER EVENT TRIGGER ' || " + eq + " || ' ENABLE ALWAYS;' || chr(10) ELSE '' END";
+    parts.push_back(row("event trigger", "'E' || e.oid", "''", "e.evtname", eq, def, Desc("pg_event_trigger", "e.oid", "0"), "") +
+                    " FROM pg_catalog.pg_event_trigger e JOIN pg_catalog.pg_proc p ON p.oid = e.evtfoid "
+                    "JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE " + Ns("n") + " AND " +
+                    NotExt("pg_event_trigger", "e.oid"));
+  }
+  {  // publications
+    std::string pq = "pg_catalog.quote_ident(p.pubname)";
+    std::string rel = q("rn.nspname", "rc.relname");
+    std::string objects;
+    if (v >= 150000) {
+      objects = "(SELECT string_agg(x, ', ' ORDER BY x) FROM (SELECT 'TABLE ' || " + rel +
+                " || coalesce(' (' || (SELECT string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY a.attnum) "
+                "FROM pg_catalog.pg_attribute a WHERE a.attrelid = pr.prrelid AND a.attnum = ANY (pr.prattrs)) || ')', '') "
+                "|| coalesce(' WHERE (' || pg_catalog.pg_get_expr(pr.prqual, pr.prrelid) || ')', '') AS x "
+                "FROM pg_catalog.pg_publication_rel pr JOIN pg_catalog.pg_class rc ON rc.oid = pr.prrelid "
+                "JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace WHERE pr.prpubid = p.oid "
+                "UNION ALL SELECT 'TABLES IN SCHEMA ' || pg_catalog.quote_ident(sn.nspname) FROM pg_catalog.pg_publication_namespace pn "
+                "JOIN pg_catalog.pg_namespace sn ON sn.oid = pn.pnnspid WHERE pn.pnpubid = p.oid) y)";
+    } else {
+      objects = "(SELECT 'TABLE ' || string_agg(" + rel + ", ', ' ORDER BY 1) FROM pg_catalog.pg_publication_rel pr "
+                "JOIN pg_catalog.pg_class rc ON rc.oid = pr.prrelid JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace "
+                "WHERE pr.prpubid = p.oid)";
+    }
+    std::string def = "'CREATE PUBLICATION ' || " + pq + " || CASE WHEN p.puballtables THEN ' FOR ALL TABLES' ELSE "
+                      "coalesce(' FOR ' || " + objects + ", '') END || ' WITH (publish = ' || pg_catalog.quote_literal(concat_ws(', ', "
+                      "CASE WHEN p.pubinsert THEN 'insert' END, CASE WHEN p.pubupdate THEN 'update' END, "
+                      "CASE WHEN p.pubdelete THEN 'delete' END, CASE WHEN p.pubtruncate THEN 'truncate' END)) || "
+                      "', publish_via_partition_root = ' || p.pubviaroot || ');'" + nl;
+    parts.push_back(row("publication", "'P' || p.oid", "''", "p.pubname", pq, def, Desc("pg_publication", "p.oid", "0"),
+                        ", 'tables', (SELECT json_agg(json_build_array(rn.nspname, rc.relname, rc.relkind)) "
+                        "FROM pg_catalog.pg_publication_rel pr JOIN pg_catalog.pg_class rc ON rc.oid = pr.prrelid "
+                        "JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace WHERE pr.prpubid = p.oid)") +
+                    " FROM pg_catalog.pg_publication p WHERE " + NotExt("pg_publication", "p.oid"));
+  }
+  std::string all;
+  for (const auto& p : parts) all += (all.empty() ? "" : " UNION ALL ") + p;
+  return "SELECT coalesce(json_agg(o), '[]')::text FROM (" + all + ") u";
+}
+
 std::string Unsupported() {
   auto part = [](const std::string& label, const std::string& from, const std::string& ns,
                  const std::string& cat, const std::string& oid, const std::string& extra) {
     return "SELECT " + label + " AS what " + from + " WHERE " + Ns(ns) + " AND " + NotExt(cat, oid) + extra;
   };
   std::string q =
-      part("'rule ' || r.rulename || ' on ' || n.nspname || '.' || c.relname", "FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_class c ON c.oid = r.ev_class JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace", "n", "pg_class", "c.oid", " AND r.rulename <> '_RETURN'") +
-      " UNION ALL " +
       part("'foreign table ' || n.nspname || '.' || c.relname", "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace", "n", "pg_class", "c.oid", " AND c.relkind = 'f'") +
       " UNION ALL " +
-      part("CASE t.typtype WHEN 'r' THEN 'range type ' ELSE 'base type ' END || n.nspname || '.' || t.typname", "FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace", "n", "pg_type", "t.oid",
-           " AND (t.typtype = 'r' OR (t.typtype = 'b' AND t.oid NOT IN (SELECT e.typarray FROM pg_catalog.pg_type e WHERE e.typarray <> 0)))") +
+      part("'base type ' || n.nspname || '.' || t.typname", "FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace", "n", "pg_type", "t.oid",
+           " AND t.typtype = 'b' AND t.oid NOT IN (SELECT e.typarray FROM pg_catalog.pg_type e WHERE e.typarray <> 0)") +
       " UNION ALL " +
-      part("'text search configuration ' || n.nspname || '.' || t.cfgname", "FROM pg_catalog.pg_ts_config t JOIN pg_catalog.pg_namespace n ON n.oid = t.cfgnamespace", "n", "pg_ts_config", "t.oid", "") +
+      part("'text search parser ' || n.nspname || '.' || t.prsname", "FROM pg_catalog.pg_ts_parser t JOIN pg_catalog.pg_namespace n ON n.oid = t.prsnamespace", "n", "pg_ts_parser", "t.oid", "") +
       " UNION ALL " +
-      part("'text search dictionary ' || n.nspname || '.' || t.dictname", "FROM pg_catalog.pg_ts_dict t JOIN pg_catalog.pg_namespace n ON n.oid = t.dictnamespace", "n", "pg_ts_dict", "t.oid", "") +
-      " UNION ALL " +
-      part("'statistics object ' || n.nspname || '.' || s.stxname", "FROM pg_catalog.pg_statistic_ext s JOIN pg_catalog.pg_namespace n ON n.oid = s.stxnamespace", "n", "pg_statistic_ext", "s.oid", "") +
+      part("'text search template ' || n.nspname || '.' || t.tmplname", "FROM pg_catalog.pg_ts_template t JOIN pg_catalog.pg_namespace n ON n.oid = t.tmplnamespace", "n", "pg_ts_template", "t.oid", "") +
       " UNION ALL " +
       part("'operator class ' || n.nspname || '.' || o.opcname", "FROM pg_catalog.pg_opclass o JOIN pg_catalog.pg_namespace n ON n.oid = o.opcnamespace", "n", "pg_opclass", "o.oid", "") +
       " UNION ALL " +
+      part("'operator family ' || n.nspname || '.' || o.opfname", "FROM pg_catalog.pg_opfamily o JOIN pg_catalog.pg_namespace n ON n.oid = o.opfnamespace", "n", "pg_opfamily", "o.oid",
+           " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_opclass oc WHERE oc.opcfamily = o.oid)") +
+      " UNION ALL " +
       part("'conversion ' || n.nspname || '.' || c.conname", "FROM pg_catalog.pg_conversion c JOIN pg_catalog.pg_namespace n ON n.oid = c.connamespace", "n", "pg_conversion", "c.oid", "") +
-      " UNION ALL SELECT 'event trigger ' || e.evtname FROM pg_catalog.pg_event_trigger e WHERE " + NotExt("pg_event_trigger", "e.oid") +
-      " UNION ALL SELECT 'cast (' || pg_catalog.format_type(c.castsource, NULL) || ' AS ' || pg_catalog.format_type(c.casttarget, NULL) || ')' "
-      "FROM pg_catalog.pg_cast c WHERE c.oid >= 16384 AND " + NotExt("pg_cast", "c.oid");
+      " UNION ALL SELECT 'foreign data wrapper ' || w.fdwname FROM pg_catalog.pg_foreign_data_wrapper w WHERE " +
+      NotExt("pg_foreign_data_wrapper", "w.oid") +
+      " UNION ALL SELECT 'server ' || v.srvname FROM pg_catalog.pg_foreign_server v WHERE " + NotExt("pg_foreign_server", "v.oid");
   return "SELECT coalesce(json_agg(what ORDER BY what), '[]')::text FROM (" + q + ") u";
 }
 
@@ -350,7 +505,8 @@ std::string Dependencies() {
   // a column default to its table, an array type to its element, a row type to its
   // relation. Joins rather than per-row subqueries: pg_depend is the largest catalog.
   auto addr = [](const std::string& cls, const std::string& oid, const std::string& s) {
-    return "CASE " + cls + " WHEN 'pg_catalog.pg_rewrite'::pg_catalog.regclass THEN 'c' || r" + s + ".ev_class"
+    return "CASE " + cls + " WHEN 'pg_catalog.pg_rewrite'::pg_catalog.regclass THEN CASE WHEN r" + s +
+           ".rulename = '_RETURN' THEN 'c' || r" + s + ".ev_class ELSE 'R' || " + oid + " END"
            " WHEN 'pg_catalog.pg_attrdef'::pg_catalog.regclass THEN 'c' || a" + s + ".adrelid"
            " WHEN 'pg_catalog.pg_type'::pg_catalog.regclass THEN CASE WHEN t" + s + ".typrelid <> 0 THEN 'c' || t" + s +
            ".typrelid WHEN t" + s + ".typelem <> 0 AND t" + s + ".typcategory = 'A' THEN 't' || t" + s + ".typelem ELSE 't' || " + oid + " END"
@@ -362,7 +518,12 @@ std::string Dependencies() {
            " WHEN 'pg_catalog.pg_trigger'::pg_catalog.regclass THEN 'g' || " + oid +
            " WHEN 'pg_catalog.pg_policy'::pg_catalog.regclass THEN 'y' || " + oid +
            " WHEN 'pg_catalog.pg_namespace'::pg_catalog.regclass THEN 'n' || " + oid +
-           " WHEN 'pg_catalog.pg_extension'::pg_catalog.regclass THEN 'x' || " + oid + " END";
+           " WHEN 'pg_catalog.pg_extension'::pg_catalog.regclass THEN 'x' || " + oid +
+           " WHEN 'pg_catalog.pg_statistic_ext'::pg_catalog.regclass THEN 'S' || " + oid +
+           " WHEN 'pg_catalog.pg_ts_dict'::pg_catalog.regclass THEN 'D' || " + oid +
+           " WHEN 'pg_catalog.pg_ts_config'::pg_catalog.regclass THEN 'T' || " + oid +
+           " WHEN 'pg_catalog.pg_cast'::pg_catalog.regclass THEN 'K' || " + oid +
+           " WHEN 'pg_catalog.pg_event_trigger'::pg_catalog.regclass THEN 'E' || " + oid + " END";
   };
   auto joins = [](const std::string& cls, const std::string& oid, const std::string& s) {
     return " LEFT JOIN pg_catalog.pg_rewrite r" + s + " ON " + cls + " = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND r" + s + ".oid = " + oid +

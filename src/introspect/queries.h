@@ -23,6 +23,9 @@ std::string Constraints();
 std::string Indexes();
 std::string Triggers(int server_version);
 std::string Policies();
+// Kinds kept whole (catalog.h DefinedKind): one JSON object per object with its
+// definition, comment, address and table.
+std::string Defined(int server_version);
 std::string Unsupported();
 std::string Dependencies();
 

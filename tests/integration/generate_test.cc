@@ -186,6 +186,50 @@ TEST_F(GenerateTest, AFailedPartitionBuildResumesAfterTheFix) {
   EXPECT_EQ(Run({"status"}).exit_code, 0);
 }
 
+// From a schema without them to one with a range type, extended statistics and a text
+// search configuration used by an expression index (and the other kinds kept whole):
+// generate proves it, migrate applies it, check --db is clean, a second run finds nothing.
+TEST_F(GenerateTest, KindsKeptWholeGenerateFromNothing) {
+  p_.Write("schema/01.sql", "CREATE SCHEMA app;\nCREATE TABLE app.shops (id bigint PRIMARY KEY, city text, zip text, body text);\n"
+                            "CREATE TABLE app.log (id int, msg text);\n");
+  ASSERT_EQ(Gen({"base"}).exit_code, 0);
+  ASSERT_EQ(Run({"migrate"}).exit_code, 0);
+  std::string full = *ReadFile(std::string(STRATA_SOURCE_DIR) + "/tests/golden/inspect/kept_whole.sql");
+  p_.Write("schema/01.sql", full);
+  auto g = Gen({"kinds"});
+  ASSERT_EQ(g.exit_code, 0) << g.err << g.out;
+  std::string m = ReadMigration(p_, "_kinds.sql") + ReadMigration(p_, "_kinds_concurrently.sql");
+  for (const char* want : {"CREATE TYPE app.timerange AS RANGE (SUBTYPE = time without time zone, SUBTYPE_DIFF = app.time_diff",
+                           "CREATE STATISTICS app.shops_city_zip", "CREATE TEXT SEARCH CONFIGURATION app.english_custom",
+                           "ADD MAPPING FOR asciiword WITH app.english_nostop", "CREATE RULE log_no_delete",
+                           "CREATE CAST (integer AS app.floatrange)", "CREATE EVENT TRIGGER app_ddl",
+                           "CREATE PUBLICATION shops_pub", "to_tsvector('app.english_custom'::regconfig, body)"}) {
+    EXPECT_NE(m.find(want), std::string::npos) << want << "\n" << m;
+  }
+  auto mig = Run({"migrate"});
+  ASSERT_EQ(mig.exit_code, 0) << mig.err << mig.out;
+  EXPECT_EQ(Value("SELECT count(*) FROM pg_statistic_ext WHERE stxname = 'shops_city_zip'"), "1");
+  EXPECT_EQ(Value("SELECT to_tsvector('app.english_custom', 'the running dogs')::text"), "'dog':3 'run':2 'the':1");
+  auto check = Run({"check", "--db", "--dev-url", TestServer::Get().AdminUrl()}, {{"CI", "true"}});
+  EXPECT_EQ(check.exit_code, 0) << check.err << check.out;
+  auto again = Gen({"again"});
+  EXPECT_EQ(again.exit_code, 0) << again.err << again.out;
+  EXPECT_EQ(ReadMigration(p_, "_again.sql"), "");
+  // A changed statistics object is dropped and made again; a comment changes in place.
+  std::string edited = full;
+  edited.replace(edited.find("(dependencies, ndistinct) ON city, zip"), 38, "(ndistinct) ON city, zip");
+  edited.replace(edited.find("'opening hours'"), 15, "'hours open'");
+  p_.Write("schema/01.sql", edited);
+  auto changed = Gen({"changed"});
+  ASSERT_EQ(changed.exit_code, 0) << changed.err << changed.out;
+  std::string c = ReadMigration(p_, "_changed.sql");
+  EXPECT_NE(c.find("DROP STATISTICS app.shops_city_zip;"), std::string::npos) << c;
+  EXPECT_NE(c.find("CREATE STATISTICS app.shops_city_zip (ndistinct) ON city, zip FROM app.shops;"), std::string::npos) << c;
+  EXPECT_NE(c.find("COMMENT ON TYPE app.timerange IS 'hours open';"), std::string::npos) << c;
+  EXPECT_EQ(c.find("DROP TYPE"), std::string::npos) << c;
+  ASSERT_EQ(Run({"migrate"}).exit_code, 0);
+}
+
 TEST_F(GenerateTest, DataLossNeedsAFlagAndRenamesNeedAHint) {
   p_.Write("schema/01.sql", "CREATE TABLE t (id int PRIMARY KEY, note text, extra int);\n");
   ASSERT_EQ(Gen({"init"}).exit_code, 0);

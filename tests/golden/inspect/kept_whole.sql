@@ -1,0 +1,28 @@
+-- Kinds strata keeps whole (catalog.h DefinedKind), as real schemas use them: a range
+-- type with a subtype_diff function, extended statistics, a text search dictionary and a
+-- configuration used by an expression index, a rule, a cast, an event trigger and a
+-- publication. Loads on PostgreSQL 13 and later.
+CREATE SCHEMA app;
+CREATE FUNCTION app.time_diff(a time, b time) RETURNS float8 LANGUAGE sql IMMUTABLE
+  AS $$ SELECT extract(epoch FROM a - b)::float8 $$;
+CREATE TYPE app.timerange AS RANGE (subtype = time, subtype_diff = app.time_diff);
+COMMENT ON TYPE app.timerange IS 'opening hours';
+CREATE TYPE app.floatrange AS RANGE (subtype = float8);
+CREATE TEXT SEARCH DICTIONARY app.english_nostop (TEMPLATE = pg_catalog.snowball, language = 'english');
+COMMENT ON TEXT SEARCH DICTIONARY app.english_nostop IS 'english stems, stop words kept';
+CREATE TEXT SEARCH CONFIGURATION app.english_custom (COPY = pg_catalog.english);
+ALTER TEXT SEARCH CONFIGURATION app.english_custom ALTER MAPPING FOR asciiword, word WITH app.english_nostop;
+CREATE TABLE app.shops (id bigint PRIMARY KEY, city text, zip text, hours app.timerange, body text);
+CREATE STATISTICS app.shops_city_zip (dependencies, ndistinct) ON city, zip FROM app.shops;
+ALTER STATISTICS app.shops_city_zip SET STATISTICS 500;
+COMMENT ON STATISTICS app.shops_city_zip IS 'zip implies city';
+CREATE INDEX shops_body_fts ON app.shops USING gin (to_tsvector('app.english_custom'::regconfig, body));
+CREATE TABLE app.log (id int, msg text);
+CREATE RULE log_no_delete AS ON DELETE TO app.log DO INSTEAD NOTHING;
+CREATE FUNCTION app.int_to_floatrange(int) RETURNS app.floatrange LANGUAGE sql IMMUTABLE
+  AS $$ SELECT app.floatrange($1, $1 + 1) $$;
+CREATE CAST (int AS app.floatrange) WITH FUNCTION app.int_to_floatrange(int);
+CREATE PUBLICATION shops_pub FOR TABLE app.shops WITH (publish = 'insert, update');
+CREATE FUNCTION app.on_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN END $$;
+CREATE EVENT TRIGGER app_ddl ON ddl_command_end WHEN TAG IN ('CREATE TABLE') EXECUTE FUNCTION app.on_ddl();
+ALTER EVENT TRIGGER app_ddl DISABLE;
