@@ -1,6 +1,7 @@
 #include "plan/plan.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -110,6 +111,31 @@ std::string ColumnIs(const std::string& table_sql, const std::string& col, const
 std::string ConstraintValid(const std::string& table_sql, const std::string& name) {
   return "SELECT convalidated FROM pg_catalog.pg_constraint WHERE conrelid = " + Lit(table_sql) +
          "::regclass AND conname = " + Lit(name);
+}
+
+// The condition (on pg_attribute) that a column has type `type`, as format_type prints
+// it with an empty search_path ("app.email", "character varying(40)"). Independent of the
+// search_path the verify query runs under: the type is compared by oid, and format_type,
+// which leaves out a schema on the search_path, may print it with or without its schema.
+std::string TypeIs(const std::string& type) {
+  std::string bare = type;
+  size_t i = 0;
+  if (i < type.size() && type[i] == '"') {
+    for (++i; i < type.size(); ++i) {
+      if (type[i] == '"' && i + 1 < type.size() && type[i + 1] == '"') ++i;
+      else if (type[i] == '"') break;
+    }
+    ++i;
+  } else {
+    while (i < type.size() && (std::isalnum(static_cast<unsigned char>(type[i])) || type[i] == '_' || type[i] == '$' ||
+                               static_cast<unsigned char>(type[i]) >= 0x80)) {
+      ++i;
+    }
+  }
+  if (i > 0 && i < type.size() && type[i] == '.') bare = type.substr(i + 1);
+  std::string printed = "pg_catalog.format_type(atttypid, atttypmod)";
+  return "atttypid = " + QuoteLiteral(type) + "::pg_catalog.regtype AND " + printed +
+         (bare == type ? " = " + QuoteLiteral(type) : " IN (" + QuoteLiteral(type) + ", " + QuoteLiteral(bare) + ")");
 }
 
 // Column type changes PostgreSQL does without rewriting the table.
@@ -792,7 +818,7 @@ Status Planner::ColumnAlter(const Table& t, const Column& a, const Column& b) {
     }
     s.undo = alter + " TYPE " + a.type + (a.collation.empty() ? "" : " COLLATE " + a.collation) + " USING " +
              QuoteIdent(a.name) + "::" + a.type + ";";
-    s.verify = ColumnIs(tq, b.name, "pg_catalog.format_type(atttypid, atttypmod) = " + Lit(b.type));
+    s.verify = ColumnIs(tq, b.name, TypeIs(b.type));
     add(std::move(s));
   }
   if (!b.default_expr.empty() && (type_changed || default_changed || (b.identity && !a.identity))) {

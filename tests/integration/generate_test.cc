@@ -230,6 +230,30 @@ TEST_F(GenerateTest, KindsKeptWholeGenerateFromNothing) {
   ASSERT_EQ(Run({"migrate"}).exit_code, 0);
 }
 
+// A column's type becomes a domain in a schema on the search_path: format_type prints it
+// without its schema there, and the verify query must still recognise it.
+TEST_F(GenerateTest, ADomainTypedColumnGeneratesAndVerifies) {
+  constexpr char kDomains[] = "CREATE SCHEMA app;\nCREATE DOMAIN public.email AS text CHECK (VALUE LIKE '%@%');\n"
+                              "CREATE DOMAIN app.code AS varchar(12);\n";
+  p_.Write("schema/01.sql", std::string(kDomains) + "CREATE TABLE users (id int, contact text, code varchar(12));\n");
+  ASSERT_EQ(Gen({"users"}).exit_code, 0);
+  ASSERT_EQ(Run({"migrate"}).exit_code, 0);
+  ExecOrDie(url_, "INSERT INTO users VALUES (1, 'a@example.com', 'X1')");
+  p_.Write("schema/01.sql", std::string(kDomains) +
+                                "CREATE TABLE users (id int, contact public.email, code app.code, note app.code);\n");
+  auto g = Gen({"domains"});
+  ASSERT_EQ(g.exit_code, 0) << g.err << g.out;
+  std::string m = ReadMigration(p_, "_domains.sql");
+  EXPECT_NE(m.find("ALTER TABLE \"public\".\"users\" ALTER COLUMN \"contact\" TYPE public.email"), std::string::npos) << m;
+  EXPECT_NE(m.find("::pg_catalog.regtype"), std::string::npos) << m;
+  auto mig = Run({"migrate"});
+  ASSERT_EQ(mig.exit_code, 0) << mig.err << mig.out;
+  EXPECT_EQ(Value("SELECT string_agg(format_type(atttypid, atttypmod), ',' ORDER BY attnum) FROM pg_attribute "
+                  "WHERE attrelid = 'users'::regclass AND attnum > 0"),
+            "integer,email,app.code,app.code");
+  EXPECT_EQ(Run({"check", "--db", "--dev-url", TestServer::Get().AdminUrl()}, {{"CI", "true"}}).exit_code, 0);
+}
+
 TEST_F(GenerateTest, DataLossNeedsAFlagAndRenamesNeedAHint) {
   p_.Write("schema/01.sql", "CREATE TABLE t (id int PRIMARY KEY, note text, extra int);\n");
   ASSERT_EQ(Gen({"init"}).exit_code, 0);
