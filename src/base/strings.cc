@@ -172,4 +172,64 @@ std::string PointAt(std::string_view file, std::string_view text, size_t offset,
   return out + "^";
 }
 
+std::string UnifiedDiff(std::string_view a, std::string_view b, size_t context, size_t max_lines) {
+  auto lines = [](std::string_view t) {
+    std::vector<std::string_view> out;
+    while (!t.empty()) {
+      size_t nl = t.find('\n');
+      out.push_back(t.substr(0, nl));
+      if (nl == std::string_view::npos) break;
+      t.remove_prefix(nl + 1);
+    }
+    return out;
+  };
+  std::vector<std::string_view> x = lines(a), y = lines(b);
+  // ops: ' ', '-', '+' with the line, in order.
+  std::vector<std::pair<char, std::string_view>> ops;
+  size_t n = x.size(), m = y.size();
+  if (n > max_lines || m > max_lines) {
+    for (auto l : x) ops.emplace_back('-', l);
+    for (auto l : y) ops.emplace_back('+', l);
+  } else {
+    // lcs[i][j]: longest common subsequence of x[i..] and y[j..].
+    std::vector<std::vector<uint32_t>> lcs(n + 1, std::vector<uint32_t>(m + 1, 0));
+    for (size_t i = n; i-- > 0;) {
+      for (size_t j = m; j-- > 0;) {
+        lcs[i][j] = x[i] == y[j] ? lcs[i + 1][j + 1] + 1 : std::max(lcs[i + 1][j], lcs[i][j + 1]);
+      }
+    }
+    size_t i = 0, j = 0;
+    while (i < n || j < m) {
+      if (i < n && j < m && x[i] == y[j]) {
+        ops.emplace_back(' ', x[i++]), ++j;
+      } else if (i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1])) {
+        ops.emplace_back('-', x[i++]);  // removals before additions, as diff -u shows them
+      } else {
+        ops.emplace_back('+', y[j++]);
+      }
+    }
+  }
+  // Keep changed lines and `context` lines around them.
+  std::vector<bool> keep(ops.size(), false);
+  for (size_t k = 0; k < ops.size(); ++k) {
+    if (ops[k].first == ' ') continue;
+    size_t from = k >= context ? k - context : 0, to = std::min(ops.size(), k + context + 1);
+    for (size_t t = from; t < to; ++t) keep[t] = true;
+  }
+  std::string out;
+  bool gap = false;
+  for (size_t k = 0; k < ops.size(); ++k) {
+    if (!keep[k]) {
+      gap = true;
+      continue;
+    }
+    if (gap && !out.empty()) out += "@@\n";
+    gap = false;
+    out += ops[k].first;
+    out += ops[k].second;
+    out += '\n';
+  }
+  return out;
+}
+
 }  // namespace strata

@@ -47,4 +47,9 @@ std::string_view LineAt(std::string_view text, int line);
 std::string PointAt(std::string_view file, std::string_view text, size_t offset,
                     std::string_view message);
 
+// A unified diff of two texts, line by line ("-old", "+new", " same"), with `context`
+// unchanged lines around each change and "@@" between distant hunks. Quadratic in the
+// number of lines, so texts over `max_lines` lines are shown as all removed then added.
+std::string UnifiedDiff(std::string_view a, std::string_view b, size_t context = 3, size_t max_lines = 2000);
+
 }  // namespace strata

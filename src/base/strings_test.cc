@@ -43,3 +43,23 @@ TEST(QuoteIdentIfNeeded, OnlyWhenPostgresNeedsIt) {
 }
 
 }  // namespace strata
+
+namespace strata {
+namespace {
+
+TEST(UnifiedDiff, ShowsChangedLinesWithContext) {
+  std::string a = "SELECT id,\n    name\n   FROM t\n  WHERE active;", b = "SELECT id,\n    name,\n    email\n   FROM t\n  WHERE active;";
+  EXPECT_EQ(UnifiedDiff(a, b, 1), " SELECT id,\n-    name\n+    name,\n+    email\n    FROM t\n");
+  EXPECT_EQ(UnifiedDiff(a, a), "");
+  std::string many;
+  for (int i = 0; i < 20; ++i) many += "line " + std::to_string(i) + "\n";
+  std::string edited = many;
+  edited.replace(edited.find("line 2\n"), 7, "LINE 2\n");
+  edited.replace(edited.find("line 17\n"), 8, "LINE 17\n");
+  EXPECT_EQ(UnifiedDiff(many, edited, 1), " line 1\n-line 2\n+LINE 2\n line 3\n@@\n line 16\n-line 17\n+LINE 17\n line 18\n");
+  // Past max_lines: everything out, everything in (no quadratic table).
+  EXPECT_EQ(UnifiedDiff("a\nb", "a\nc", 3, 1), "-a\n-b\n+a\n+c\n");
+}
+
+}  // namespace
+}  // namespace strata

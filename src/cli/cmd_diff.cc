@@ -88,12 +88,26 @@ int RunDiff(int argc, char** argv) {
     const char* sign = c.action == ChangeAction::kCreate ? "+" : c.action == ChangeAction::kDrop ? "-" : "~";
     const char* color = c.action == ChangeAction::kCreate ? "32" : c.action == ChangeAction::kDrop ? "31" : "33";
     std::string line = ctx.Paint(std::string(sign) + " " + c.kind + " " + c.object, color);
+    std::string texts;  // long or multi-line definitions: a unified diff under the line
     for (size_t i = 0; i < c.fields.size(); ++i) {
       const std::string& f = c.fields[i];
-      line += fmt::format("{} {}: {} -> {}", i ? "," : ":", f, Short(c.from.value(f, nlohmann::json())),
-                          Short(c.to.value(f, nlohmann::json())));
+      nlohmann::json va = c.from.value(f, nlohmann::json()), vb = c.to.value(f, nlohmann::json());
+      bool text = va.is_string() && vb.is_string() &&
+                  (va.get<std::string>().size() > 60 || vb.get<std::string>().size() > 60 ||
+                   va.get<std::string>().find('\n') != std::string::npos ||
+                   vb.get<std::string>().find('\n') != std::string::npos);
+      if (text) {
+        line += fmt::format("{} {} (below)", i ? "," : ":", f);
+        for (const auto& l : Split(UnifiedDiff(va.get<std::string>(), vb.get<std::string>()), '\n')) {
+          if (l.empty()) continue;
+          const char* paint = l[0] == '-' ? "31" : l[0] == '+' ? "32" : nullptr;
+          texts += "\n    " + (paint ? ctx.Paint(l, paint) : l);
+        }
+        continue;
+      }
+      line += fmt::format("{} {}: {} -> {}", i ? "," : ":", f, Short(va), Short(vb));
     }
-    ctx.Out(line);
+    ctx.Out(line + texts);
   }
   ctx.Out(changes.empty() ? "no differences" : fmt::format("{} difference(s)", changes.size()));
   return kExitOk;

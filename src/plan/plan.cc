@@ -1186,13 +1186,23 @@ Status Planner::Objects(const Change& c) {
                             FunctionHeader(a->definition) == FunctionHeader(b->definition) && !recreate_.count(key);
     if (a && b && !replace_in_place && has("definition")) recreate_.insert(key);
     if (a && (drop || recreate_.count(key))) {
-      Add(NodeKind::kDrop, kDropFunction, key, "", hz(S(key, "drop " + sig, "DROP " + sig + ";"), Hazard::kUntrackableDeps, "code that calls it by name breaks"));
+      Step s = hz(S(key, "drop " + sig, "DROP " + sig + ";"), Hazard::kUntrackableDeps, "code that calls it by name breaks");
+      s.undo = Trimmed(FunctionSql(*a));
+      Add(NodeKind::kDrop, kDropFunction, key, "", std::move(s));
     }
     if (b && (create || recreate_.count(key))) {
       Add(NodeKind::kCreate, kCreateFunction, key, "", hz(S(key, "create " + sig, FunctionSql(*b)), Hazard::kUntrackableDeps, "function bodies are not checked against the schema"));
     } else if (a && b) {
-      if (has("definition")) Add(NodeKind::kAlter, kCreateFunction, key, "", hz(S(key, "replace " + sig, b->definition + ";"), Hazard::kUntrackableDeps, "function bodies are not checked against the schema"));
-      if (has("comment")) Add(NodeKind::kAlter, kLast, key, "", S(key, "comment on " + sig, CommentOn(sig, b->comment)));
+      if (has("definition")) {
+        Step s = hz(S(key, "replace " + sig, b->definition + ";"), Hazard::kUntrackableDeps, "function bodies are not checked against the schema");
+        s.undo = a->definition + ";";  // the old body, replaced back
+        Add(NodeKind::kAlter, kCreateFunction, key, "", std::move(s));
+      }
+      if (has("comment")) {
+        Step s = S(key, "comment on " + sig, CommentOn(sig, b->comment));
+        s.undo = CommentOn(sig, a->comment);
+        Add(NodeKind::kAlter, kLast, key, "", std::move(s));
+      }
       if (has("acl")) {
         std::string on = (b->kind == 'p' ? "PROCEDURE " : "FUNCTION ") + QualifiedSql(b->schema, b->name) + "(" + b->identity_args + ")";
         Add(NodeKind::kAlter, kLast, key, "", hz(S(key, "privileges on " + sig, AclSql(on, a->acl, b->acl, "", "EXECUTE")), Hazard::kAuthzUpdate, "changes who may call it"));
@@ -1298,7 +1308,11 @@ Status Planner::Objects(const Change& c) {
       s.undo = "DROP " + ViewWord(*b) + q + ";";
       Add(NodeKind::kCreate, kCreateView, key, "", std::move(s));
     } else if (a && b) {
-      if (has("comment")) Add(NodeKind::kAlter, kLast, key, "", S(key, "comment on view " + q, CommentOn(ViewWord(*b) + q, b->comment)));
+      if (has("comment")) {
+        Step s = S(key, "comment on view " + q, CommentOn(ViewWord(*b) + q, b->comment));
+        s.undo = CommentOn(ViewWord(*a) + q, a->comment);
+        Add(NodeKind::kAlter, kLast, key, "", std::move(s));
+      }
       if (has("column_comments")) {
         std::map<std::string, std::string> ca(a->column_comments.begin(), a->column_comments.end());
         std::map<std::string, std::string> cb(b->column_comments.begin(), b->column_comments.end());
