@@ -1,0 +1,379 @@
+// Planning tables and their columns: create, drop, ALTER TABLE properties, column types,
+// defaults, NOT NULL in the safe three steps, identity, generated columns.
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <queue>
+#include <set>
+
+#include "plan/planner.h"
+
+namespace strata::planning {
+
+Status Planner::TableChange(const Change& c) {
+  const bool drop = c.action == ChangeAction::kDrop, create = c.action == ChangeAction::kCreate;
+  const Table* a = c.from_pos >= 0 ? &a_.tables[c.from_pos] : nullptr;
+  const Table* b = c.to_pos >= 0 ? &b_.tables[c.to_pos] : nullptr;
+  const Table& x = b ? *b : *a;
+  std::string key = Key("table", x.schema, x.name), q = QualifiedSql(x.schema, x.name);
+  if (drop) {
+    Step s = S(key, "drop table " + q, "DROP TABLE " + q + ";");
+    s.hazards.push_back({Hazard::kDeletesData, "deletes every row of " + q});
+    s.hazards.push_back({Hazard::kAccessExclusiveLock, "locks the table"});
+    s.verify = "SELECT to_regclass(" + Lit(q) + ") IS NULL";
+    Add(NodeKind::kDrop, kDropTable, key, "", std::move(s));
+  } else if (create && attach_later_.count(key)) {
+    // A new partition whose own key an existing parent index adopts: made on its own
+    // with the parent's columns, given its key, then attached (ATTACH takes a matching
+    // index over building one; PARTITION OF would build the parent's first).
+    Table own = *b;
+    own.partition_of.clear();
+    own.columns = tables_b_.at(b->partition_of)->columns;
+    std::string sql = TableSql(own);
+    for (const Constraint& k : b_.constraints) {  // ATTACH requires the parent's checks
+      if (k.table_key == b->partition_of && k.type == 'c') {
+        sql += "ALTER TABLE " + q + " ADD CONSTRAINT " + QuoteIdent(k.name) + " " + StripNotValid(k.definition) + ";\n";
+      }
+    }
+    Step s = S(key, "create table " + q + " (to attach as a partition)", sql);
+    s.undo = "DROP TABLE " + q + ";";
+    Add(NodeKind::kCreate, kCreateTable, key, "", std::move(s));
+    Step attach = S("attach:" + key, "attach " + q, "ALTER TABLE " + b->partition_parent_sql + " ATTACH PARTITION " + q + " " + b->partition_bound + ";");
+    attach.hazards.push_back({Hazard::kValidatesRows, "checks every row against the partition bound (the table is new: none)"});
+    attach.verify = "SELECT relispartition FROM pg_catalog.pg_class WHERE oid = " + Lit(q) + "::regclass";
+    int id = Add(NodeKind::kCreate, kAlterTable, "attach:" + key, key, std::move(attach));
+    late_deps_.push_back({id, key});
+  } else if (create) {
+    Step s = S(key, "create table " + q, TableSql(*b));
+    s.undo = "DROP TABLE " + q + ";";
+    s.verify = "SELECT to_regclass(" + Lit(q) + ") IS NOT NULL";
+    int id = Add(NodeKind::kCreate, kCreateTable, key, "", std::move(s));
+    if (!b->partition_of.empty()) {
+      // Created after its parent's new indexes, so that it gets its own from them —
+      // unless its own key is what the parent index adopts (then the other way round).
+      for (const auto& k : new_indexes_) {
+        if (b_index_table_[k] == b->partition_of && !adopted_by_.count({key, k})) late_deps_.push_back({id, k});
+      }
+    }
+    if (b->replica_identity != 'd') {
+      std::string how = b->replica_identity == 'f' ? "FULL" : b->replica_identity == 'n' ? "NOTHING" : "USING INDEX " + QuoteIdent(b->replica_index);
+      Add(NodeKind::kCreate, kReplicaIdentity, "replica:" + key, "", S(key, "replica identity of " + q, "ALTER TABLE " + q + " REPLICA IDENTITY " + how + ";"));
+    }
+  } else if (!c.fields.empty()) {
+    STRATA_RETURN_IF_ERROR(TableAlter(*a, *b, c.fields));
+  }
+  return Status::Ok();
+}
+
+Status Planner::TableAlter(const Table& a, const Table& b, const std::vector<std::string>& fields) {
+  std::string q = QualifiedSql(b.schema, b.name), key = Key("table", b.schema, b.name);
+  std::string on = "ALTER TABLE " + q + " ";
+  auto add = [&](Step s, int prio = kAlterTable) { Add(NodeKind::kAlter, prio, "props:" + key, key, std::move(s)); };
+  for (const auto& f : fields) {
+    if (f == "partition_key") {
+      return Status::InvalidInput("table " + q + ": the partition key cannot be changed in place (" + a.partition_key +
+                                  " -> " + b.partition_key + "); create a new table and move the data");
+    }
+    if (f == "unlogged") {
+      Step s = S(key, "make " + q + (b.unlogged ? " unlogged" : " logged"), on + (b.unlogged ? "SET UNLOGGED;" : "SET LOGGED;"));
+      s.hazards.push_back({Hazard::kTableRewrite, "rewrites the table"});
+      s.hazards.push_back({Hazard::kAccessExclusiveLock, "for the whole rewrite"});
+      add(std::move(s));
+    } else if (f == "rls_enabled") {
+      Step s = S(key, "row level security on " + q, on + (b.rls_enabled ? "ENABLE" : "DISABLE") + " ROW LEVEL SECURITY;");
+      s.hazards.push_back({Hazard::kAuthzUpdate, "changes which rows users see"});
+      add(std::move(s), kCreatePolicy);
+    } else if (f == "rls_forced") {
+      Step s = S(key, "force row level security on " + q, on + (b.rls_forced ? "FORCE" : "NO FORCE") + " ROW LEVEL SECURITY;");
+      s.hazards.push_back({Hazard::kAuthzUpdate, "changes which rows the owner sees"});
+      add(std::move(s), kCreatePolicy);
+    } else if (f == "replica_identity" || f == "replica_index") {
+      if (f == "replica_index" && std::find(fields.begin(), fields.end(), "replica_identity") != fields.end()) continue;
+      std::string how = b.replica_identity == 'f' ? "FULL" : b.replica_identity == 'n' ? "NOTHING"
+                        : b.replica_identity == 'd' ? "DEFAULT" : "USING INDEX " + QuoteIdent(b.replica_index);
+      Step s = S(key, "replica identity of " + q, on + "REPLICA IDENTITY " + how + ";");
+      int id = Add(NodeKind::kAlter, kReplicaIdentity, "replica:" + key, "", std::move(s));
+      if (b.replica_identity == 'i') late_deps_.push_back({id, Key("index", b.schema, b.replica_index)});
+    } else if (f == "options") {
+      std::set<std::string> keep;
+      std::string set, reset;
+      for (const auto& o : b.options) {
+        keep.insert(o.substr(0, o.find('=')));
+        if (std::find(a.options.begin(), a.options.end(), o) == a.options.end()) set += (set.empty() ? "" : ", ") + o;
+      }
+      for (const auto& o : a.options) {
+        std::string k = o.substr(0, o.find('='));
+        if (!keep.count(k)) reset += (reset.empty() ? "" : ", ") + k;
+      }
+      if (!reset.empty()) add(S(key, "reset storage options of " + q, on + "RESET (" + reset + ");"));
+      if (!set.empty()) add(S(key, "storage options of " + q, on + "SET (" + set + ");"));
+    } else if (f == "comment") {
+      add(S(key, "comment on " + q, CommentOn("TABLE " + q, b.comment)), kLast);
+    } else if (f == "acl") {
+      Step s = S(key, "privileges on " + q, AclSql("TABLE " + q, a.acl, b.acl, "", nullptr));
+      s.hazards.push_back({Hazard::kAuthzUpdate, "changes who may use the table"});
+      add(std::move(s), kLast);
+    } else if (f == "partition_of" || f == "partition_bound") {
+      if (f == "partition_bound" && std::find(fields.begin(), fields.end(), "partition_of") != fields.end()) continue;
+      if (!a.partition_of.empty()) {
+        Step s = S(key, "detach " + q, "ALTER TABLE " + a.partition_parent_sql + " DETACH PARTITION " + q + ";");
+        s.hazards.push_back({Hazard::kAccessExclusiveLock, "locks the parent table"});
+        add(std::move(s), kAlterColumn);
+      }
+      if (!b.partition_of.empty()) {
+        Step s = S(key, "attach " + q, "ALTER TABLE " + b.partition_parent_sql + " ATTACH PARTITION " + q + " " + b.partition_bound + ";");
+        s.hazards.push_back({Hazard::kValidatesRows, "checks every row against the partition bound"});
+        add(std::move(s), kAlterTable);
+      }
+    } else if (f == "inherits") {
+      for (const auto& p : a.inherits) {
+        if (std::find(b.inherits.begin(), b.inherits.end(), p) == b.inherits.end()) add(S(key, "stop inheriting " + p, on + "NO INHERIT " + p + ";"));
+      }
+      for (const auto& p : b.inherits) {
+        if (std::find(a.inherits.begin(), a.inherits.end(), p) == a.inherits.end()) add(S(key, "inherit " + p, on + "INHERIT " + p + ";"));
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Status Planner::ColumnChange(const Change& c) {
+  const bool drop = c.action == ChangeAction::kDrop, create = c.action == ChangeAction::kCreate;
+  const Table& ta = a_.tables[c.table_from_pos];
+  const Table& tb = b_.tables[c.table_to_pos];
+  if (drop && AttachMakesInherited(ta, tb, ta.columns[c.from_pos])) {
+    // A table becoming a partition: ATTACH turns its matching columns into inherited ones.
+  } else if (drop) {
+    const Column& col = ta.columns[c.from_pos];
+    std::string tq = QualifiedSql(ta.schema, ta.name), ck = "column:" + ta.schema + "." + ta.name + "." + col.name;
+    // Children that keep the column as their own: DROP COLUMN on ONLY the parent leaves
+    // theirs in place (now local), with its data.
+    std::string parent_key = Key("table", ta.schema, ta.name);
+    bool children_keep = false;
+    for (const Table& child : b_.tables) {
+      const auto& parents = child.inherits_keys;
+      children_keep |= std::find(parents.begin(), parents.end(), parent_key) != parents.end() &&
+                       ChildKeepsColumn(child, col);
+    }
+    Step s = S(ck, "drop column " + tq + "." + QuoteIdent(col.name) + (children_keep ? " (its children keep theirs)" : ""),
+               "ALTER TABLE " + std::string(children_keep ? "ONLY " : "") + tq + " DROP COLUMN " + QuoteIdent(col.name) + ";");
+    s.hazards.push_back({Hazard::kDeletesData, "deletes the column's values"});
+    s.hazards.push_back({Hazard::kAccessExclusiveLock, "brief lock on the table"});
+    s.verify = "SELECT NOT " + ColumnExists(tq, col.name).substr(7);
+    Add(NodeKind::kDrop, kDropColumn, ck, Key("table", ta.schema, ta.name), std::move(s));
+  } else if (create && AttachMakesInherited(tb, ta, tb.columns[c.to_pos], /*detach=*/true)) {
+    // A partition detached: DETACH PARTITION makes its inherited columns local.
+  } else if (create && ChildKeepsColumn(tb, tb.columns[c.to_pos])) {
+    // Inherited before; the parent's column is dropped ONLY there, which leaves this one.
+  } else if (create) {
+    STRATA_RETURN_IF_ERROR(ColumnCreate(tb, tb.columns[c.to_pos]));
+  } else {
+    STRATA_RETURN_IF_ERROR(ColumnAlter(tb, ta.columns[c.from_pos], tb.columns[c.to_pos]));
+  }
+  return Status::Ok();
+}
+
+Status Planner::ColumnCreate(const Table& t, const Column& c) {
+  std::string tq = QualifiedSql(t.schema, t.name), key = Key("table", t.schema, t.name);
+  std::string ck = "column:" + t.schema + "." + t.name + "." + c.name;
+  Step s = S(ck, "add column " + tq + "." + QuoteIdent(c.name), "ALTER TABLE " + tq + " ADD COLUMN " + ColumnSql(c) + ";");
+  s.hazards.push_back({Hazard::kAccessExclusiveLock, "brief lock on the table"});
+  if (c.identity || (!c.generated.empty() && !c.generated_virtual) || VolatileDefault(c.default_expr)) {
+    s.hazards.push_back({Hazard::kTableRewrite, "fills the new column in every existing row"});
+  }
+  if (c.not_null && c.default_expr.empty() && !c.identity && c.generated.empty()) {
+    s.hazards.push_back({Hazard::kFailsOnExistingRows,
+                         "NOT NULL without a default fails if the table has rows: add it nullable, backfill, then set NOT NULL"});
+  }
+  s.undo = "ALTER TABLE " + tq + " DROP COLUMN " + QuoteIdent(c.name) + ";";
+  s.verify = ColumnExists(tq, c.name);
+  Add(NodeKind::kAlter, kAlterColumn, ck, key, std::move(s));
+  ColumnExtras(t, nullptr, c);
+  return Status::Ok();
+}
+
+// Statistics, storage, compression, comment and grants of a column.
+void Planner::ColumnExtras(const Table& t, const Column* a, const Column& b) {
+  std::string tq = QualifiedSql(t.schema, t.name), key = Key("table", t.schema, t.name);
+  std::string ck = "column:" + t.schema + "." + t.name + "." + b.name;
+  std::string alter = "ALTER TABLE " + tq + " ALTER COLUMN " + QuoteIdent(b.name);
+  std::string what = tq + "." + QuoteIdent(b.name);
+  Column none;
+  none.statistics = -1;
+  const Column& from = a ? *a : none;
+  if (from.statistics != b.statistics) {
+    Add(NodeKind::kAlter, kAlterColumn, ck, key, S(ck, "statistics of " + what, alter + " SET STATISTICS " + std::to_string(b.statistics) + ";"));
+  }
+  if (from.storage != b.storage && !b.storage.empty()) {
+    Add(NodeKind::kAlter, kAlterColumn, ck, key, S(ck, "storage of " + what, alter + " SET STORAGE " + b.storage + ";"));
+  }
+  if (from.compression != b.compression) {
+    Add(NodeKind::kAlter, kAlterColumn, ck, key,
+        S(ck, "compression of " + what, alter + " SET COMPRESSION " + (b.compression.empty() ? "DEFAULT" : b.compression) + ";"));
+  }
+  if (from.comment != b.comment) {
+    Add(NodeKind::kAlter, kLast, ck, key, S(ck, "comment on " + what, CommentOn("COLUMN " + what, b.comment)));
+  }
+  if (from.acl != b.acl) {
+    Step s = S(ck, "privileges on " + what, AclSql("TABLE " + tq, from.acl, b.acl, " (" + QuoteIdent(b.name) + ")", nullptr));
+    s.hazards.push_back({Hazard::kAuthzUpdate, "changes who may use the column"});
+    Add(NodeKind::kAlter, kLast, ck, key, std::move(s));
+  }
+}
+
+Status Planner::ColumnAlter(const Table& t, const Column& a, const Column& b) {
+  std::string tq = QualifiedSql(t.schema, t.name), key = Key("table", t.schema, t.name);
+  std::string ck = "column:" + t.schema + "." + t.name + "." + b.name;
+  std::string what = tq + "." + QuoteIdent(b.name);
+  std::string alter = "ALTER TABLE " + tq + " ALTER COLUMN " + QuoteIdent(b.name);
+  bool existed = TableExisted(key);
+  auto add = [&](Step s, int prio = kAlterColumn) { Add(NodeKind::kAlter, prio, ck, key, std::move(s)); };
+
+  bool same_kind = a.generated_virtual == b.generated_virtual;
+  if (a.generated != b.generated && !a.generated.empty() && !b.generated.empty() && same_kind &&
+      !b.generated_virtual && b_.server_version >= 170000) {
+    // PostgreSQL 17 changes a stored expression in place, recomputing every row. (A
+    // virtual column is dropped and added below: it holds no data, and PostgreSQL 18
+    // refuses SET EXPRESSION on one in a table with CHECK constraints.)
+    Step s = S(ck, "generation expression of " + what, alter + " SET EXPRESSION AS (" + b.generated + ");");
+    s.undo = alter + " SET EXPRESSION AS (" + a.generated + ");";
+    s.hazards.push_back({Hazard::kTableRewrite, "recomputes the stored column in every row"});
+    add(std::move(s));
+  } else if (((a.generated != b.generated || !same_kind) && !b.generated.empty()) ||
+             (a.generated_virtual && b.generated.empty())) {
+    // Drop and add: before PostgreSQL 17, and between STORED and VIRTUAL, the generation
+    // cannot change in place; a virtual column has no values to keep when it becomes an
+    // ordinary (empty) one.
+    bool to_plain = b.generated.empty();
+    Step d = S(ck, "drop column " + what + (to_plain ? " (a virtual generated column becomes a plain one)" : " (to change how it is generated)"),
+               "ALTER TABLE " + tq + " DROP COLUMN " + QuoteIdent(a.name) + ";");
+    if (a.generated.empty()) d.hazards.push_back({Hazard::kDeletesData, "the column's stored values are replaced by generated ones"});
+    d.hazards.push_back({Hazard::kAccessExclusiveLock, "brief lock on the table"});
+    add(std::move(d));
+    Step s = S(ck, "add column " + what, "ALTER TABLE " + tq + " ADD COLUMN " + ColumnSql(b) + ";");
+    if (to_plain) {
+      s.hazards.push_back({Hazard::kDeletesData, "the new plain column starts empty (NULL or its default)"});
+    } else if (!b.generated_virtual) {
+      s.hazards.push_back({Hazard::kTableRewrite, "computes the column for every row"});
+    }
+    s.verify = ColumnExists(tq, b.name);
+    add(std::move(s));
+    ColumnExtras(t, nullptr, b);
+    return Status::Ok();
+  }
+  if (!a.generated.empty() && b.generated.empty()) {
+    add(S(ck, "stop generating " + what, alter + " DROP EXPRESSION;"));
+  }
+  if (a.identity && !b.identity) add(S(ck, "drop identity of " + what, alter + " DROP IDENTITY;"));
+  bool type_changed = a.type != b.type || a.collation != b.collation;
+  bool default_changed = a.default_expr != b.default_expr;
+  if (!a.default_expr.empty() && (type_changed || default_changed || (b.identity && !a.identity))) {
+    Step s = S(ck, "drop default of " + what, alter + " DROP DEFAULT;");
+    s.undo = alter + " SET DEFAULT " + a.default_expr + ";";
+    add(std::move(s));
+  }
+  if (type_changed && NoCast(a.type, b.type)) {
+    // There is no cast; any USING expression is a guess about what the numbers mean
+    // (epoch seconds? milliseconds?), which strata will not make for the user.
+    return Status::InvalidInput("column " + what + ": PostgreSQL has no cast from " + a.type + " to " + b.type +
+                                "; write this change by hand with the USING expression that fits the data "
+                                "(e.g. USING to_timestamp(" + QuoteIdent(a.name) + ")), then run strata generate again");
+  }
+  if (type_changed) {
+    std::string collate;
+    if (!b.collation.empty()) collate = " COLLATE " + b.collation;
+    else if (!a.collation.empty()) collate = " COLLATE pg_catalog.\"default\"";
+    // Enums cast to and from other types only through text.
+    bool via_text = enum_types_.count(Unquoted(a.type)) || enum_types_.count(Unquoted(b.type));
+    std::string using_expr = a.type != b.type ? " USING " + QuoteIdent(b.name) + (via_text ? "::text::" : "::") + b.type : "";
+    Step s = S(ck, "change type of " + what + " from " + a.type + " to " + b.type,
+               alter + " TYPE " + b.type + collate + using_expr + ";");
+    s.hazards.push_back({Hazard::kAccessExclusiveLock, "holds the table lock for the whole change"});
+    if (!BinaryCoercible(a.type, b.type) || !collate.empty()) {
+      s.hazards.push_back({Hazard::kTableRewrite, "rewrites the table and its indexes; fails if a value does not convert"});
+    }
+    s.undo = alter + " TYPE " + a.type + (a.collation.empty() ? "" : " COLLATE " + a.collation) + " USING " +
+             QuoteIdent(a.name) + "::" + a.type + ";";
+    s.verify = ColumnIs(tq, b.name, TypeIs(b.type));
+    add(std::move(s));
+  }
+  if (!b.default_expr.empty() && (type_changed || default_changed || (b.identity && !a.identity))) {
+    Step s = S(ck, "set default of " + what, alter + " SET DEFAULT " + b.default_expr + ";");
+    s.undo = a.default_expr.empty() ? alter + " DROP DEFAULT;" : alter + " SET DEFAULT " + a.default_expr + ";";
+    add(std::move(s));
+  }
+  if (b.not_null && !a.not_null) {
+    if (existed && opt_.concurrently && !Partitioned(key)) {
+      // The seeds' three steps: a NOT VALID check, validated without blocking writes, lets
+      // SET NOT NULL skip its own full-table scan; then the check goes.
+      std::string check = ("strata_nn_" + t.name + "_" + b.name).substr(0, 63);
+      std::string on = "ALTER TABLE " + tq + " ";
+      Step s1 = S(ck, "check " + what + " IS NOT NULL (NOT VALID)",
+                  on + "ADD CONSTRAINT " + QuoteIdent(check) + " CHECK (" + QuoteIdent(b.name) + " IS NOT NULL) NOT VALID;");
+      s1.hazards.push_back({Hazard::kAccessExclusiveLock, "brief lock; rows are not checked yet"});
+      add(std::move(s1));
+      Step s2 = S(ck, "validate the check on " + what, on + "VALIDATE CONSTRAINT " + QuoteIdent(check) + ";");
+      s2.transactional = false;
+      s2.hazards.push_back({Hazard::kValidatesRows, "scans the table without blocking writes; fails if a row is NULL"});
+      add(std::move(s2));
+      Step s3 = S(ck, "set NOT NULL on " + what, alter + " SET NOT NULL;");
+      s3.transactional = false;
+      s3.hazards.push_back({Hazard::kAccessExclusiveLock, "brief lock; the validated check spares the scan"});
+      s3.undo = alter + " DROP NOT NULL;";
+      add(std::move(s3));
+      Step s4 = S(ck, "drop the helper check on " + what, on + "DROP CONSTRAINT " + QuoteIdent(check) + ";");
+      s4.transactional = false;
+      s4.verify = ColumnIs(tq, b.name, "attnotnull");
+      add(std::move(s4));
+    } else {
+      Step s = S(ck, "set NOT NULL on " + what, alter + " SET NOT NULL;");
+      if (existed) {
+        s.hazards.push_back({Hazard::kAccessExclusiveLock, "holds the table lock while every row is checked"});
+        s.hazards.push_back({Hazard::kValidatesRows, "fails if a row is NULL"});
+      }
+      s.undo = alter + " DROP NOT NULL;";
+      s.verify = ColumnIs(tq, b.name, "attnotnull");
+      add(std::move(s));
+    }
+  } else if (a.not_null && !b.not_null) {
+    Step s = S(ck, "drop NOT NULL on " + what, alter + " DROP NOT NULL;");
+    s.undo = alter + " SET NOT NULL;";
+    add(std::move(s));
+  }
+  // PostgreSQL 18 names NOT NULL constraints; SET NOT NULL picks the default name.
+  std::string nn_from = a.not_null ? (a.not_null_name.empty() ? DefaultNotNullName(t.name, a.name) : a.not_null_name)
+                                   : DefaultNotNullName(t.name, b.name);
+  std::string nn_to = b.not_null_name.empty() ? DefaultNotNullName(t.name, b.name) : b.not_null_name;
+  if (b.not_null && nn_from != nn_to) {
+    Step s = S(ck, "name the NOT NULL constraint of " + what,
+               "ALTER TABLE " + tq + " RENAME CONSTRAINT " + QuoteIdent(nn_from) + " TO " + QuoteIdent(nn_to) + ";");
+    s.undo = "ALTER TABLE " + tq + " RENAME CONSTRAINT " + QuoteIdent(nn_to) + " TO " + QuoteIdent(nn_from) + ";";
+    add(std::move(s), kLast);
+  }
+  if (b.identity && !a.identity) {
+    Step s = S(ck, "make " + what + " an identity column",
+               alter + " ADD GENERATED " + (b.identity == 'a' ? "ALWAYS" : "BY DEFAULT") + " AS IDENTITY (SEQUENCE NAME " +
+                   b.identity_sequence + " " + SequenceOptionsSql(b.identity_options) + ");");
+    s.undo = alter + " DROP IDENTITY;";
+    add(std::move(s));
+  } else if (a.identity && b.identity) {
+    if (a.identity != b.identity) {
+      add(S(ck, "identity kind of " + what, alter + " SET GENERATED " + (b.identity == 'a' ? "ALWAYS" : "BY DEFAULT") + ";"));
+    }
+    const SequenceOptions &x = a.identity_options, &y = b.identity_options;
+    if (x.start != y.start || x.increment != y.increment || x.min != y.min || x.max != y.max || x.cache != y.cache ||
+        x.cycle != y.cycle) {
+      add(S(ck, "identity options of " + what,
+            alter + " SET START WITH " + std::to_string(y.start) + " SET INCREMENT BY " + std::to_string(y.increment) +
+                " SET MINVALUE " + std::to_string(y.min) + " SET MAXVALUE " + std::to_string(y.max) + " SET CACHE " +
+                std::to_string(y.cache) + (y.cycle ? " SET CYCLE" : " SET NO CYCLE") + ";"));
+    }
+  }
+  ColumnExtras(t, &a, b);
+  return Status::Ok();
+}
+
+}  // namespace strata::planning
