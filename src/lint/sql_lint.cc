@@ -8,6 +8,7 @@
 
 #include "base/strings.h"
 #include "sql/tree.h"
+#include "lint/file_lint.h"
 
 namespace strata {
 namespace {
@@ -65,6 +66,10 @@ const std::vector<RuleInfo> kRules = {
     {"update-in-ddl-transaction", E, "a backfill in the same transaction as DDL on its table holds the DDL lock for the whole update"},
 };
 
+}  // namespace
+
+namespace lint_detail {
+
 // The value of a DefElem option such as FULL or CONCURRENTLY: true unless written false/off/0.
 bool OptionOn(const SqlNode& opt) {
   SqlNode arg = opt["arg"];
@@ -76,14 +81,6 @@ bool OptionOn(const SqlNode& opt) {
   return !(v == "false" || v == "off" || v == "0" || v == "no");
 }
 
-// A relation as written: "schema.name" key (public when unqualified) and display name.
-struct Rel {
-  std::string key;
-  std::string name;
-  bool qualified = false;
-  bool temp = false;
-  int location = -1;
-};
 
 Rel RelOf(const SqlNode& rv) {
   Rel r;
@@ -103,22 +100,6 @@ std::string KeyOfNames(const std::vector<std::string>& names) {
   return names[names.size() - 2] + "." + names.back();
 }
 
-struct Type {
-  std::string name;  // last name part, as the parser left it (int4, varchar, serial, ...)
-  std::vector<int> mods;
-  bool array = false;
-  int location = -1;
-  explicit operator bool() const { return !name.empty(); }
-  std::string Display() const {
-    std::string s = name;
-    if (!mods.empty()) {
-      s += "(";
-      for (size_t i = 0; i < mods.size(); ++i) s += (i ? "," : "") + std::to_string(mods[i]);
-      s += ")";
-    }
-    return s + (array ? "[]" : "");
-  }
-};
 
 Type TypeOf(const SqlNode& tn) {
   Type t;
@@ -150,10 +131,6 @@ bool KnownNonVolatile(std::string_view fn) {
                  "json_build_object", "jsonb_build_array", "array_fill", "make_interval"});
 }
 
-struct NotNullCheck {
-  std::string column;
-  bool validated = false;
-};
 
 // The column of `CHECK (col IS NOT NULL)`, or "".
 std::string NotNullColumn(const SqlNode& expr) {
@@ -195,7 +172,10 @@ std::string FigureColname(const SqlNode& rt) {
   return "?column?";
 }
 
-}  // namespace
+
+}  // namespace lint_detail
+
+using namespace lint_detail;
 
 const std::vector<RuleInfo>& SqlRules() { return kRules; }
 
@@ -207,17 +187,6 @@ const RuleInfo* FindRule(std::string_view id) {
 }
 
 
-struct LintRunState {
-  std::set<std::string> new_tables;
-  std::set<std::string> partitioned;  // tables created PARTITION BY
-  std::set<std::string> new_domains;
-  std::set<std::string> new_indexes;
-  std::map<std::string, std::map<std::string, Type>> columns;  // table -> column -> type
-  std::map<std::string, std::vector<std::string>> enums;
-  std::map<std::string, std::vector<std::string>> gone_enums;  // dropped or renamed away
-  std::map<std::string, NotNullCheck> checks;                  // "table.constraint"
-  std::set<std::string> validated_unknown;                     // tables with a validated constraint of unknown definition
-};
 
 SqlLinter::SqlLinter(LintOptions options, const LintDatabase* db)
     : options_(std::move(options)), db_(db), run_(std::make_unique<LintRunState>()) {
@@ -228,101 +197,8 @@ SqlLinter::SqlLinter(LintOptions options, const LintDatabase* db)
 
 SqlLinter::~SqlLinter() = default;
 
-namespace {
+namespace lint_detail {
 
-// One file's pass over its statements.
-class FileLint {
- public:
-  FileLint(const LintOptions& o, const LintDatabase* db, LintRunState* run, const LintSource& src)
-      : o_(o), db_(db), run_(*run), src_(src), lines_(src.text) {}
-
-  std::vector<Diagnostic> Run(const Result<ParsedSql>& parsed, const SyntaxError& err);
-
- private:
-  bool On(std::string_view rule) const {
-    const RuleInfo* r = FindRule(rule);
-    // squawk's require-timeout-settings names the two timeout rules together.
-    bool timeout = rule == "require-lock-timeout" || rule == "require-statement-timeout";
-    auto named = [&](const std::set<std::string>& set) {
-      return set.count(std::string(rule)) > 0 || (timeout && set.count("require-timeout-settings") > 0);
-    };
-    if (!o_.only.empty()) return named(o_.only);
-    if (named(o_.disabled)) return false;
-    return r && (!r->opt_in || named(o_.enabled));
-  }
-  void Report(const char* rule, int location, std::string message, std::string fix = "") {
-    if (!On(rule)) return;
-    size_t off = location >= 0 ? static_cast<size_t>(location) : stmt_offset_;
-    const RuleInfo* r = FindRule(rule);
-    LineCol lc = lines_.At(off);
-    found_.push_back({rule, r ? r->severity : Severity::kError, src_.path, lc.line, lc.col,
-                      std::move(message), std::move(fix), ""});
-    found_stmt_.push_back(stmt_index_);
-  }
-
-  // A table that earlier statements of this run created, or that the database lacks.
-  bool IsNew(const std::string& key) const {
-    return run_.new_tables.count(key) || (db_ != nullptr && !db_->tables.count(key));
-  }
-  // Known (from the database) to hold fewer rows than the lock-rule threshold.
-  bool IsSmall(const std::string& key) const {
-    if (db_ == nullptr) return false;
-    auto it = db_->tables.find(key);
-    return it != db_->tables.end() && it->second.rows >= 0 && it->second.rows < o_.small_table_rows;
-  }
-  bool Exempt(const std::string& key) const { return IsNew(key) || IsSmall(key); }
-  std::string RowsNote(const std::string& key) const {
-    if (db_ == nullptr) return "";
-    auto it = db_->tables.find(key);
-    if (it == db_->tables.end() || it->second.rows < 0) return "";
-    return " (~" + std::to_string(static_cast<long long>(it->second.rows)) + " rows)";
-  }
-  bool InTransaction() const { return in_tx_; }
-
-  void Statement(const SqlNode& s);
-  void Unparsed(const struct Statement& st);
-  void Transaction(const SqlNode& s);
-  void CreateTable(const SqlNode& s);
-  void AlterTable(const SqlNode& s);
-  void AddColumn(const Rel& rel, const SqlNode& col);
-  void AddConstraint(const Rel& rel, const SqlNode& con);
-  void AlterColumnType(const Rel& rel, const SqlNode& cmd);
-  void SetNotNull(const Rel& rel, const SqlNode& cmd);
-  void ColumnTypeRules(const SqlNode& col_or_type, bool is_type);
-  void Index(const SqlNode& s);
-  void Drop(const SqlNode& s);
-  void Rename(const SqlNode& s);
-  void Update(const SqlNode& s);
-  void Insert(const SqlNode& s);
-  void DuplicateAssignments(const std::vector<SqlNode>& targets);
-  void DuplicateNames(const std::vector<std::pair<std::string, int>>& names);
-  void Timeouts(const SqlNode& s);
-  void Robust(const SqlNode& s);
-  void IdentifierLength();
-  bool DefaultIsSafe(const SqlNode& expr) const;
-  void ApplyAllows();
-
-  const LintOptions& o_;
-  const LintDatabase* db_;
-  LintRunState& run_;
-  const LintSource& src_;
-  LineIndex lines_;  // of src_.text: positions in O(log n), so a large file lints in linear time
-
-  std::vector<Diagnostic> found_;
-  std::vector<size_t> found_stmt_;
-  std::vector<ParsedStatement> const* stmts_ = nullptr;
-  size_t stmt_index_ = 0;
-  size_t stmt_offset_ = 0;
-  size_t body_statements_ = 0;
-
-  bool in_tx_ = false;          // inside a transaction: the runner's or an explicit one
-  bool explicit_open_ = false;  // an explicit BEGIN is open
-  int begin_location_ = -1;
-  bool lock_timeout_ = false, statement_timeout_ = false, timeouts_reported_ = false;
-  std::set<std::string> ddl_tables_in_tx_;      // existing tables altered in this transaction
-  std::set<std::string> not_valid_in_tx_;       // "table.constraint" added NOT VALID in this transaction
-  std::set<std::string> dropped_if_exists_;     // "table.constraint" (prefer-robust-stmts)
-};
 
 std::vector<Diagnostic> FileLint::Run(const Result<ParsedSql>& parsed, const SyntaxError& err) {
   if (!parsed.ok()) {
@@ -547,746 +423,27 @@ void FileLint::Statement(const SqlNode& s) {
   }
 }
 
-void FileLint::Transaction(const SqlNode& s) {
-  std::string_view kind = s.enum_name("kind");
-  bool begin = kind == "TRANS_STMT_BEGIN" || kind == "TRANS_STMT_START";
-  bool end = kind == "TRANS_STMT_COMMIT" || kind == "TRANS_STMT_ROLLBACK" ||
-             kind == "TRANS_STMT_COMMIT_PREPARED" || kind == "TRANS_STMT_ROLLBACK_PREPARED";
-  if (!begin && !end) return;
-  std::string word = begin ? "BEGIN" : kind == "TRANS_STMT_COMMIT" ? "COMMIT" : "ROLLBACK";
-  if (o_.strata_runner) {
-    Report("transaction-nesting", -1,
-           word + " in a migration: strata runs each file in its own transaction",
-           "remove it; for statements that cannot run in a transaction, start the file with "
-           "-- strata:no-transaction");
-  } else if (begin && (explicit_open_ || src_.in_transaction)) {
-    Report("transaction-nesting", -1,
-           explicit_open_ ? "there is already a transaction in progress"
-                          : "there is already a transaction in progress, managed by the migration tool",
-           "remove this BEGIN");
-  } else if (end && !in_tx_) {
-    Report("transaction-nesting", -1, "there is no transaction to " + word, "remove this " + word);
-  } else if (end && !explicit_open_ && src_.in_transaction) {
-    Report("transaction-nesting", -1,
-           "this ends the transaction the migration tool manages", "remove this " + word);
-  }
-  if (begin) {
-    explicit_open_ = true;
-    in_tx_ = true;
-    begin_location_ = static_cast<int>(stmt_offset_);
-  } else {
-    explicit_open_ = false;
-    in_tx_ = false;
-    ddl_tables_in_tx_.clear();
-    not_valid_in_tx_.clear();
-  }
-}
 
-void FileLint::ColumnTypeRules(const SqlNode& node, bool is_type) {
-  Type t = TypeOf(is_type ? node : node["type_name"]);
-  if (!t) return;
-  int loc = t.location >= 0 ? t.location : node.location();
-  const std::string& n = t.name;
-  std::string arr = t.array ? "[]" : "";
-  if (In(n, {"bpchar", "char", "character"})) {
-    // Plain `char` is char(1) to the parser: suggest text; with a length, varchar(n).
-    bool sized = !t.mods.empty() && t.mods[0] != 1;
-    Report("ban-char-field", loc, "char(n) pads values with spaces; it is almost never what you want",
-           sized ? "use varchar(" + std::to_string(t.mods[0]) + ")" + arr + " or text" + arr : "use text" + arr);
-  }
-  if (n == "varchar" && !t.mods.empty()) {
-    Report("prefer-text-field", loc,
-           "varchar(" + std::to_string(t.mods[0]) + ") needs an ACCESS EXCLUSIVE lock to change its limit later",
-           "use text" + arr + " with CHECK (char_length(col) <= " + std::to_string(t.mods[0]) + ") NOT VALID");
-  }
-  if (n == "timestamp") {
-    Report("prefer-timestamp-tz", loc, "timestamp without time zone drops the UTC offset of the values stored",
-           "use timestamptz" + arr);
-  }
-  if (In(n, {"int4", "int", "integer", "serial", "serial4"})) {
-    Report("prefer-bigint-over-int", loc, "a 32-bit integer runs out at 2,147,483,647",
-           std::string(IsSerial(t) ? "bigserial" : "bigint") + arr);
-  }
-  if (In(n, {"int2", "smallint", "smallserial", "serial2"})) {
-    Report("prefer-bigint-over-smallint", loc, "a 16-bit integer runs out at 32,767",
-           std::string(IsSerial(t) ? "bigserial" : "bigint") + arr);
-  }
-  if (IsSerial(t)) {
-    std::string base = In(n, {"serial2", "smallserial"}) ? "smallint"
-                       : In(n, {"serial8", "bigserial"}) ? "bigint"
-                                                        : "integer";
-    Report("prefer-identity", loc, "serial makes a sequence with its own owner and grants",
-           base + " GENERATED BY DEFAULT AS IDENTITY");
-  }
-}
 
-void FileLint::DuplicateNames(const std::vector<std::pair<std::string, int>>& names) {
-  std::map<std::string, int> count;
-  for (const auto& [n, loc] : names) ++count[n];
-  for (const auto& [n, loc] : names) {
-    if (count[n] > 1) {
-      Report("ban-duplicate-column-assignments", loc, "column `" + n + "` is specified more than once",
-             "give each column a distinct name");
-    }
-  }
-}
 
-void FileLint::DuplicateAssignments(const std::vector<SqlNode>& targets) {
-  // name -> (whole assignments, partial assignments by indirection text)
-  struct Uses {
-    int whole = 0;
-    std::vector<std::string> parts;
-  };
-  std::map<std::string, Uses> uses;
-  auto key = [](const SqlNode& rt) {
-    std::string k;
-    for (const SqlNode& i : rt.list("indirection")) {
-      if (i.is("String")) k += "." + std::string(i.str("sval"));
-      else if (i.is("A_Indices")) k += "[" + std::to_string(i["uidx"]["ival"].num("ival")) + "]";
-      else k += "?";
-    }
-    return k;
-  };
-  for (const SqlNode& rt : targets) {
-    auto& u = uses[std::string(rt.str("name"))];
-    std::string k = key(rt);
-    if (k.empty()) ++u.whole;
-    else u.parts.push_back(k);
-  }
-  for (const SqlNode& rt : targets) {
-    const auto& u = uses[std::string(rt.str("name"))];
-    std::string k = key(rt);
-    bool dup = u.whole > 1 || (u.whole == 1 && !u.parts.empty()) ||
-               (!k.empty() && std::count(u.parts.begin(), u.parts.end(), k) > 1);
-    if (dup) {
-      Report("ban-duplicate-column-assignments", rt.location(),
-             "multiple assignments to the same column `" + std::string(rt.str("name")) + "`",
-             "keep only the last assignment");
-    }
-  }
-}
 
-void FileLint::CreateTable(const SqlNode& s) {
-  Rel rel = RelOf(s["relation"]);
-  if (!rel.qualified && !rel.temp) {
-    Report("require-table-schema", rel.location, "table " + rel.name + " is not schema-qualified",
-           "CREATE TABLE public." + rel.name + " ...");
-  }
-  std::vector<std::pair<std::string, int>> names;
-  auto& cols = run_.columns[rel.key];
-  for (const SqlNode& e : s.list("table_elts")) {
-    if (!e.is("ColumnDef")) continue;
-    names.emplace_back(std::string(e.str("colname")), e.location());
-    ColumnTypeRules(e, false);
-    cols[std::string(e.str("colname"))] = TypeOf(e["type_name"]);
-  }
-  DuplicateNames(names);
-  run_.new_tables.insert(rel.key);
-  if (s["partspec"]) run_.partitioned.insert(rel.key);
-}
 
-bool FileLint::DefaultIsSafe(const SqlNode& e) const {
-  if (!e) return true;
-  std::string_view t = e.type();
-  if (t == "A_Const" || t == "SQLValueFunction" || t == "ParamRef") return true;
-  if (t == "TypeCast") return DefaultIsSafe(e["arg"]);
-  if (t == "A_ArrayExpr") {
-    for (const SqlNode& x : e.list("elements")) {
-      if (!DefaultIsSafe(x)) return false;
-    }
-    return true;
-  }
-  if (t == "A_Expr") return DefaultIsSafe(e["lexpr"]) && DefaultIsSafe(e["rexpr"]);
-  if (t == "BoolExpr") {
-    for (const SqlNode& x : e.list("args")) {
-      if (!DefaultIsSafe(x)) return false;
-    }
-    return true;
-  }
-  if (t == "FuncCall") {
-    auto name = StringList(e.list("funcname"));
-    std::string fn = name.empty() ? "" : ToLower(name.back());
-    if (db_ != nullptr) {
-      auto it = db_->volatility.find(fn);
-      if (it != db_->volatility.end()) {
-        if (it->second == 'v') return false;
-        for (const SqlNode& a : e.list("args")) {
-          if (!DefaultIsSafe(a)) return false;
-        }
-        return true;
-      }
-    }
-    return KnownNonVolatile(fn) && e.list("args").empty();
-  }
-  return false;
-}
 
-void FileLint::AlterTable(const SqlNode& s) {
-  Rel rel = RelOf(s["relation"]);
-  if (s.enum_name("objtype") != "OBJECT_TABLE") return;
-  if (!rel.qualified && !rel.temp) {
-    Report("require-table-schema", rel.location, "table " + rel.name + " is not schema-qualified",
-           "ALTER TABLE public." + rel.name + " ...");
-  }
-  bool existing = !IsNew(rel.key);
-  for (const SqlNode& cmd : s.list("cmds")) {
-    std::string_view sub = cmd.enum_name("subtype");
-    if (existing && in_tx_ && sub != "AT_ValidateConstraint") ddl_tables_in_tx_.insert(rel.key);
-    if (sub == "AT_AddColumn") {
-      AddColumn(rel, cmd["def"]);
-    } else if (sub == "AT_AddConstraint") {
-      AddConstraint(rel, cmd["def"]);
-    } else if (sub == "AT_AlterColumnType") {
-      AlterColumnType(rel, cmd);
-    } else if (sub == "AT_SetNotNull") {
-      SetNotNull(rel, cmd);
-    } else if (sub == "AT_DropNotNull") {
-      Report("ban-drop-not-null", cmd.location(),
-             "dropping NOT NULL on " + rel.name + "." + std::string(cmd.str("name")) +
-                 " lets NULLs reach clients that assume there are none");
-    } else if (sub == "AT_DropColumn") {
-      if (existing) {
-        Report("ban-drop-column", cmd.location(),
-               "dropping column " + rel.name + "." + std::string(cmd.str("name")) +
-                   " deletes its data and breaks clients that still read it",
-               "stop using the column in the application first, deploy, then drop it in a later "
-               "migration (expand/contract)");
-      }
-    } else if (sub == "AT_ValidateConstraint") {
-      std::string name(cmd.str("name"));
-      std::string ck = rel.key + "." + name;
-      if (not_valid_in_tx_.count(ck)) {
-        Report("constraint-missing-not-valid", -1,
-               "NOT VALID and VALIDATE CONSTRAINT " + name +
-                   " in the same transaction: the validation still blocks writes until commit",
-               "move VALIDATE CONSTRAINT to a later migration (or a -- strata:no-transaction file)");
-      }
-      auto it = run_.checks.find(ck);
-      if (it != run_.checks.end()) it->second.validated = true;
-      else run_.validated_unknown.insert(rel.key);
-    } else if (sub == "AT_DetachPartition") {
-      if (!cmd["def"].flag("concurrent")) {
-        Report("require-concurrent-partition-detach", -1,
-               "DETACH PARTITION without CONCURRENTLY takes ACCESS EXCLUSIVE on " + rel.name,
-               "ALTER TABLE " + rel.name + " DETACH PARTITION ... CONCURRENTLY; in a -- strata:no-transaction file");
-      }
-    }
-  }
-}
 
-void FileLint::AddColumn(const Rel& rel, const SqlNode& col) {
-  std::string name(col.str("colname"));
-  Type type = TypeOf(col["type_name"]);
-  ColumnTypeRules(col, false);
-  run_.columns[rel.key][name] = type;
-  bool existing = !IsNew(rel.key);
-  bool exempt = Exempt(rel.key);
-  bool has_default = false, not_null = false, generated = false, identity = false;
-  for (const SqlNode& c : col.list("constraints")) {
-    std::string_view ct = c.enum_name("contype");
-    int loc = c.location();
-    if (ct == "CONSTR_DEFAULT") {
-      has_default = true;
-      if (!exempt && (o_.pg_version < 11 || !DefaultIsSafe(c["raw_expr"]))) {
-        Report("adding-field-with-default", c["raw_expr"] ? c["raw_expr"].location() : loc,
-               o_.pg_version < 11 ? "before PostgreSQL 11 any DEFAULT on a new column rewrites " + rel.name
-                                  : "this default is volatile: adding the column rewrites " + rel.name +
-                                        RowsNote(rel.key) + " under ACCESS EXCLUSIVE",
-               "add the column without the default, set the default, then backfill in batches");
-      }
-    } else if (ct == "CONSTR_GENERATED") {
-      generated = true;
-      if (!exempt) {
-        Report("adding-field-with-default", loc,
-               "a stored generated column rewrites " + rel.name + RowsNote(rel.key) + " under ACCESS EXCLUSIVE",
-               "add a plain column, backfill it in batches, and keep it current with a trigger");
-      }
-    } else if (ct == "CONSTR_IDENTITY") {
-      identity = true;
-    } else if (ct == "CONSTR_NOTNULL") {
-      not_null = true;
-    } else if (ct == "CONSTR_FOREIGN") {
-      if (existing) {
-        Report("adding-foreign-key-constraint", loc,
-               "REFERENCES on a new column of " + rel.name +
-                   " validates under a SHARE ROW EXCLUSIVE lock on both tables",
-               "add the column, then ADD CONSTRAINT ... FOREIGN KEY ... NOT VALID, then VALIDATE "
-               "CONSTRAINT in a later migration");
-      }
-    } else if (ct == "CONSTR_UNIQUE") {
-      if (!exempt) {
-        Report("disallowed-unique-constraint", loc,
-               "UNIQUE builds its index on " + rel.name + " under ACCESS EXCLUSIVE",
-               "add the column, CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT ... UNIQUE USING INDEX");
-      }
-    } else if (ct == "CONSTR_PRIMARY") {
-      if (!exempt) {
-        Report("adding-serial-primary-key-field", loc,
-               "PRIMARY KEY builds its index on " + rel.name + " under ACCESS EXCLUSIVE",
-               "CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT ... PRIMARY KEY USING INDEX");
-      }
-    }
-  }
-  if (!exempt && (IsSerial(type) || identity)) {
-    Report("adding-auto-incrementing-column", type.location,
-           "a serial or identity column fills every existing row: " + rel.name + RowsNote(rel.key) +
-               " is rewritten under ACCESS EXCLUSIVE",
-           "add a nullable bigint column, backfill it in batches, then attach a sequence default");
-  }
-  if (existing && not_null && !has_default && !generated && !identity && !IsSerial(type)) {
-    Report("adding-required-field", col.location(),
-           "NOT NULL column " + name + " without a default fails if " + rel.name + " has rows",
-           "add it nullable (or with a DEFAULT), backfill, then set NOT NULL in three steps");
-  }
-  if (existing && !exempt && type.name == "json") {
-    Report("adding-json-column", type.location,
-           "json has no equality operator: SELECT DISTINCT and GROUP BY over " + rel.name + " fail",
-           "use jsonb");
-  }
-}
 
-void FileLint::AddConstraint(const Rel& rel, const SqlNode& con) {
-  std::string_view ct = con.enum_name("contype");
-  std::string name(con.str("conname"));
-  bool not_valid = con.flag("skip_validation");
-  bool using_index = !con.str("indexname").empty();
-  bool exempt = Exempt(rel.key);
-  bool existing = !IsNew(rel.key);
-  int loc = con.location();
-  if (ct == "CONSTR_CHECK") {
-    std::string col = NotNullColumn(con["raw_expr"]);
-    if (!name.empty() && !col.empty()) run_.checks[rel.key + "." + name] = {col, !not_valid};
-  }
-  if (ct == "CONSTR_FOREIGN" && existing && !not_valid) {
-    Report("adding-foreign-key-constraint", loc,
-           "a validated foreign key on " + rel.name + " holds SHARE ROW EXCLUSIVE on both tables while it scans",
-           "ADD CONSTRAINT ... NOT VALID now; VALIDATE CONSTRAINT in a later migration");
-  }
-  if ((ct == "CONSTR_FOREIGN" || ct == "CONSTR_CHECK") && !exempt) {
-    if (!not_valid) {
-      Report("constraint-missing-not-valid", loc,
-             "the new constraint scans " + rel.name + RowsNote(rel.key) + " while blocking writes",
-             "ALTER TABLE " + rel.name + " ADD CONSTRAINT ... NOT VALID; then VALIDATE CONSTRAINT " +
-                 (name.empty() ? "<name>" : name) + " in a later migration");
-    } else if (in_tx_ && !name.empty()) {
-      not_valid_in_tx_.insert(rel.key + "." + name);
-    }
-  }
-  if (ct == "CONSTR_UNIQUE" && !using_index && !exempt) {
-    Report("disallowed-unique-constraint", loc,
-           "ADD UNIQUE builds its index on " + rel.name + RowsNote(rel.key) + " under ACCESS EXCLUSIVE",
-           "CREATE UNIQUE INDEX CONCURRENTLY ...; then ALTER TABLE " + rel.name +
-               " ADD CONSTRAINT ... UNIQUE USING INDEX ...");
-  }
-  if (ct == "CONSTR_PRIMARY" && !using_index && !exempt) {
-    Report("adding-serial-primary-key-field", loc,
-           "ADD PRIMARY KEY builds its index on " + rel.name + RowsNote(rel.key) + " under ACCESS EXCLUSIVE",
-           "CREATE UNIQUE INDEX CONCURRENTLY ...; then ALTER TABLE " + rel.name +
-               " ADD CONSTRAINT ... PRIMARY KEY USING INDEX ...");
-  }
-  if (ct == "CONSTR_EXCLUSION" && !exempt) {
-    Report("adding-exclusion-constraint", loc,
-           "an exclusion constraint is built and checked on " + rel.name + " under ACCESS EXCLUSIVE",
-           "create it together with the table, or enforce the rule in the application");
-  }
-}
 
-// Changes that keep the stored bytes (no rewrite), as PostgreSQL decides them.
-bool BinaryCompatible(const Type& from, const Type& to) {
-  if (from.array != to.array) return false;
-  auto widen = [](const std::vector<int>& a, const std::vector<int>& b) {
-    return b.empty() || (!a.empty() && b[0] >= a[0]);
-  };
-  const std::string& f = from.name;
-  const std::string& t = to.name;
-  if (f == t && from.mods == to.mods) return true;
-  if (f == "varchar" && t == "varchar") return widen(from.mods, to.mods);
-  if (f == "varchar" && t == "text") return true;
-  if (f == "text" && t == "varchar") return to.mods.empty();
-  if (f == "numeric" && t == "numeric") {
-    if (to.mods.empty()) return true;
-    if (from.mods.empty()) return false;
-    int fs = from.mods.size() > 1 ? from.mods[1] : 0, ts = to.mods.size() > 1 ? to.mods[1] : 0;
-    return fs == ts && to.mods[0] >= from.mods[0];
-  }
-  if (f == "varbit" && t == "varbit") return widen(from.mods, to.mods);
-  if (f == t && In(f, {"timestamp", "timestamptz", "time", "timetz", "interval"})) {
-    return widen(from.mods, to.mods);
-  }
-  if (f == "cidr" && t == "inet") return true;
-  return false;
-}
 
-std::string NormalTypeName(std::string n) {
-  if (n == "int" || n == "integer") return "int4";
-  if (n == "bigint") return "int8";
-  if (n == "smallint") return "int2";
-  if (n == "character varying") return "varchar";
-  return n;
-}
 
-void FileLint::AlterColumnType(const Rel& rel, const SqlNode& cmd) {
-  SqlNode def = cmd["def"];
-  std::string col(cmd.str("name"));
-  ColumnTypeRules(def["type_name"], true);
-  Type to = TypeOf(def["type_name"]);
-  to.name = NormalTypeName(to.name);
-  if (IsNew(rel.key)) {
-    run_.columns[rel.key][col] = to;
-    return;
-  }
-  Type from;
-  auto rc = run_.columns.find(rel.key);
-  if (rc != run_.columns.end() && rc->second.count(col)) {
-    from = rc->second[col];
-  } else if (db_ != nullptr) {
-    auto t = db_->tables.find(rel.key);
-    if (t != db_->tables.end()) {
-      auto c = t->second.columns.find(col);
-      if (c != t->second.columns.end()) {
-        from.name = c->second.type;
-        from.mods = c->second.mods;
-        if (!from.name.empty() && from.name[0] == '_') from.name = from.name.substr(1), from.array = true;
-      }
-    }
-  }
-  from.name = NormalTypeName(from.name);
-  // USING col::type (or no USING) keeps a binary-compatible change rewrite-free.
-  SqlNode using_expr = def["raw_default"];
-  bool plain_using = !using_expr ||
-                     (using_expr.is("TypeCast") && using_expr["arg"].is("ColumnRef"));
-  if (from && plain_using && BinaryCompatible(from, to)) {
-    run_.columns[rel.key][col] = to;
-    return;
-  }
-  if (IsSmall(rel.key)) return;
-  std::string was = from ? " from " + from.Display() : "";
-  Report("changing-column-type", cmd.location(),
-         "changing " + rel.name + "." + col + was + " to " + to.Display() + " rewrites " + rel.name +
-             RowsNote(rel.key) + " under ACCESS EXCLUSIVE" +
-             (from ? "" : " (the old type is not known here; only varchar widening, varchar→text and "
-                          "similar changes avoid it)"),
-         "add a new column of the new type, backfill it in batches, switch readers, then drop the "
-         "old one (expand/contract)");
-  run_.columns[rel.key][col] = to;
-}
 
-void FileLint::SetNotNull(const Rel& rel, const SqlNode& cmd) {
-  std::string col(cmd.str("name"));
-  if (Exempt(rel.key)) return;
-  if (o_.pg_version >= 12) {
-    for (const auto& [k, c] : run_.checks) {
-      if (StartsWith(k, rel.key + ".") && c.column == col && c.validated) return;
-    }
-    if (run_.validated_unknown.count(rel.key)) return;
-    if (db_ != nullptr) {
-      for (const auto& [k, c] : db_->validated_not_null_checks) {
-        if (StartsWith(k, rel.key + ".") && c == col) return;
-      }
-    }
-  }
-  Report("adding-not-nullable-field", cmd.location(),
-         "SET NOT NULL on " + rel.name + "." + col + " scans " + rel.name + RowsNote(rel.key) +
-             " under ACCESS EXCLUSIVE, blocking reads and writes",
-         o_.pg_version >= 12
-             ? "ADD CONSTRAINT " + col + "_not_null CHECK (" + col + " IS NOT NULL) NOT VALID; then "
-               "VALIDATE CONSTRAINT; then SET NOT NULL (uses the check, no scan); then drop the check"
-             : "before PostgreSQL 12 there is no scan-free way; keep a validated CHECK instead");
-}
 
-void FileLint::Index(const SqlNode& s) {
-  Rel rel = RelOf(s["relation"]);
-  bool concurrent = s.flag("concurrent");
-  std::string idx(s.str("idxname"));
-  if (!idx.empty()) {
-    std::string schema = rel.key.substr(0, rel.key.find('.'));
-    run_.new_indexes.insert(schema + "." + idx);
-  }
-  // Plain-SQL tools (squawk's model) run a one-statement file outside any transaction.
-  bool alone = !o_.strata_runner && !explicit_open_ && body_statements_ == 1;
-  if (concurrent && in_tx_ && !alone) {
-    Report("ban-concurrent-index-creation-in-transaction", -1,
-           "CREATE INDEX CONCURRENTLY cannot run inside a transaction",
-           o_.strata_runner ? "put it in its own file starting with -- strata:no-transaction"
-                            : "run it outside the transaction, in a migration of its own");
-  }
-  bool partitioned = run_.partitioned.count(rel.key) ||
-                     (db_ && db_->tables.count(rel.key) && db_->tables.at(rel.key).partitioned);
-  if (!concurrent && !s["relation"].flag("inh") && partitioned) return;  // ON ONLY: no rows are read
-  if (!concurrent && partitioned && !Exempt(rel.key)) {
-    // PostgreSQL refuses CONCURRENTLY on a partitioned table: the non-blocking form builds
-    // the parent's index ON ONLY, each partition's concurrently, and attaches them.
-    std::string name = idx.empty() ? "<index>" : QuoteIdentIfNeeded(idx);
-    Report("require-concurrent-index-creation", -1,
-           "CREATE INDEX on partitioned table " + rel.name + " blocks writes to every partition while the "
-           "partitions' indexes build",
-           "CREATE INDEX " + name + " ON ONLY " + rel.name + " (...); then, in a -- strata:no-transaction file, for "
-           "each partition: CREATE INDEX CONCURRENTLY ON <partition> (...); ALTER INDEX " + name +
-           " ATTACH PARTITION <its index>;");
-    return;
-  }
-  if (!concurrent && !Exempt(rel.key)) {
-    Report("require-concurrent-index-creation", -1,
-           "CREATE INDEX without CONCURRENTLY blocks writes to " + rel.name + RowsNote(rel.key) +
-               " while the index builds",
-           "CREATE INDEX CONCURRENTLY" + std::string(idx.empty() ? "" : " " + QuoteIdent(idx)) + " ON ... in a "
-           "file starting with -- strata:no-transaction");
-  }
-}
 
-void FileLint::Drop(const SqlNode& s) {
-  std::string_view type = s.enum_name("remove_type");
-  bool concurrent = s.flag("concurrent");
-  for (const SqlNode& obj : s.list("objects")) {
-    std::vector<std::string> names;
-    if (obj.is("List")) names = StringList(obj.list("items"));
-    else if (obj.is("TypeName")) names = StringList(obj.list("names"));
-    else if (obj.is("String")) names = {std::string(obj.str("sval"))};
-    std::string key = KeyOfNames(names);
-    std::string shown = names.empty() ? "" : names.back();
-    if (type == "OBJECT_TABLE") {
-      if (names.size() == 1) {
-        Report("require-table-schema", -1, "table " + shown + " is not schema-qualified",
-               "DROP TABLE public." + shown);
-      }
-      if (!run_.new_tables.count(key)) {
-        Report("ban-drop-table", -1,
-               "DROP TABLE " + shown + " deletes its data and breaks clients still using it",
-               "stop using the table first; rename it aside and drop it in a later release");
-      }
-      run_.new_tables.erase(key);
-    } else if (type == "OBJECT_INDEX") {
-      bool fresh = run_.new_indexes.count(key) > 0;
-      if (db_ != nullptr && !fresh) {
-        auto it = db_->index_table.find(key);
-        fresh = it == db_->index_table.end() || IsSmall(it->second);
-      }
-      if (!concurrent && !fresh) {
-        std::string sql_name;  // as written in SQL: "Action_tenantId_idx" keeps its quotes
-        for (const auto& n : names) sql_name += (sql_name.empty() ? "" : ".") + QuoteIdentIfNeeded(n);
-        Report("require-concurrent-index-deletion", -1,
-               "DROP INDEX without CONCURRENTLY takes ACCESS EXCLUSIVE on the table",
-               "DROP INDEX CONCURRENTLY IF EXISTS " + sql_name + "; in a file starting with -- strata:no-transaction");
-      }
-      if (concurrent && in_tx_) {
-        Report("transaction-nesting", -1, "DROP INDEX CONCURRENTLY cannot run inside a transaction",
-               "put it in its own file starting with -- strata:no-transaction");
-      }
-    } else if (type == "OBJECT_TYPE") {
-      auto it = run_.enums.find(key);
-      if (it != run_.enums.end()) {
-        run_.gone_enums[key] = it->second;
-        run_.enums.erase(it);
-      }
-    }
-  }
-}
 
-void FileLint::Rename(const SqlNode& s) {
-  std::string_view type = s.enum_name("rename_type");
-  Rel rel = RelOf(s["relation"]);
-  if (type == "OBJECT_COLUMN" && s.enum_name("relation_type") == "OBJECT_TABLE") {
-    if (!IsNew(rel.key)) {
-      Report("renaming-column", -1,
-             "renaming " + rel.name + "." + std::string(s.str("subname")) + " to " +
-                 std::string(s.str("newname")) + " breaks running clients that use the old name",
-             "expand/contract: ADD COLUMN " + std::string(s.str("newname")) +
-                 ", backfill, switch the application, then drop the old column in a later migration");
-    }
-  } else if (type == "OBJECT_TABLE") {
-    if (!IsNew(rel.key)) {
-      Report("renaming-table", -1,
-             "renaming " + rel.name + " to " + std::string(s.str("newname")) +
-                 " breaks running clients that use the old name",
-             "expand/contract: create the new table (or a view named " + rel.name +
-                 " over it), switch the application, then drop the old name later");
-    }
-    std::string schema = rel.key.substr(0, rel.key.find('.'));
-    if (run_.new_tables.erase(rel.key)) run_.new_tables.insert(schema + "." + std::string(s.str("newname")));
-  } else if (type == "OBJECT_TYPE") {
-    std::vector<std::string> names = StringList(s["object"].list("items"));
-    std::string key = KeyOfNames(names);
-    auto it = run_.enums.find(key);
-    if (it != run_.enums.end()) {
-      std::string schema = key.substr(0, key.find('.'));
-      run_.enums[schema + "." + std::string(s.str("newname"))] = it->second;
-      run_.gone_enums[key] = it->second;
-      run_.enums.erase(key);
-    }
-  }
-}
 
-// Names of columns an expression reads.
-void ColumnRefs(const SqlNode& n, std::set<std::string>* out, int depth = 0) {
-  if (!n || depth > 64) return;
-  if (n.is("ColumnRef")) {
-    auto f = StringList(n.list("fields"));
-    if (!f.empty()) out->insert(f.back());
-    return;
-  }
-  for (const char* field : {"lexpr", "rexpr", "arg", "xpr", "defresult", "testexpr", "val"}) {
-    ColumnRefs(n[field], out, depth + 1);
-  }
-  for (const char* field : {"args", "elements"}) {
-    for (const SqlNode& c : n.list(field)) ColumnRefs(c, out, depth + 1);
-  }
-}
 
-void FileLint::Update(const SqlNode& s) {
-  auto targets = s.list("target_list");
-  DuplicateAssignments(targets);
-  Rel rel = RelOf(s["relation"]);
-  if (ddl_tables_in_tx_.count(rel.key) && !IsSmall(rel.key)) {
-    Report("update-in-ddl-transaction", -1,
-           "this UPDATE runs in the transaction that altered " + rel.name +
-               ": the DDL lock is held until every row is updated",
-           "backfill in a migration of its own (or -- strata:no-transaction), in batches");
-  }
-  std::set<std::string> assigned, read, guarded;
-  for (const SqlNode& rt : targets) {
-    assigned.insert(std::string(rt.str("name")));
-    ColumnRefs(rt["val"], &read);
-  }
-  ColumnRefs(s["where_clause"], &guarded);
-  bool self = false;
-  for (const auto& c : assigned) self |= read.count(c) > 0;
-  bool guard = false;
-  for (const auto& c : assigned) guard |= guarded.count(c) > 0;
-  if (self && !guard && !IsNew(rel.key)) {
-    Report("non-idempotent-backfill", -1,
-           "this UPDATE computes columns from their own values: running it twice changes the rows again",
-           "write the target value from a source that does not change (or guard with WHERE <col> IS "
-           "DISTINCT FROM <new value>), so a re-run is a no-op");
-  }
-}
 
-void FileLint::Insert(const SqlNode& s) {
-  auto cols = s.list("cols");
-  DuplicateAssignments(cols);
-  SqlNode conflict = s["on_conflict_clause"];
-  if (conflict) DuplicateAssignments(conflict.list("target_list"));
-  Rel rel = RelOf(s["relation"]);
-  if (conflict || IsNew(rel.key)) return;
-  SqlNode select = s["select_stmt"];
-  bool guarded = false;
-  if (select && select["where_clause"]) {
-    std::function<bool(const SqlNode&, int)> has_sublink = [&](const SqlNode& n, int d) -> bool {
-      if (!n || d > 32) return false;
-      if (n.is("SubLink")) return true;
-      for (const SqlNode& a : n.list("args")) {
-        if (has_sublink(a, d + 1)) return true;
-      }
-      return has_sublink(n["arg"], d + 1) || has_sublink(n["lexpr"], d + 1) || has_sublink(n["rexpr"], d + 1);
-    };
-    guarded = has_sublink(select["where_clause"], 0);
-  }
-  if (!guarded) {
-    Report("non-idempotent-backfill", -1,
-           "INSERT into existing table " + rel.name + " without ON CONFLICT adds the rows again (or "
-           "fails) when re-run",
-           "INSERT ... ON CONFLICT DO NOTHING, or INSERT ... SELECT ... WHERE NOT EXISTS (...)");
-  }
-}
 
-void FileLint::Timeouts(const SqlNode& s) {
-  if (s.is("VariableSetStmt")) {
-    std::string name = ToLower(s.str("name"));
-    if (name == "lock_timeout") lock_timeout_ = true;
-    if (name == "statement_timeout") statement_timeout_ = true;
-    return;
-  }
-  if (timeouts_reported_ || TakesNoDdlLock(s.type())) return;
-  timeouts_reported_ = true;
-  if (!lock_timeout_) {
-    Report("require-lock-timeout", -1,
-           "no lock_timeout before this statement: while it waits for its lock, every query on the "
-           "table queues behind it",
-           "SET lock_timeout = '1s'; at the top of the file (strata's runner sets one unless "
-           "lock_timeout is \"0\")");
-  }
-  if (!statement_timeout_) {
-    Report("require-statement-timeout", -1,
-           "no statement_timeout before this statement: a slow statement holds its locks indefinitely",
-           "SET statement_timeout = '5s'; at the top of the file, or statement_timeout in strata.toml");
-  }
-}
 
-void FileLint::Robust(const SqlNode& s) {
-  std::string_view t = s.type();
-  auto missing = [&](const char* what) {
-    Report("prefer-robust-stmts", -1,
-           std::string("missing ") + what + ": outside a transaction, a re-run after a failure stops here",
-           std::string("add ") + what);
-  };
-  auto no_tx = [&]() {
-    Report("prefer-robust-stmts", -1,
-           "outside a transaction this statement cannot be made re-runnable",
-           "run it in a transactional migration");
-  };
-  if (t == "CreateStmt") {
-    Rel rel = RelOf(s["relation"]);
-    bool on_commit_drop = s.enum_name("oncommit") == "ONCOMMIT_DROP" && rel.temp;
-    if (!s.flag("if_not_exists") && !on_commit_drop) missing("IF NOT EXISTS");
-  } else if (t == "IndexStmt") {
-    if (!s.flag("if_not_exists") && !s.str("idxname").empty()) missing("IF NOT EXISTS");
-  } else if (t == "DropStmt") {
-    if (!s.flag("missing_ok")) missing("IF EXISTS");
-  } else if (t == "AlterTableStmt") {
-    Rel rel = RelOf(s["relation"]);
-    for (const SqlNode& cmd : s.list("cmds")) {
-      std::string_view sub = cmd.enum_name("subtype");
-      if (sub == "AT_AddColumn") {
-        if (!cmd.flag("missing_ok")) missing("IF NOT EXISTS");
-      } else if (sub == "AT_DropColumn") {
-        if (!cmd.flag("missing_ok")) missing("IF EXISTS");
-      } else if (sub == "AT_DropConstraint") {
-        if (!cmd.flag("missing_ok")) missing("IF EXISTS");
-        else dropped_if_exists_.insert(rel.key + "." + std::string(cmd.str("name")));
-      } else if (sub == "AT_AddConstraint") {
-        std::string name(cmd["def"].str("conname"));
-        if (!dropped_if_exists_.erase(rel.key + "." + name)) no_tx();
-      } else if (sub == "AT_ValidateConstraint") {
-        // re-runnable as is
-      } else {
-        no_tx();
-      }
-    }
-  }
-}
 
-void FileLint::IdentifierLength() {
-  // Cheap pre-check: no run of 64 identifier bytes, no long identifier.
-  size_t run = 0, longest = 0;
-  for (char c : src_.text) {
-    bool id = c == '"' || c == '_' || c == '$' || std::isalnum(static_cast<unsigned char>(c)) ||
-              (static_cast<unsigned char>(c) & 0x80);
-    run = id ? run + 1 : 0;
-    longest = std::max(longest, run);
-  }
-  if (longest <= 63) return;
-  std::string_view body = src_.text.substr(0, std::min(src_.body_end, src_.text.size()));
-  for (const TokenRange& tok : IdentifierTokens(body)) {
-    std::string_view raw = body.substr(tok.start, tok.end - tok.start);
-    std::string name;
-    if (raw.size() >= 2 && raw.front() == '"') {
-      for (size_t i = 1; i + 1 < raw.size(); ++i) {
-        name += raw[i];
-        if (raw[i] == '"' && raw[i + 1] == '"') ++i;
-      }
-    } else {
-      name = ToLower(raw);
-    }
-    if (name.size() > 63) {
-      // Truncation keeps whole characters.
-      size_t cut = 63;
-      while (cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80) --cut;
-      Report("identifier-too-long", static_cast<int>(tok.start),
-             "`" + name + "` is " + std::to_string(name.size()) + " bytes: PostgreSQL truncates it to `" +
-                 name.substr(0, cut) + "`",
-             "use a name of at most 63 bytes");
-    }
-  }
-}
 
 void FileLint::ApplyAllows() {
   if (src_.allows.empty()) return;
@@ -1331,7 +488,7 @@ void FileLint::ApplyAllows() {
   found_ = std::move(kept);
 }
 
-}  // namespace
+}  // namespace lint_detail
 
 void SqlLinter::TreatCreatedAsExisting() {
   run_->new_tables.clear();
