@@ -35,6 +35,9 @@ const std::vector<DefinedKindInfo>& DefinedKinds() {
       {DefinedKind::kRule, "rule", "rules", "rule", "rule", "RULE"},
       {DefinedKind::kEventTrigger, "event trigger", "event_triggers", "eventtrigger", "eventtrigger", "EVENT TRIGGER"},
       {DefinedKind::kPublication, "publication", "publications", "publication", "publication", "PUBLICATION"},
+      {DefinedKind::kServer, "server", "servers", "server", "server", "SERVER"},
+      // Keyed as a table: views, constraints and grants refer to it as to any relation.
+      {DefinedKind::kForeignTable, "foreign table", "foreign_tables", "table", "foreigntable", "FOREIGN TABLE"},
   };
   return kinds;
 }

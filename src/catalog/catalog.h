@@ -188,6 +188,8 @@ enum class DefinedKind {
   kRule,                     // CREATE RULE (not a view's _RETURN)
   kEventTrigger,             // CREATE EVENT TRIGGER (+ ENABLE/DISABLE)
   kPublication,              // CREATE PUBLICATION
+  kServer,                   // CREATE SERVER (its foreign data wrapper comes from an extension)
+  kForeignTable,             // CREATE FOREIGN TABLE, with its columns' comments
 };
 
 struct DefinedKindInfo {
@@ -210,7 +212,7 @@ struct DefinedObject {
   std::string table_key;   // statistics and rules: their table
   std::string definition;  // the statements that make it, each ending ";\n"
   std::string comment;
-  Acl acl;                 // range types
+  Acl acl;                 // range types, servers, foreign tables
 };
 std::string DefinedKey(const DefinedObject& o);
 

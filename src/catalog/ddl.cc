@@ -153,7 +153,11 @@ std::string FunctionSql(const Function& f) {
 
 std::string DefinedSql(const DefinedObject& o) {
   std::string what = std::string(InfoOf(o.kind).sql) + " " + o.sql_name;
-  return o.definition + Comment(what, o.comment) + Grants(what, o.acl);
+  // GRANT names these two differently from COMMENT and DROP.
+  std::string grant_on = o.kind == DefinedKind::kServer         ? "FOREIGN SERVER " + o.sql_name
+                         : o.kind == DefinedKind::kForeignTable ? "TABLE " + o.sql_name
+                                                                : what;
+  return o.definition + Comment(what, o.comment) + Grants(grant_on, o.acl);
 }
 
 std::string DefinedDropSql(const DefinedObject& o) {
@@ -352,7 +356,8 @@ Result<std::string> CatalogSql(const Catalog& c) {
         {DefinedKind::kRangeType, kEnum},      {DefinedKind::kTextSearchDictionary, kEnum},
         {DefinedKind::kTextSearchConfiguration, kEnum}, {DefinedKind::kCast, kAggregate},
         {DefinedKind::kStatistics, kIndex},    {DefinedKind::kRule, kTrigger},
-        {DefinedKind::kEventTrigger, kTrigger}, {DefinedKind::kPublication, kPolicy}};
+        {DefinedKind::kEventTrigger, kTrigger}, {DefinedKind::kPublication, kPolicy},
+        {DefinedKind::kServer, kExtension},    {DefinedKind::kForeignTable, kTable}};
     std::vector<std::string> deps;
     if (!o.schema.empty()) deps.push_back("schema:" + o.schema);
     if (!o.table_key.empty()) deps.push_back(o.table_key);

@@ -9,7 +9,7 @@ const std::vector<std::string>& ScopeKinds() {
   static const std::vector<std::string> kinds = {
       "schema", "extension", "collation", "enum",    "domain",  "composite", "sequence", "table", "view",
       "function", "constraint", "index", "trigger", "policy", "range", "textsearch", "cast", "statistics", "rule",
-      "eventtrigger", "publication", "acl", "comment"};
+      "eventtrigger", "publication", "server", "foreigntable", "acl", "comment"};
   return kinds;
 }
 

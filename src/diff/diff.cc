@@ -105,7 +105,11 @@ std::vector<std::pair<const char*, const char*>> AllKinds() {
   for (const auto& k : kKinds) {
     out.push_back(k);
     std::string list = k.first;
-    if (list == "composite_types") {
+    if (list == "extensions") {
+      defined(DefinedKind::kServer);
+    } else if (list == "tables") {
+      defined(DefinedKind::kForeignTable);
+    } else if (list == "composite_types") {
       defined(DefinedKind::kRangeType);
       defined(DefinedKind::kTextSearchDictionary);
       defined(DefinedKind::kTextSearchConfiguration);

@@ -468,6 +468,47 @@ std::string Defined(int v) {
                         "JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace WHERE pr.prpubid = p.oid)") +
                     " FROM pg_catalog.pg_publication p WHERE " + NotExt("pg_publication", "p.oid"));
   }
+  // OPTIONS (k 'v', ...) from a "k=v" text[] (empty when there are none).
+  auto options = [](const std::string& arr) {
+    return "coalesce((SELECT ' OPTIONS (' || string_agg(pg_catalog.quote_ident(split_part(o, '=', 1)) || ' ' || "
+           "pg_catalog.quote_literal(substr(o, strpos(o, '=') + 1)), ', ') || ')' FROM unnest(" + arr + ") o), '')";
+  };
+  {  // servers
+    std::string sq = "pg_catalog.quote_ident(v.srvname)";
+    std::string def = "'CREATE SERVER ' || " + sq + " || coalesce(' TYPE ' || pg_catalog.quote_literal(v.srvtype), '') || "
+                      "coalesce(' VERSION ' || pg_catalog.quote_literal(v.srvversion), '') || ' FOREIGN DATA WRAPPER ' || "
+                      "pg_catalog.quote_ident(w.fdwname) || " + options("v.srvoptions") + " || ';'" + nl;
+    parts.push_back(row("server", "'V' || v.oid", "''", "v.srvname", sq, def, Desc("pg_foreign_server", "v.oid", "0"),
+                        ", 'acl', " + Acl("v.srvacl", "v.srvowner", "S")) +
+                    " FROM pg_catalog.pg_foreign_server v JOIN pg_catalog.pg_foreign_data_wrapper w ON w.oid = v.srvfdw "
+                    "WHERE " + NotExt("pg_foreign_server", "v.oid"));
+  }
+  {  // foreign tables, their columns written out
+    std::string tq = q("n.nspname", "c.relname");
+    std::string cols =
+        "coalesce((SELECT string_agg(chr(10) || '    ' || pg_catalog.quote_ident(a.attname) || ' ' || "
+        "pg_catalog.format_type(a.atttypid, a.atttypmod) || " + options("a.attfdwoptions") + " || "
+        "CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN ' COLLATE ' || " + Collation("a.attcollation") +
+        " ELSE '' END || CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END || "
+        "coalesce(' DEFAULT ' || pg_catalog.pg_get_expr(ad.adbin, ad.adrelid), ''), ',' ORDER BY a.attnum) || chr(10) "
+        "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
+        "LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum "
+        "WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '')";
+    std::string col_comments =
+        "coalesce((SELECT string_agg('COMMENT ON COLUMN ' || " + tq + " || '.' || pg_catalog.quote_ident(a.attname) || "
+        "' IS ' || pg_catalog.quote_literal(d.description) || ';' || chr(10), '' ORDER BY a.attnum) "
+        "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_description d ON d.objoid = c.oid AND "
+        "d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objsubid = a.attnum "
+        "WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '')";
+    std::string def = "'CREATE FOREIGN TABLE ' || " + tq + " || ' (' || " + cols + " || ') SERVER ' || "
+                      "pg_catalog.quote_ident(v.srvname) || " + options("ft.ftoptions") + " || ';'" + nl + " || " + col_comments;
+    parts.push_back(row("foreign table", "'c' || c.oid", "n.nspname", "c.relname", tq, def, Desc("pg_class", "c.oid", "0"),
+                        ", 'acl', " + Acl("c.relacl", "c.relowner", "r")) +
+                    " FROM pg_catalog.pg_foreign_table ft JOIN pg_catalog.pg_class c ON c.oid = ft.ftrelid "
+                    "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                    "JOIN pg_catalog.pg_foreign_server v ON v.oid = ft.ftserver WHERE " + Ns("n") + " AND " +
+                    NotExt("pg_class", "c.oid"));
+  }
   std::string all;
   for (const auto& p : parts) all += (all.empty() ? "" : " UNION ALL ") + p;
   return "SELECT coalesce(json_agg(o), '[]')::text FROM (" + all + ") u";
@@ -479,8 +520,6 @@ std::string Unsupported() {
     return "SELECT " + label + " AS what " + from + " WHERE " + Ns(ns) + " AND " + NotExt(cat, oid) + extra;
   };
   std::string q =
-      part("'foreign table ' || n.nspname || '.' || c.relname", "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace", "n", "pg_class", "c.oid", " AND c.relkind = 'f'") +
-      " UNION ALL " +
       part("'base type ' || n.nspname || '.' || t.typname", "FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace", "n", "pg_type", "t.oid",
            " AND t.typtype = 'b' AND t.oid NOT IN (SELECT e.typarray FROM pg_catalog.pg_type e WHERE e.typarray <> 0)") +
       " UNION ALL " +
@@ -496,7 +535,8 @@ std::string Unsupported() {
       part("'conversion ' || n.nspname || '.' || c.conname", "FROM pg_catalog.pg_conversion c JOIN pg_catalog.pg_namespace n ON n.oid = c.connamespace", "n", "pg_conversion", "c.oid", "") +
       " UNION ALL SELECT 'foreign data wrapper ' || w.fdwname FROM pg_catalog.pg_foreign_data_wrapper w WHERE " +
       NotExt("pg_foreign_data_wrapper", "w.oid") +
-      " UNION ALL SELECT 'server ' || v.srvname FROM pg_catalog.pg_foreign_server v WHERE " + NotExt("pg_foreign_server", "v.oid");
+      " UNION ALL SELECT 'user mapping for ' || u.usename || ' server ' || u.srvname || ' (its options may hold a password)' "
+      "FROM pg_catalog.pg_user_mappings u";
   return "SELECT coalesce(json_agg(what ORDER BY what), '[]')::text FROM (" + q + ") u";
 }
 
@@ -523,7 +563,8 @@ std::string Dependencies() {
            " WHEN 'pg_catalog.pg_ts_dict'::pg_catalog.regclass THEN 'D' || " + oid +
            " WHEN 'pg_catalog.pg_ts_config'::pg_catalog.regclass THEN 'T' || " + oid +
            " WHEN 'pg_catalog.pg_cast'::pg_catalog.regclass THEN 'K' || " + oid +
-           " WHEN 'pg_catalog.pg_event_trigger'::pg_catalog.regclass THEN 'E' || " + oid + " END";
+           " WHEN 'pg_catalog.pg_event_trigger'::pg_catalog.regclass THEN 'E' || " + oid +
+           " WHEN 'pg_catalog.pg_foreign_server'::pg_catalog.regclass THEN 'V' || " + oid + " END";
   };
   auto joins = [](const std::string& cls, const std::string& oid, const std::string& s) {
     return " LEFT JOIN pg_catalog.pg_rewrite r" + s + " ON " + cls + " = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND r" + s + ".oid = " + oid +

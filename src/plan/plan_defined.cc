@@ -38,14 +38,18 @@ Status Planner::DefinedChange(const Change& c, DefinedKind kind) {
       {DefinedKind::kStatistics, {kDropIndex, kAddIndex}},
       {DefinedKind::kRule, {kDropTrigger, kCreateTrigger}},
       {DefinedKind::kEventTrigger, {kDropTrigger, kCreateTrigger}},
-      {DefinedKind::kPublication, {kDropPolicy, kLast}}};
+      {DefinedKind::kPublication, {kDropPolicy, kLast}},
+      {DefinedKind::kServer, {kDropExtension, kCreateExtension}},
+      {DefinedKind::kForeignTable, {kDropTable, kCreateTable}}};
   auto [drop_prio, create_prio] = kPrio.at(kind);
   bool in_place = a && b && a->definition == b->definition && !recreate_.count(key);
   if (in_place) {
     if (a->comment != b->comment) Add(NodeKind::kAlter, kLast, key, b->table_key, S(key, "comment on " + desc, CommentOn(what, b->comment)));
     if (a->acl != b->acl) {
-      Step s = S(key, "privileges on " + desc, AclSql(what, a->acl, b->acl, "", "USAGE"));
-      s.hazards.push_back({Hazard::kAuthzUpdate, "changes who may use the type"});
+      bool table = kind == DefinedKind::kForeignTable;
+      std::string on = kind == DefinedKind::kServer ? "FOREIGN SERVER " + b->sql_name : table ? "TABLE " + b->sql_name : what;
+      Step s = S(key, "privileges on " + desc, AclSql(on, a->acl, b->acl, "", table ? nullptr : "USAGE"));
+      s.hazards.push_back({Hazard::kAuthzUpdate, "changes who may use it"});
       Add(NodeKind::kAlter, kLast, key, b->table_key, std::move(s));
     }
     return Status::Ok();

@@ -46,6 +46,7 @@ void Planner::Recreate(const std::vector<Change>& changes) {
     for (const auto& x : b_.enums) all_b.insert(Key("type", x.schema, x.name));
     for (const auto& x : b_.domains) all_b.insert(Key("type", x.schema, x.name));
     for (const auto& x : b_.composites) all_b.insert(Key("type", x.schema, x.name));
+    for (const auto& x : b_.defined) all_b.insert(DefinedKey(x));  // range types, foreign tables, ...
     for (const auto& d : a_.dependencies) {
       if (!all_b.count(d.depends_on) && (StartsWith(d.depends_on, "table:") || StartsWith(d.depends_on, "view:") ||
                                          StartsWith(d.depends_on, "function:") || StartsWith(d.depends_on, "type:"))) {

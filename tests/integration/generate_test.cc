@@ -203,7 +203,9 @@ TEST_F(GenerateTest, KindsKeptWholeGenerateFromNothing) {
                            "CREATE STATISTICS app.shops_city_zip", "CREATE TEXT SEARCH CONFIGURATION app.english_custom",
                            "ADD MAPPING FOR asciiword WITH app.english_nostop", "CREATE RULE log_no_delete",
                            "CREATE CAST (integer AS app.floatrange)", "CREATE EVENT TRIGGER app_ddl",
-                           "CREATE PUBLICATION shops_pub", "to_tsvector('app.english_custom'::regconfig, body)"}) {
+                           "CREATE PUBLICATION shops_pub", "to_tsvector('app.english_custom'::regconfig, body)",
+                           "CREATE SERVER warehouse FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host 'warehouse.internal'",
+                           "total numeric(10,2) OPTIONS (column_name 'amount')"}) {
     EXPECT_NE(m.find(want), std::string::npos) << want << "\n" << m;
   }
   auto mig = Run({"migrate"});

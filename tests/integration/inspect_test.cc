@@ -124,6 +124,8 @@ TEST_F(InspectTest, KindsKeptWholeRoundTrip) {
   EXPECT_EQ(o["casts"].size(), 1u) << "only the user's cast, not the range's to its multirange";
   EXPECT_EQ(o["event_triggers"].size(), 1u);
   EXPECT_EQ(o["publications"].size(), 1u);
+  EXPECT_EQ(o["servers"].size(), 1u);
+  EXPECT_EQ(o["foreign_tables"].size(), 1u);
   for (const auto& f : o["functions"]) {
     EXPECT_NE(f["name"], "timerange") << "a range type's constructor is the type's";
   }
@@ -133,12 +135,14 @@ TEST_F(InspectTest, KindsKeptWholeRoundTrip) {
 
 TEST_F(InspectTest, UnsupportedObjectsAreAnErrorNotAnOmission) {
   ExecOrDie(url_, "CREATE FOREIGN DATA WRAPPER strata_test_fdw; CREATE SERVER strata_test_srv FOREIGN DATA WRAPPER "
-                  "strata_test_fdw; CREATE OPERATOR FAMILY my_family USING btree");
+                  "strata_test_fdw; CREATE OPERATOR FAMILY my_family USING btree; CREATE USER MAPPING FOR CURRENT_USER "
+                  "SERVER strata_test_srv OPTIONS (password 'hunter2')");
   auto r = Run({"inspect"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("cannot represent these objects yet"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("foreign data wrapper strata_test_fdw"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("server strata_test_srv"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("user mapping for postgres server strata_test_srv"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("hunter2"), std::string::npos) << "never a password: " << r.err;
   EXPECT_NE(r.err.find("operator family public.my_family"), std::string::npos) << r.err;
 }
 

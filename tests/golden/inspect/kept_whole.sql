@@ -26,3 +26,14 @@ CREATE PUBLICATION shops_pub FOR TABLE app.shops WITH (publish = 'insert, update
 CREATE FUNCTION app.on_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN END $$;
 CREATE EVENT TRIGGER app_ddl ON ddl_command_end WHEN TAG IN ('CREATE TABLE') EXECUTE FUNCTION app.on_ddl();
 ALTER EVENT TRIGGER app_ddl DISABLE;
+-- A foreign server (its wrapper from an extension) and a foreign table a view reads.
+CREATE EXTENSION postgres_fdw;
+CREATE SERVER warehouse FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host 'warehouse.internal', dbname 'dw', port '5432');
+COMMENT ON SERVER warehouse IS 'reporting replica';
+CREATE FOREIGN TABLE app.remote_orders (
+  id bigint NOT NULL,
+  total numeric(10,2) OPTIONS (column_name 'amount'),
+  note text DEFAULT 'n/a'
+) SERVER warehouse OPTIONS (schema_name 'public', table_name 'orders');
+COMMENT ON COLUMN app.remote_orders.total IS 'in euros';
+CREATE VIEW app.big_remote_orders AS SELECT id FROM app.remote_orders WHERE total > 100;
