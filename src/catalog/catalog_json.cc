@@ -178,7 +178,9 @@ nlohmann::json CatalogToJson(const Catalog& c) {
     if (!d.schema.empty()) x["schema"] = d.schema;
     Put(x, "table", d.table_key);
     Put(x, "comment", d.comment);
-    if (d.kind == DefinedKind::kRangeType) x["acl"] = AclJson(d.acl);
+    if (d.kind == DefinedKind::kRangeType || d.kind == DefinedKind::kServer || d.kind == DefinedKind::kForeignTable) {
+      x["acl"] = AclJson(d.acl);
+    }
     o[InfoOf(d.kind).list].push_back(x);
   }
   return j;

@@ -311,9 +311,12 @@ void Loader::LoadViews(const json& rows, Catalog* c) {
   }
 }
 
+// An aggregate's argument list as SQL names it: "*" when it takes none.
+std::string AggregateArgs(const json& r) { return Str(r, "args").empty() ? "*" : Str(r, "args"); }
+
 std::string AggregateSql(const json& r) {
   std::string sql = "CREATE AGGREGATE " + QualifiedSql(Str(r, "schema"), Str(r, "name")) + "(" +
-                    Str(r, "args") + ") (\n    SFUNC = " + Str(r, "sfunc") + ",\n    STYPE = " + Str(r, "stype");
+                    AggregateArgs(r) + ") (\n    SFUNC = " + Str(r, "sfunc") + ",\n    STYPE = " + Str(r, "stype");
   auto opt = [&](const char* field, const char* name) {
     if (!Str(r, field).empty()) sql += ",\n    " + std::string(name) + " = " + Str(r, field);
   };
@@ -327,7 +330,7 @@ std::string AggregateSql(const json& r) {
   opt("combinefunc", "COMBINEFUNC");
   opt("serialfunc", "SERIALFUNC");
   opt("deserialfunc", "DESERIALFUNC");
-  if (!Str(r, "initcond").empty()) sql += ",\n    INITCOND = " + QuoteLiteral(Str(r, "initcond"));
+  if (r.contains("initcond") && r["initcond"].is_string()) sql += ",\n    INITCOND = " + QuoteLiteral(Str(r, "initcond"));
   if (!Str(r, "sortop").empty()) {
     std::string op = Str(r, "sortop");  // "pg_catalog.>(integer,integer)" -> OPERATOR(pg_catalog.>)
     sql += ",\n    SORTOP = OPERATOR(" + op.substr(0, op.find('(')) + ")";
@@ -352,7 +355,7 @@ Status Loader::LoadFunctions(const json& funcs, const json& aggs, Catalog* c) {
                      ") (ordered-set, hypothetical-set or moving-aggregate options)";
       continue;
     }
-    Function f{Str(r, "schema"), Str(r, "name"), Str(r, "args"), 'a', AggregateSql(r), Str(r, "comment"), AclOf(r)};
+    Function f{Str(r, "schema"), Str(r, "name"), AggregateArgs(r), 'a', AggregateSql(r), Str(r, "comment"), AclOf(r)};
     Address("p" + Oid(r), Key("function", f.schema, f.name + "(" + f.identity_args + ")"));
     c->functions.push_back(std::move(f));
   }
@@ -447,7 +450,7 @@ void Loader::LoadDefined(const json& rows, Catalog* c) {
     o.sql_name = Str(r, "sql_name");
     o.definition = Str(r, "definition");
     o.comment = Str(r, "comment");
-    if (o.kind == DefinedKind::kRangeType) o.acl = AclOf(r);
+    o.acl = AclOf(r);  // range types, servers, foreign tables
     if (!Str(r, "table").empty()) o.table_key = RelKey(r, "table_schema", "table", "table_kind");
     std::string key = DefinedKey(o);
     Address(Str(r, "addr"), key);

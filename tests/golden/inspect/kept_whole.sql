@@ -37,3 +37,8 @@ CREATE FOREIGN TABLE app.remote_orders (
 ) SERVER warehouse OPTIONS (schema_name 'public', table_name 'orders');
 COMMENT ON COLUMN app.remote_orders.total IS 'in euros';
 CREATE VIEW app.big_remote_orders AS SELECT id FROM app.remote_orders WHERE total > 100;
+GRANT SELECT ON app.remote_orders TO PUBLIC;
+-- An aggregate of no arguments (printed name(*)) whose initial state is the empty string.
+CREATE FUNCTION app.tick(text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT $1 || 'x' $$;
+CREATE AGGREGATE app.ticks(*) (SFUNC = app.tick, STYPE = text, INITCOND = '');
+COMMENT ON AGGREGATE app.ticks(*) IS 'one x per row';
