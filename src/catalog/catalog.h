@@ -120,6 +120,9 @@ struct Table {
   std::string replica_index;    // index name when 'i'
   std::vector<std::string> options;  // reloptions, e.g. "fillfactor=70"
   std::vector<Column> columns;  // local columns, in order
+  // A partition's defaults that differ from what its parent gives (a partition made with
+  // LIKE and attached has none; one may set its own): column -> expression, "" for none.
+  std::vector<std::pair<std::string, std::string>> partition_defaults;
   std::string comment;
   Acl acl;
 };

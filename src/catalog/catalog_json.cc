@@ -58,6 +58,9 @@ json TableJson(const Table& t) {
   if (!t.options.empty()) j["options"] = t.options;
   j["columns"] = json::array();
   for (const auto& c : t.columns) j["columns"].push_back(ColumnJson(c));
+  for (const auto& [col, expr] : t.partition_defaults) {
+    j["partition_defaults"][col] = expr.empty() ? json(nullptr) : json(expr);
+  }
   return j;
 }
 

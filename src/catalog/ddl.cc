@@ -83,6 +83,10 @@ std::string TableSql(const Table& t) {
     // Created on its own (as pg_dump does), so its columns stay local, then attached.
     s += "ALTER TABLE ONLY " + t.partition_parent_sql + " ATTACH PARTITION " + q + " " + t.partition_bound + ";\n";
   }
+  for (const auto& [col, expr] : t.partition_defaults) {
+    s += "ALTER TABLE ONLY " + q + " ALTER COLUMN " + QuoteIdent(col) +
+         (expr.empty() ? " DROP DEFAULT;\n" : " SET DEFAULT " + expr + ";\n");
+  }
   if (t.rls_enabled) s += "ALTER TABLE " + q + " ENABLE ROW LEVEL SECURITY;\n";
   if (t.rls_forced) s += "ALTER TABLE " + q + " FORCE ROW LEVEL SECURITY;\n";
   s += Comment("TABLE " + q, t.comment);

@@ -3,6 +3,7 @@
 #include "base/parse.h"
 
 #include <nlohmann/json.hpp>
+#include <functional>
 #include <map>
 #include <thread>
 #include <unordered_map>
@@ -106,6 +107,9 @@ class Loader {
   void LoadTables(const json& rows, Catalog* c);
   void LoadColumns(const QueryResult& rows, Catalog* c);
   std::unordered_map<std::string, size_t> table_by_oid_;
+  // Per table index: (column, default) of its inherited columns, in column order.
+  std::map<size_t, std::vector<std::pair<std::string, std::string>>> inherited_defaults_;
+  void LoadPartitionDefaults(Catalog* c);
   void LoadViews(const json& rows, Catalog* c);
   Status LoadFunctions(const json& funcs, const json& aggs, Catalog* c);
   void LoadOperators(const json& ops, Catalog* c);
@@ -258,7 +262,11 @@ void Loader::LoadTables(const json& rows, Catalog* c) {
 void Loader::LoadColumns(const QueryResult& rows, Catalog* c) {
   for (size_t i = 0; i < rows.rows.size(); ++i) {
     auto t = table_by_oid_.find(rows.Get(i, 0));
-    if (t == table_by_oid_.end() || rows.Get(i, 4) != "t") continue;  // inherited columns are the parent's
+    if (t == table_by_oid_.end()) continue;
+    if (rows.Get(i, 4) != "t") {  // inherited columns are the parent's; a partition's default may differ
+      if (rows.Get(i, 8).empty()) inherited_defaults_[t->second].emplace_back(rows.Get(i, 1), rows.Get(i, 6));
+      continue;
+    }
     Column col;
     col.name = rows.Get(i, 1);
     col.type = rows.Get(i, 2);
@@ -286,6 +294,33 @@ void Loader::LoadColumns(const QueryResult& rows, Catalog* c) {
       col.not_null_name = nn;
     }
     c->tables[t->second].columns.push_back(std::move(col));
+  }
+}
+
+// A partition's inherited column whose default is not its parent's (at any depth).
+void Loader::LoadPartitionDefaults(Catalog* c) {
+  std::map<std::string, size_t> by_key;
+  for (size_t i = 0; i < c->tables.size(); ++i) by_key[Key("table", c->tables[i].schema, c->tables[i].name)] = i;
+  // The default table `i` gives column `col`: its own column's, or what it inherited.
+  std::function<std::string(size_t, const std::string&)> effective = [&](size_t i, const std::string& col) {
+    for (const Column& k : c->tables[i].columns) {
+      if (k.name == col) return k.default_expr;
+    }
+    auto it = inherited_defaults_.find(i);
+    if (it != inherited_defaults_.end()) {
+      for (const auto& [name, expr] : it->second) {
+        if (name == col) return expr;
+      }
+    }
+    return std::string();
+  };
+  for (const auto& [i, cols] : inherited_defaults_) {
+    Table& t = c->tables[i];
+    auto parent = by_key.find(t.partition_of);
+    if (t.partition_of.empty() || parent == by_key.end()) continue;
+    for (const auto& [col, expr] : cols) {
+      if (expr != effective(parent->second, col)) t.partition_defaults.emplace_back(col, expr);
+    }
   }
 }
 
@@ -563,6 +598,7 @@ Status Loader::Run(Catalog* c) {
   if (!columns.ok()) return columns.status().Wrap("reading columns");
   LoadTables(r["tables"], c);
   LoadColumns(*columns, c);
+  LoadPartitionDefaults(c);
   LoadViews(r["views"], c);
   STRATA_RETURN_IF_ERROR(LoadFunctions(r["functions"], r["aggregates"], c));
   LoadOperators(r["operators"], c);

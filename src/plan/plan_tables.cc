@@ -97,6 +97,28 @@ Status Planner::TableAlter(const Table& a, const Table& b, const std::vector<std
       Step s = S(key, "replica identity of " + q, on + "REPLICA IDENTITY " + how + ";");
       int id = Add(NodeKind::kAlter, kReplicaIdentity, "replica:" + key, "", std::move(s));
       if (b.replica_identity == 'i') late_deps_.push_back({id, Key("index", b.schema, b.replica_index)});
+    } else if (f == "partition_defaults") {
+      std::map<std::string, std::string> da(a.partition_defaults.begin(), a.partition_defaults.end());
+      std::map<std::string, std::string> db(b.partition_defaults.begin(), b.partition_defaults.end());
+      auto parent = tables_b_.find(b.partition_of);
+      for (const auto& [col, unused] : da) {
+        if (db.count(col) || parent == tables_b_.end()) continue;
+        // Back to what the parent gives.
+        std::string from_parent;
+        for (const Column& k : parent->second->columns) {
+          if (k.name == col) from_parent = k.default_expr;
+        }
+        db[col] = from_parent;
+      }
+      for (const auto& [col, expr] : db) {
+        auto old = da.find(col);
+        if (old != da.end() && old->second == expr) continue;
+        std::string alter = "ALTER TABLE ONLY " + q + " ALTER COLUMN " + QuoteIdent(col);
+        Step s = S(key, "default of partition column " + q + "." + QuoteIdent(col),
+                   alter + (expr.empty() ? " DROP DEFAULT;" : " SET DEFAULT " + expr + ";"));
+        s.hazards.push_back({Hazard::kAccessExclusiveLock, "brief lock on the partition"});
+        add(std::move(s));
+      }
     } else if (f == "options") {
       std::set<std::string> keep;
       std::string set, reset;

@@ -89,3 +89,12 @@ CREATE UNIQUE INDEX status_counts_status ON app.status_counts (status);
 CREATE FUNCTION app.names() RETURNS SETOF app.account_names LANGUAGE sql STABLE AS 'SELECT * FROM app.account_names';
 CREATE CONSTRAINT TRIGGER events_check AFTER INSERT ON app.base DEFERRABLE INITIALLY DEFERRED
   FOR EACH ROW EXECUTE FUNCTION app.touch();
+
+-- Partitions whose defaults are not the parent's: attached from LIKE (none), their own,
+-- and one dropped.
+CREATE TABLE app.readings (id int, at date NOT NULL, unit text DEFAULT 'C') PARTITION BY RANGE (at);
+CREATE TABLE app.readings_a (LIKE app.readings);
+ALTER TABLE app.readings ATTACH PARTITION app.readings_a FOR VALUES FROM ('2026-01-01') TO ('2026-06-01');
+CREATE TABLE app.readings_b PARTITION OF app.readings FOR VALUES FROM ('2026-06-01') TO ('2027-01-01');
+ALTER TABLE app.readings_b ALTER COLUMN unit SET DEFAULT 'F';
+CREATE TABLE app.readings_c PARTITION OF app.readings FOR VALUES FROM ('2027-01-01') TO ('2028-01-01');
