@@ -339,6 +339,36 @@ TEST_F(CliTest, KilledDuringFirstStatementResumesInsteadOfDuplicatingTheRow) {
   EXPECT_EQ(Run({"status"}).exit_code, 0);
 }
 
+// A kill during a partitioned table's index build, partition by partition: the parent's
+// index exists ON ONLY, one partition's is built and attached, another's build was
+// killed (INVALID). The next migrate continues: it keeps what is done, drops the INVALID
+// leftover, builds and attaches the rest, and the parent's index ends valid.
+TEST_F(CliTest, KilledDuringAPartitionedIndexBuildContinues) {
+  p_.Migration(Version(1) + "_base.sql",
+               "CREATE TABLE ev (id int, at date NOT NULL) PARTITION BY RANGE (at);\n"
+               "CREATE TABLE ev_a PARTITION OF ev FOR VALUES FROM ('2026-01-01') TO ('2026-06-01');\n"
+               "CREATE TABLE ev_b PARTITION OF ev FOR VALUES FROM ('2026-06-01') TO ('2027-01-01');\n"
+               "CREATE TABLE ev_c PARTITION OF ev FOR VALUES FROM ('2027-01-01') TO ('2028-01-01');\n");
+  p_.Migration(Version(2) + "_idx.sql", "-- strata:no-transaction\nCREATE INDEX CONCURRENTLY ev_id ON ev (id);\n");
+  ASSERT_EQ(Run({"migrate", "--count", "1"}).exit_code, 0);
+  ExecOrDie(url_, "INSERT INTO strata_migrations (name, checksum, kind, statements_done, statement_started, runner) "
+                  "VALUES ('" + Version(2) + "_idx.sql', '', 'partial', 0, 1, 'strata migrate deadbeef'); "
+                  "CREATE INDEX ev_id ON ONLY ev (id); CREATE INDEX ev_a_id_idx ON ev_a (id); "
+                  "ALTER INDEX ev_id ATTACH PARTITION ev_a_id_idx; CREATE INDEX ev_b_id_idx ON ev_b (id); "
+                  "UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'ev_b_id_idx'::regclass");
+  EXPECT_EQ(Run({"status"}).exit_code, 3);
+  auto r = Run({"migrate"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("continues: building a partitioned table's index partition by partition"), std::string::npos)
+      << r.err;
+  EXPECT_EQ(Value("SELECT string_agg(c.relname || ':' || i.indisvalid || ':' || "
+                  "(SELECT count(*) FROM pg_inherits h WHERE h.inhrelid = i.indexrelid), ' ' ORDER BY c.relname) "
+                  "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname LIKE 'ev%'"),
+            "ev_a_id_idx:true:1 ev_b_id_idx:true:1 ev_c_id_idx:true:1 ev_id:true:0");
+  EXPECT_EQ(Value("SELECT kind || statements_done FROM strata_migrations WHERE name LIKE '%_idx.sql'"), "applied1");
+  EXPECT_EQ(Run({"status"}).exit_code, 0);
+}
+
 TEST_F(CliTest, LintFixKeepsTheQuotesTheNameNeeds) {
   p_.Migration(Version(1) + "_drop.sql", "DROP INDEX \"Action_tenantId_idx\";\nDROP INDEX public.plain_idx;\n");
   auto r = Run({"lint", "--no-color"});
