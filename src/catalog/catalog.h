@@ -134,6 +134,9 @@ struct View {
   std::vector<std::string> options;
   std::vector<std::pair<std::string, std::string>> column_comments;
   std::vector<std::pair<std::string, Acl>> column_acls;
+  // A view that reads itself (which only CREATE OR REPLACE can make): its columns (name,
+  // type), for a stand-in view created first and then replaced, as pg_dump does.
+  std::vector<std::pair<std::string, std::string>> self_columns;
   std::string comment;
   Acl acl;
 };

@@ -104,7 +104,17 @@ std::string TableSql(const Table& t) {
 
 std::string ViewSql(const View& v) {
   std::string q = QualifiedSql(v.schema, v.name);
-  std::string s = std::string("CREATE ") + (v.materialized ? "MATERIALIZED " : "") + "VIEW " + q;
+  std::string s;
+  if (!v.self_columns.empty()) {
+    // It reads itself: a stand-in with its columns first, then the real definition.
+    s = "CREATE VIEW " + q + " AS\nSELECT ";
+    for (size_t i = 0; i < v.self_columns.size(); ++i) {
+      s += (i ? ",\n    " : "") + ("NULL::" + v.self_columns[i].second + " AS " + QuoteIdent(v.self_columns[i].first));
+    }
+    s += ";\n";
+  }
+  s += std::string("CREATE ") + (v.self_columns.empty() ? "" : "OR REPLACE ") + (v.materialized ? "MATERIALIZED " : "") +
+       "VIEW " + q;
   if (!v.options.empty()) {
     s += " WITH (";
     for (size_t i = 0; i < v.options.size(); ++i) s += (i ? ", " : "") + v.options[i];

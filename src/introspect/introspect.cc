@@ -339,6 +339,9 @@ void Loader::LoadViews(const json& rows, Catalog* c) {
     if (r["column_acls"].is_array()) {
       for (const auto& p : r["column_acls"]) v.column_acls.push_back({p[0], ParseAcl(p[1])});
     }
+    if (r["self_columns"].is_array()) {
+      for (const auto& p : r["self_columns"]) v.self_columns.push_back({p[0], p[1]});
+    }
     v.comment = Str(r, "comment");
     v.acl = AclOf(r);
     Address("c" + Oid(r), Key("view", v.schema, v.name));

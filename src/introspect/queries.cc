@@ -209,6 +209,12 @@ std::string Views() {
              "WHERE a.attrelid = c.oid AND a.attnum > 0), "
              "'column_acls', (SELECT json_agg(json_build_array(a.attname, " + Acl("a.attacl", "c.relowner", "") +
              ") ORDER BY a.attnum) FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND a.attacl IS NOT NULL), "
+             "'self_columns', CASE WHEN c.relkind = 'v' AND EXISTS (SELECT 1 FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_depend d ON "
+             "d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.objid = r.oid AND d.deptype = 'n' "
+             "AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = c.oid "
+             "WHERE r.ev_class = c.oid) THEN (SELECT json_agg(json_build_array(a.attname, "
+             "pg_catalog.format_type(a.atttypid, a.atttypmod)) ORDER BY a.attnum) FROM pg_catalog.pg_attribute a "
+             "WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) END, "
              "'comment', " + Desc("pg_class", "c.oid", "0") + ", 'acl', " + Acl("c.relacl", "c.relowner", "r") + ")",
              "n.nspname, c.relname",
              "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
