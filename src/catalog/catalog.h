@@ -98,6 +98,7 @@ struct Column {
   char identity = 0;   // 'a' ALWAYS, 'd' BY DEFAULT, 0 none
   std::string identity_sequence;  // qualified, quoted name of the identity sequence
   SequenceOptions identity_options;
+  Acl identity_acl;  // privileges on the identity sequence (GRANT USAGE ON SEQUENCE ...)
   std::string generated;  // expression of a generated column
   bool generated_virtual = false;  // VIRTUAL (PostgreSQL 18+), else STORED
   int statistics = -1;    // SET STATISTICS target; -1: default
@@ -137,6 +138,8 @@ struct View {
   // A view that reads itself (which only CREATE OR REPLACE can make): its columns (name,
   // type), for a stand-in view created first and then replaced, as pg_dump does.
   std::vector<std::pair<std::string, std::string>> self_columns;
+  // Column defaults (ALTER VIEW ... SET DEFAULT: what an insert through the view gets).
+  std::vector<std::pair<std::string, std::string>> column_defaults;
   std::string comment;
   Acl acl;
 };

@@ -40,6 +40,7 @@ json ColumnJson(const Column& c) {
     j["identity"] = c.identity == 'a' ? "always" : "by default";
     j["identity_sequence"] = c.identity_sequence;
     j["identity_options"] = SeqOptions(c.identity_options);
+    if (c.identity_acl) j["identity_acl"] = AclJson(c.identity_acl);
   }
   if (c.acl) j["acl"] = AclJson(c.acl);
   return j;
@@ -71,6 +72,7 @@ json ViewJson(const View& v) {
   if (!v.options.empty()) j["options"] = v.options;
   for (const auto& [col, comment] : v.column_comments) j["column_comments"][col] = comment;
   for (const auto& [col, acl] : v.column_acls) j["column_acls"][col] = AclJson(acl);
+  for (const auto& [col, expr] : v.column_defaults) j["column_defaults"][col] = expr;
   return j;
 }
 

@@ -98,6 +98,7 @@ std::string TableSql(const Table& t) {
     if (!c.compression.empty()) s += alter + " SET COMPRESSION " + c.compression + ";\n";
     s += Comment("COLUMN " + q + "." + QuoteIdent(c.name), c.comment);
     s += Grants("TABLE " + q, c.acl, " (" + QuoteIdent(c.name) + ")");
+    if (c.identity) s += Grants("SEQUENCE " + c.identity_sequence, c.identity_acl);
   }
   return s;
 }
@@ -121,6 +122,9 @@ std::string ViewSql(const View& v) {
     s += ")";
   }
   s += " AS\n" + v.definition + ";\n";
+  for (const auto& [col, expr] : v.column_defaults) {
+    s += "ALTER VIEW " + q + " ALTER COLUMN " + QuoteIdent(col) + " SET DEFAULT " + expr + ";\n";
+  }
   s += Comment((v.materialized ? "MATERIALIZED VIEW " : "VIEW ") + q, v.comment);
   for (const auto& [col, comment] : v.column_comments) s += Comment("COLUMN " + q + "." + QuoteIdent(col), comment);
   s += Grants("TABLE " + q, v.acl);

@@ -289,6 +289,7 @@ void Loader::LoadColumns(const QueryResult& rows, Catalog* c) {
     col.compression = rows.Get(i, 13);
     col.comment = rows.Get(i, 14);
     if (rows.rows[i][15]) col.acl = ParseAcl(json::parse(*rows.rows[i][15]));
+    if (rows.rows[i].size() > 17 && rows.rows[i][17]) col.identity_acl = ParseAcl(json::parse(*rows.rows[i][17]));
     std::string nn = rows.Get(i, 16);
     if (col.not_null && !nn.empty() && nn != DefaultNotNullName(c->tables[t->second].name, col.name)) {
       col.not_null_name = nn;
@@ -338,6 +339,9 @@ void Loader::LoadViews(const json& rows, Catalog* c) {
     }
     if (r["column_acls"].is_array()) {
       for (const auto& p : r["column_acls"]) v.column_acls.push_back({p[0], ParseAcl(p[1])});
+    }
+    if (r["column_defaults"].is_array()) {
+      for (const auto& p : r["column_defaults"]) v.column_defaults.push_back({p[0], p[1]});
     }
     if (r["self_columns"].is_array()) {
       for (const auto& p : r["self_columns"]) v.self_columns.push_back({p[0], p[1]});

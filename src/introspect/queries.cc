@@ -171,6 +171,8 @@ std::string Columns(int server_version) {
                          ? "(SELECT k.conname FROM pg_catalog.pg_constraint k WHERE k.conrelid = a.attrelid "
                            "AND k.contype = 'n' AND k.conkey[1] = a.attnum) "
                          : "NULL ") +
+         ", CASE WHEN a.attidentity <> '' THEN (SELECT (" + Acl("sc.relacl", "sc.relowner", "s") +
+         ")::text FROM pg_catalog.pg_class sc WHERE sc.oid = " + serial + "::pg_catalog.regclass) END "
          "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
          "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
          "LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum "
@@ -209,6 +211,9 @@ std::string Views() {
              "WHERE a.attrelid = c.oid AND a.attnum > 0), "
              "'column_acls', (SELECT json_agg(json_build_array(a.attname, " + Acl("a.attacl", "c.relowner", "") +
              ") ORDER BY a.attnum) FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND a.attacl IS NOT NULL), "
+             "'column_defaults', (SELECT json_agg(json_build_array(a.attname, pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)) "
+             "ORDER BY a.attnum) FROM pg_catalog.pg_attrdef ad JOIN pg_catalog.pg_attribute a ON a.attrelid = ad.adrelid "
+             "AND a.attnum = ad.adnum WHERE ad.adrelid = c.oid), "
              "'self_columns', CASE WHEN c.relkind = 'v' AND EXISTS (SELECT 1 FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_depend d ON "
              "d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.objid = r.oid AND d.deptype = 'n' "
              "AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = c.oid "

@@ -244,6 +244,13 @@ void Planner::ColumnExtras(const Table& t, const Column* a, const Column& b) {
     s.hazards.push_back({Hazard::kAuthzUpdate, "changes who may use the column"});
     Add(NodeKind::kAlter, kLast, ck, key, std::move(s));
   }
+  if (b.identity && from.identity_acl != b.identity_acl) {
+    Acl before = from.identity ? from.identity_acl : std::nullopt;
+    Step s = S(ck, "privileges on the identity sequence of " + what,
+               AclSql("SEQUENCE " + b.identity_sequence, before, b.identity_acl, "", nullptr));
+    s.hazards.push_back({Hazard::kAuthzUpdate, "changes who may use the sequence"});
+    Add(NodeKind::kAlter, kLast, ck, key, std::move(s));
+  }
 }
 
 Status Planner::ColumnAlter(const Table& t, const Column& a, const Column& b) {

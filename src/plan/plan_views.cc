@@ -36,6 +36,18 @@ Status Planner::ViewChange(const Change& c) {
       s.undo = CommentOn(ViewWord(*a) + q, a->comment);
       Add(NodeKind::kAlter, kLast, key, "", std::move(s));
     }
+    if (has("column_defaults")) {
+      std::map<std::string, std::string> da(a->column_defaults.begin(), a->column_defaults.end());
+      std::map<std::string, std::string> db(b->column_defaults.begin(), b->column_defaults.end());
+      for (const auto& [col, unused] : da) if (!db.count(col)) db[col] = "";
+      for (const auto& [col, expr] : db) {
+        if (da[col] == expr) continue;
+        std::string alter = "ALTER VIEW " + q + " ALTER COLUMN " + QuoteIdent(col);
+        Step s = S(key, "default of " + q + "." + col, alter + (expr.empty() ? " DROP DEFAULT;" : " SET DEFAULT " + expr + ";"));
+        s.undo = alter + (da[col].empty() ? " DROP DEFAULT;" : " SET DEFAULT " + da[col] + ";");
+        Add(NodeKind::kAlter, kCreateView, key, "", std::move(s));
+      }
+    }
     if (has("column_comments")) {
       std::map<std::string, std::string> ca(a->column_comments.begin(), a->column_comments.end());
       std::map<std::string, std::string> cb(b->column_comments.begin(), b->column_comments.end());
