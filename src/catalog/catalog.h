@@ -131,7 +131,7 @@ struct Table {
 struct View {
   std::string schema, name;
   bool materialized = false;
-  std::string definition;  // pg_get_viewdef, without the trailing ';'
+  std::string definition;  // pg_get_viewdef (not pretty: every parenthesis kept, so it re-parses to the same tree), without the ';'
   std::vector<std::string> options;
   std::vector<std::pair<std::string, std::string>> column_comments;
   std::vector<std::pair<std::string, Acl>> column_acls;

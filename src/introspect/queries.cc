@@ -204,7 +204,7 @@ std::string Tables() {
 
 std::string Views() {
   return Agg("json_build_object('oid', c.oid, 'schema', n.nspname, 'name', c.relname, 'materialized', c.relkind = 'm', "
-             "'definition', pg_catalog.pg_get_viewdef(c.oid, true), 'options', c.reloptions, "
+             "'definition', pg_catalog.pg_get_viewdef(c.oid, false), 'options', c.reloptions, "
              "'column_comments', (SELECT json_agg(json_build_array(a.attname, d.description) ORDER BY a.attnum) "
              "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_description d ON d.objoid = c.oid "
              "AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objsubid = a.attnum "
@@ -216,7 +216,7 @@ std::string Views() {
              "AND a.attnum = ad.adnum WHERE ad.adrelid = c.oid), "
              "'self_columns', CASE WHEN c.relkind = 'v' AND EXISTS (SELECT 1 FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_depend d ON "
              "d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.objid = r.oid AND d.deptype = 'n' "
-             "AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = c.oid "
+             "AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = c.oid AND d.refobjsubid > 0 "
              "WHERE r.ev_class = c.oid) THEN (SELECT json_agg(json_build_array(a.attname, "
              "pg_catalog.format_type(a.atttypid, a.atttypmod)) ORDER BY a.attnum) FROM pg_catalog.pg_attribute a "
              "WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) END, "

@@ -199,13 +199,19 @@ void FileLint::AddConstraint(const Rel& rel, const SqlNode& con) {
     std::string col = NotNullColumn(con["raw_expr"]);
     if (!name.empty() && !col.empty()) run_.checks[rel.key + "." + name] = {col, !not_valid};
   }
-  if (ct == "CONSTR_FOREIGN" && existing && !not_valid) {
+  // One finding per hazard: a validated foreign key is adding-foreign-key-constraint's
+  // (the lock on both tables); constraint-missing-not-valid covers it only when that
+  // rule is off.
+  bool fk_reported = false;
+  if (ct == "CONSTR_FOREIGN" && existing && !not_valid && On("adding-foreign-key-constraint")) {
     Report("adding-foreign-key-constraint", loc,
            "a validated foreign key on " + rel.name + " holds SHARE ROW EXCLUSIVE on both tables while it scans",
-           "ADD CONSTRAINT ... NOT VALID now; VALIDATE CONSTRAINT in a later migration");
+           "ADD CONSTRAINT ... NOT VALID now; VALIDATE CONSTRAINT " + (name.empty() ? "<name>" : name) +
+               " in a later migration");
+    fk_reported = true;
   }
   if ((ct == "CONSTR_FOREIGN" || ct == "CONSTR_CHECK") && !exempt) {
-    if (!not_valid) {
+    if (!not_valid && !fk_reported) {
       Report("constraint-missing-not-valid", loc,
              "the new constraint scans " + rel.name + RowsNote(rel.key) + " while blocking writes",
              "ALTER TABLE " + rel.name + " ADD CONSTRAINT ... NOT VALID; then VALIDATE CONSTRAINT " +
