@@ -1,5 +1,8 @@
 #include "sql/tree.h"
 
+#include <algorithm>
+#include <thread>
+
 #include <pg_query.h>
 #include <pg_query/pg_query.pb-c.h>
 
@@ -281,10 +284,50 @@ bool ParseInto(std::string_view whole, size_t base, std::string_view sql, Parsed
 
 }  // namespace
 
+namespace {
+
+// A large text parsed in pieces on several cores: cut at statement boundaries (the lenient
+// splitter's), each piece parsed on its own thread into its own tree. False when a piece
+// does not parse (a cut inside a routine body, or a syntax error): the caller then parses
+// the whole text as one, which decides what the error is.
+bool ParseInParallel(std::string_view sql, ParsedSql::Tree* tree, std::vector<ParsedStatement>* out) {
+  constexpr size_t kMinPiece = 64 * 1024;
+  size_t threads = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()), sql.size() / kMinPiece);
+  if (threads < 2) return false;
+  std::vector<std::pair<size_t, size_t>> stmts = SplitLeniently(sql);
+  std::vector<size_t> cuts = {0};
+  for (const auto& [begin, end] : stmts) {
+    if (cuts.size() < threads && begin >= sql.size() * cuts.size() / threads) cuts.push_back(begin);
+  }
+  cuts.push_back(sql.size());
+  size_t n = cuts.size() - 1;
+  std::vector<ParsedSql::Tree> trees(n);
+  std::vector<std::vector<ParsedStatement>> parts(n);
+  std::vector<char> ok(n, 0);
+  auto work = [&](size_t i) {
+    SyntaxError e;
+    ok[i] = ParseInto(sql, cuts[i], sql.substr(cuts[i], cuts[i + 1] - cuts[i]), &trees[i], &parts[i], &e);
+  };
+  std::vector<std::thread> pool;
+  for (size_t i = 1; i < n; ++i) pool.emplace_back(work, i);
+  work(0);
+  for (auto& t : pool) t.join();
+  if (std::find(ok.begin(), ok.end(), 0) != ok.end()) return false;
+  for (size_t i = 0; i < n; ++i) {
+    for (auto& r : trees[i].results) tree->results.push_back(std::move(r));
+    for (auto& ps : parts[i]) out->push_back(std::move(ps));
+  }
+  return true;
+}
+
+}  // namespace
+
 Result<ParsedSql> ParseSql(std::string_view sql, SyntaxError* error) {
   ParsedSql parsed;
   parsed.tree_ = std::make_unique<ParsedSql::Tree>();
   SyntaxError err;
+  if (ParseInParallel(sql, parsed.tree_.get(), &parsed.statements_)) return parsed;
+  parsed.statements_.clear();
   if (ParseInto(sql, 0, sql, parsed.tree_.get(), &parsed.statements_, &err)) return parsed;
   if (err.message == "could not decode the parse tree") return Status::InvalidInput(err.message);
   // The grammar rejected something. Split without it and parse piece by piece, so that

@@ -58,3 +58,43 @@ TEST(SqlTree, SyntaxErrorsCarryTheirOffset) {
 
 }  // namespace
 }  // namespace strata
+
+namespace strata {
+namespace {
+
+// A large text is parsed in pieces on several cores; the statements (offsets, kinds, in
+// order) and a syntax error's position are those of parsing it as one.
+TEST(SqlTree, LargeTextsParseInPiecesWithTheSameResult) {
+  std::vector<std::string> want;
+  std::string text;
+  for (int i = 0; i < 4000; ++i) {
+    std::string st = i % 3 == 0 ? "CREATE TABLE public.t" + std::to_string(i) + " (id bigint PRIMARY KEY, note text)"
+                     : i % 3 == 1 ? "CREATE FUNCTION public.f" + std::to_string(i) +
+                                        "() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END"
+                                  : "ALTER TABLE public.t" + std::to_string(i - 2) + " ADD COLUMN c int";
+    want.push_back(st);
+    text += "-- statement " + std::to_string(i) + "\n" + st + ";\n";
+  }
+  ASSERT_GT(text.size(), 256u * 1024);
+  auto parsed = ParseSql(text);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  ASSERT_EQ(parsed->statements().size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    ASSERT_EQ(parsed->statements()[i].info.Text(text), want[i]) << i;
+    ASSERT_TRUE(parsed->statements()[i].node) << i;
+  }
+  // A mistake two thirds in: the same error as a parse of the whole.
+  std::string bad = text;
+  size_t at = bad.find("ALTER TABLE public.t2664 ");
+  ASSERT_NE(at, std::string::npos);
+  bad.replace(at, 5, "ALTRE");
+  SyntaxError err;
+  auto lenient = ParseSql(bad, &err);
+  ASSERT_TRUE(lenient.ok());
+  EXPECT_EQ(err.offset, at);
+  EXPECT_EQ(lenient->statements().size(), want.size());
+  EXPECT_FALSE(lenient->statements()[2666].info.parsed);
+}
+
+}  // namespace
+}  // namespace strata
