@@ -47,10 +47,13 @@ int RunCheck(int argc, char** argv) {
                      ->expected(0, 1);
   app.add_option("--schema", schema_dir, "Desired schema folder (default: [schema] sources, else schema_dir, from strata.toml)");
   app.add_option("--dev-url", dev_url, "A server where strata may create shadow databases (default: the dev database)");
+  bool timings = false;
+  app.add_flag("--timings", timings, "Print each phase's wall time on stderr when done");
   app.add_flag("--cache", cache, "Keep shadow databases on the --dev-url server for the next run");
   AddGlobalOptions(app, &g);
   if (int rc = ParseArgs(app, argc, argv); rc >= 0) return rc;
   Context ctx(g);
+  TimingsReport report(ctx, timings);
   if (db_opt->count() > 0 && db.empty()) {
     auto url = ctx.ResolveUrl();
     if (!url.ok()) return ctx.Fail(url.status());
@@ -73,6 +76,7 @@ int RunCheck(int argc, char** argv) {
   auto shadow = ctx.ShadowServer(dev_url, db);
   if (!shadow.ok()) return ctx.Fail(shadow.status());
   req.shadow_admin_url = *shadow;
+  req.timings = report.get();
   auto out = Check(req);
   if (!out.ok()) {
     for (const auto& d : ds) ctx.Err(fmt::format("{}:{}:{}: {} [{}] {}", d.file, d.line, d.col, SeverityName(d.severity), d.rule, d.message));

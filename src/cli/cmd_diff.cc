@@ -3,6 +3,8 @@
 // the dev cluster or --dev-url).
 #include <fmt/format.h>
 
+#include <future>
+
 #include "base/strings.h"
 #include "generate/generate.h"
 #include "cli/commands.h"
@@ -37,8 +39,11 @@ int RunDiff(int argc, char** argv) {
   bool no_concurrently = false;
   app.add_flag("--no-concurrently", no_concurrently, "Plan plain forms that fit in one transaction");
   app.add_flag("--no-color", g.no_color, "Never colour the output");
+  bool timings = false;
+  app.add_flag("--timings", timings, "Print each phase's wall time on stderr when done");
   if (int rc = ParseArgs(app, argc, argv); rc >= 0) return rc;
   Context ctx(g);
+  TimingsReport report(ctx, timings);
   auto cfg = ctx.LoadConfig();
   if (!cfg.ok()) return ctx.Fail(cfg.status());
   auto sa = ParseSource(from), sb = ParseSource(to);
@@ -54,10 +59,19 @@ int RunDiff(int argc, char** argv) {
     if (!url.ok()) return ctx.Fail(url.status());
     shadow = *url;
   }
-  auto a = LoadSource(*sa, shadow, cfg->naming);
+  // Both sides load side by side.
+  auto a_f = std::async(std::launch::async, [&] {
+    Timings::Scope t(report.get(), "load --from");
+    return LoadSource(*sa, shadow, cfg->naming);
+  });
+  auto b = [&] {
+    Timings::Scope t(report.get(), "load --to");
+    return LoadSource(*sb, shadow, cfg->naming);
+  }();
+  auto a = a_f.get();
   if (!a.ok()) return ctx.Fail(a.status().Wrap("--from"));
-  auto b = LoadSource(*sb, shadow, cfg->naming);
   if (!b.ok()) return ctx.Fail(b.status().Wrap("--to"));
+  Timings::Scope planning(report.get(), "diff, plan and print");
   // strata's own history table is bookkeeping, not schema.
   if (sa->kind == SourceSpec::Kind::kDatabase) ExcludeHistoryTable(&*a, cfg->history_table);
   if (sb->kind == SourceSpec::Kind::kDatabase) ExcludeHistoryTable(&*b, cfg->history_table);

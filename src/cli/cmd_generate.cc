@@ -34,9 +34,12 @@ int RunGenerate(int argc, char** argv) {
                "Keep the replayed migrations and the applied schema on the --dev-url server for the next run "
                "(always on for the dev database)");
   app.add_option("--dev-url", dev_url, "A server where strata may create shadow databases (default: the dev database)");
+  bool timings = false;
+  app.add_flag("--timings", timings, "Print each phase's wall time on stderr when done");
   AddGlobalOptions(app, &g);
   if (int rc = ParseArgs(app, argc, argv); rc >= 0) return rc;
   Context ctx(g);
+  TimingsReport report(ctx, timings);
   auto cfg = ctx.LoadConfig();
   if (!cfg.ok()) return ctx.Fail(cfg.status());
   std::string slug = NormalizeSlug(slug_arg);
@@ -71,6 +74,7 @@ int RunGenerate(int argc, char** argv) {
   auto shadow = ctx.ShadowServer(dev_url);
   if (!shadow.ok()) return ctx.Fail(shadow.status());
   req.shadow_admin_url = *shadow;
+  req.timings = report.get();
   auto out = Generate(req);
   if (!out.ok()) return ctx.Fail(out.status());
   if (out->empty()) {

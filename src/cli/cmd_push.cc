@@ -24,9 +24,12 @@ int RunPush(int argc, char** argv) {
   app.add_flag("--no-concurrently", no_concurrently, "Plain forms in one transaction");
   app.add_flag("--cache", cache, "Keep the applied schema on the --dev-url server for the next run (always on for the dev database)");
   app.add_option("--dev-url", dev_url, "A server where strata may create shadow databases (default: the dev database)");
+  bool timings = false;
+  app.add_flag("--timings", timings, "Print each phase's wall time on stderr when done");
   AddGlobalOptions(app, &g);
   if (int rc = ParseArgs(app, argc, argv); rc >= 0) return rc;
   Context ctx(g);
+  TimingsReport report(ctx, timings);
   auto cfg = ctx.LoadConfig();
   if (!cfg.ok()) return ctx.Fail(cfg.status());
   auto url = ctx.ResolveUrl();
@@ -46,6 +49,7 @@ int RunPush(int argc, char** argv) {
   auto shadow = ctx.ShadowServer(dev_url, *url);
   if (!shadow.ok()) return ctx.Fail(shadow.status());
   req.shadow_admin_url = *shadow;
+  req.timings = report.get();
   auto plan = PlanPush(req);
   if (!plan.ok()) return ctx.Fail(plan.status());
   if (plan->empty()) {
@@ -62,7 +66,10 @@ int RunPush(int argc, char** argv) {
       ctx.PrintJson(j);
       return refused ? ctx.Fail(Status::Refused("the plan deletes data; pass --accept-data-loss to apply it")) : kExitOk;
     }
-    Status st = ApplyPlan(*url, *plan, nullptr);
+    Status st = [&] {
+      Timings::Scope t(report.get(), "apply");
+      return ApplyPlan(*url, *plan, nullptr);
+    }();
     if (!st.ok()) return ctx.Fail(st);
     j["applied"] = true;
     ctx.PrintJson(j);
@@ -79,6 +86,7 @@ int RunPush(int argc, char** argv) {
     return ctx.Fail(Status::Refused("the plan deletes data (marked !); pass --accept-data-loss to apply it; nothing was changed"));
   }
   size_t done = 0;
+  Timings::Scope applying(report.get(), "apply");
   Status st = ApplyPlan(*url, *plan, [&](const Step& s) {
     ++done;
     std::string line = fmt::format("[{}/{}] {}", done, plan->steps.size(), s.description);

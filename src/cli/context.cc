@@ -7,6 +7,9 @@
 #include <filesystem>
 #include <iostream>
 
+#include <fmt/format.h>
+
+#include "base/clock.h"
 #include "base/fs.h"
 #include "base/strings.h"
 #include "devdb/dev_cluster.h"
@@ -185,6 +188,23 @@ void Context::Err(const std::string& line) const { std::cerr << line << "\n"; }
 
 void Context::Note(const std::string& line) const {
   std::cerr << (color_err_ ? "\033[2m" + line + "\033[0m" : line) << "\n";
+}
+
+TimingsReport::TimingsReport(const Context& ctx, bool on) : ctx_(ctx), on_(on), start_(MonotonicMillis()) {}
+
+TimingsReport::~TimingsReport() {
+  if (!on_) return;
+  int64_t total = MonotonicMillis() - start_;
+  if (ctx_.json()) {
+    nlohmann::ordered_json j;
+    for (const auto& [phase, ms] : t_.phases()) j[std::string(Trim(phase))] = ms;
+    j["total"] = total;
+    std::cerr << nlohmann::ordered_json{{"timings", j}}.dump() << "\n";
+    return;
+  }
+  ctx_.Note("timings:");
+  for (const auto& [phase, ms] : t_.phases()) ctx_.Note(fmt::format("  {:<44} {:>7} ms", phase, ms));
+  ctx_.Note(fmt::format("  {:<44} {:>7} ms", "total", total));
 }
 
 void Context::PrintJson(const nlohmann::json& j) const {

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "base/status.h"
+#include "base/timings.h"
 #include "config/config.h"
 #include "devdb/dev_cluster.h"
 #include "pg/session.h"
@@ -83,6 +84,22 @@ int ParseArgs(CLI::App& app, int argc, char** argv);
 // True when the CI variable is set (to anything but "", "0" or "false").
 bool InCi();
 // True when asking the user is allowed: stdin is a TTY and not in CI.
+// --timings: hands the command a Timings to fill, and prints it when the command returns
+// (on any path): one line per phase on stderr, or with --format json one JSON object
+// {"timings": {phase: ms, ...}} on stderr, so that stdout stays one document.
+class TimingsReport {
+ public:
+  TimingsReport(const Context& ctx, bool on);
+  ~TimingsReport();
+  Timings* get() { return on_ ? &t_ : nullptr; }
+
+ private:
+  const Context& ctx_;
+  bool on_;
+  int64_t start_;
+  Timings t_;
+};
+
 bool CanPrompt();
 // Asks on stderr and reads one line. REQUIRES: CanPrompt().
 std::string Ask(const std::string& question);

@@ -283,8 +283,13 @@ SourceSpec DesiredOf(const std::string& schema_dir, const std::vector<SchemaSour
 Result<GenerateOutcome> Generate(const GenerateRequest& r) {
   const bool trace = std::getenv("STRATA_TRACE_GENERATE") != nullptr;
   int64_t t0 = MonotonicMillis();
+  int64_t last = t0;
+  // Each phase's time since the previous one (--timings), and a trace line.
   auto phase = [&](const char* what) {
-    if (trace) std::fprintf(stderr, "generate: %-28s %6lld ms\n", what, static_cast<long long>(MonotonicMillis() - t0));
+    int64_t now = MonotonicMillis();
+    if (r.timings) r.timings->Add(what, now - last);
+    last = now;
+    if (trace) std::fprintf(stderr, "generate: %-28s %6lld ms\n", what, static_cast<long long>(now - t0));
   };
   // Current (replayed migrations) and desired (schema/) load side by side, from the
   // caches when asked. `replay_db` holds the replay and is never changed: the proof and
@@ -300,8 +305,14 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
     (spec.kind == SourceSpec::Kind::kMigrationsDir ? owned_replay : owned_desired) = std::move(l->shadow);
     return c;
   };
-  auto cur_f = std::async(std::launch::async, [&] { return load(replay_spec); });
-  auto des = load(schema_spec);
+  auto cur_f = std::async(std::launch::async, [&] {
+    Timings::Scope t(r.timings, "  replay migrations (apply + introspect)");
+    return load(replay_spec);
+  });
+  auto des = [&] {
+    Timings::Scope t(r.timings, "  desired schema (build + introspect)");
+    return load(schema_spec);
+  }();
   auto cur = cur_f.get();
   if (!cur.ok()) return cur.status().Wrap("replaying " + r.migrations_dir);
   if (!des.ok()) return des.status().Wrap("loading " + schema_spec.value);
@@ -310,7 +321,7 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
   ApplyScope(&des->catalog, *scope);
   const Catalog& desired = des->catalog;
   const std::string replay_db = cur->database;
-  phase("sources loaded");
+  phase("load sources (side by side)");
 
   std::vector<RenameHint> renames = r.renames;
   GenerateOutcome out;
@@ -388,7 +399,7 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
     }
   }
 
-  phase("planned");
+  phase("diff and plan");
   std::vector<MigrationPart> parts = SplitPlan(out.plan, contract);
   if (!out.rename_sql.empty()) {
     auto main = std::find_if(parts.begin(), parts.end(), [](const MigrationPart& p) { return p.suffix.empty(); });
@@ -466,16 +477,16 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
       proof_copy = std::move(*copy);
       proof_url = proof_copy->url();
     }
-    phase("proof database ready");
+    phase("write and lint files, proof database");
     auto conn = Connection::Open(proof_url);
     if (!conn.ok()) return conn.status();
     (*conn)->Exec("SET client_min_messages = warning; SET synchronous_commit = off");
     std::vector<GeneratedFile> migrations(out.files.begin(), out.files.begin() + parts.size());
     Status st = ApplyFiles(conn->get(), migrations, r.naming);
     if (!st.ok()) return Status::InvalidInput("the generated migration fails on the replayed schema; nothing was written:\n  " + st.message());
-    phase("proof applied");
+    phase("proof: apply the files");
     auto after = Introspect(conn->get());
-    phase("proof introspected");
+    phase("proof: introspect");
     if (!after.ok()) return after.status();
     ApplyScope(&*after, *scope);
     std::vector<Change> left = Diff(*after, desired);
@@ -491,12 +502,13 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
   owned_desired.reset();
   renamed_db.reset();
   drop_replay.get();
-  phase("shadows dropped");
+  phase("compare, drop shadow databases");
   return out;
 }
 
 Result<Plan> PlanPush(const PushRequest& r) {
   auto des_f = std::async(std::launch::async, [&] {
+    Timings::Scope t(r.timings, "desired schema (build + introspect)");
     return LoadCatalog(DesiredOf(r.schema_dir, r.schema_sources), r.shadow_admin_url, Naming::kTimestamp, r.cache);
   });
   auto conn = Connection::Open(r.target_url);
@@ -506,7 +518,10 @@ Result<Plan> PlanPush(const PushRequest& r) {
   }
   IntrospectOptions io;
   io.open_second = Connection::Opener(r.target_url);
-  auto cur = Introspect(conn->get(), io);
+  auto cur = [&] {
+    Timings::Scope t(r.timings, "introspect the target");
+    return Introspect(conn->get(), io);
+  }();
   auto des = des_f.get();
   if (!des.ok()) return des.status().Wrap("loading " + DesiredOf(r.schema_dir, r.schema_sources).value);
   if (!cur.ok()) return cur.status();
@@ -515,6 +530,7 @@ Result<Plan> PlanPush(const PushRequest& r) {
   if (!scope.ok()) return scope.status();
   ApplyScope(&*cur, *scope);
   ApplyScope(&*des, *scope);
+  Timings::Scope t(r.timings, "diff and plan");
   return MakePlan(*cur, *des, r.plan);
 }
 
@@ -539,18 +555,26 @@ Status ApplyPlan(const std::string& url, const Plan& plan, const std::function<v
 }
 
 Result<CheckOutcome> Check(const CheckRequest& r) {
+  Timings::Scope total(r.timings, "total");
   auto load = [&](SourceSpec spec) { return LoadCatalog(spec, r.shadow_admin_url, r.naming, r.cache); };
-  auto replay_f = std::async(std::launch::async, [&] { return load({SourceSpec::Kind::kMigrationsDir, r.migrations_dir}); });
+  auto replay_f = std::async(std::launch::async, [&] {
+    Timings::Scope t(r.timings, "replay migrations (apply + introspect)");
+    return load({SourceSpec::Kind::kMigrationsDir, r.migrations_dir});
+  });
   std::future<Result<Catalog>> db_f;
   if (!r.db_url.empty()) {
     db_f = std::async(std::launch::async, [&]() -> Result<Catalog> {
+      Timings::Scope t(r.timings, "introspect the database");
       auto conn = Connection::Open(r.db_url);
       if (!conn.ok()) return conn.status();
       return Introspect(conn->get());
     });
   }
   SourceSpec desired_spec = DesiredOf(r.schema_dir, r.schema_sources);
-  auto desired = load(desired_spec);
+  auto desired = [&] {
+    Timings::Scope t(r.timings, "desired schema (build + introspect)");
+    return load(desired_spec);
+  }();
   auto replay = replay_f.get();
   Result<Catalog> db = db_f.valid() ? db_f.get() : Result<Catalog>(Catalog{});
   if (!replay.ok()) return replay.status().Wrap("replaying " + r.migrations_dir);
@@ -562,6 +586,7 @@ Result<CheckOutcome> Check(const CheckRequest& r) {
   out.scope = *scope;
   ApplyScope(&*replay, *scope);
   ApplyScope(&*desired, *scope);
+  Timings::Scope compare(r.timings, "diff and plan");
   out.schema_changes = Diff(*replay, *desired);
   if (!out.schema_changes.empty()) {
     auto plan = MakePlan(*replay, *desired);

@@ -11,6 +11,7 @@
 
 #include "base/status.h"
 #include "catalog/catalog.h"
+#include "base/timings.h"
 #include "catalog/scope.h"
 #include "config/config.h"
 #include "emit/emit.h"
@@ -33,6 +34,7 @@ Result<RenameHint> ParseRenameHint(const std::string& text);
 Result<Scope> ResolveScope(const std::vector<SchemaSource>& sources, const ScopeConfig& config, const Catalog& desired);
 
 struct GenerateRequest {
+  Timings* timings = nullptr;  // --timings: each phase's wall time
   std::string migrations_dir, schema_dir, shadow_admin_url;
   std::vector<SchemaSource> schema_sources;  // empty: schema_dir
   ScopeConfig scope;
@@ -64,6 +66,7 @@ struct GenerateOutcome {
 Result<GenerateOutcome> Generate(const GenerateRequest& r);
 
 struct PushRequest {
+  Timings* timings = nullptr;  // --timings: each phase's wall time
   std::string target_url, schema_dir, shadow_admin_url;
   std::vector<SchemaSource> schema_sources;  // empty: schema_dir
   ScopeConfig scope;
@@ -78,6 +81,7 @@ Result<Plan> PlanPush(const PushRequest& r);
 Status ApplyPlan(const std::string& url, const Plan& plan, const std::function<void(const Step&)>& on_step);
 
 struct CheckRequest {
+  Timings* timings = nullptr;  // --timings: each phase's wall time
   std::string migrations_dir, schema_dir, shadow_admin_url;
   std::vector<SchemaSource> schema_sources;  // empty: schema_dir
   ScopeConfig scope;

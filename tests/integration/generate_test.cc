@@ -280,6 +280,29 @@ TEST_F(GenerateTest, PartitionColumnDefaultsOfTheirOwn) {
   EXPECT_EQ(ReadMigration(p_, "_again.sql"), "");
 }
 
+// --timings: each phase's wall time on stderr (text, or one JSON object with --format
+// json, stdout staying one document), on generate, check, diff and push.
+TEST_F(GenerateTest, TimingsShowWhereTheTimeGoes) {
+  p_.Write("schema/01.sql", kV1);
+  auto g = Gen({"init", "--timings"});
+  ASSERT_EQ(g.exit_code, 0) << g.err;
+  for (const char* phase : {"timings:", "replay migrations (apply + introspect)", "desired schema (build + introspect)",
+                            "diff and plan", "proof: apply the files", "proof: introspect", "total"}) {
+    EXPECT_NE(g.err.find(phase), std::string::npos) << phase << "\n" << g.err;
+  }
+  auto check = Run({"check", "--timings", "--format", "json", "--dev-url", TestServer::Get().AdminUrl()}, {{"CI", "true"}});
+  ASSERT_EQ(check.exit_code, 0) << check.err;
+  EXPECT_NO_THROW(nlohmann::json::parse(check.out));
+  std::string line = check.err.substr(check.err.find("{\"timings\""));
+  auto t = nlohmann::json::parse(line.substr(0, line.find('\n')))["timings"];
+  EXPECT_TRUE(t.contains("desired schema (build + introspect)")) << t.dump();
+  EXPECT_GE(t["total"].get<int>(), t["diff and plan"].get<int>());
+  auto diff = Run({"diff", "--from", "schema:" + p_.Path("schema"), "--to", "migrations:" + p_.Path("migrations"),
+                   "--timings", "--dev-url", TestServer::Get().AdminUrl()});
+  EXPECT_EQ(diff.exit_code, 0) << diff.err;
+  EXPECT_NE(diff.err.find("load --from"), std::string::npos) << diff.err;
+}
+
 TEST_F(GenerateTest, DataLossNeedsAFlagAndRenamesNeedAHint) {
   p_.Write("schema/01.sql", "CREATE TABLE t (id int PRIMARY KEY, note text, extra int);\n");
   ASSERT_EQ(Gen({"init"}).exit_code, 0);
