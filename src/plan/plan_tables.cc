@@ -344,6 +344,27 @@ Status Planner::ColumnAlter(const Table& t, const Column& a, const Column& b) {
                   on + "ADD CONSTRAINT " + QuoteIdent(check) + " CHECK (" + QuoteIdent(b.name) + " IS NOT NULL) NOT VALID;");
       s1.hazards.push_back({Hazard::kAccessExclusiveLock, "brief lock; rows are not checked yet"});
       add(std::move(s1));
+      if (!b.default_expr.empty() && b.generated.empty() && !b.identity) {
+        // The runbook's middle step: the rows that are NULL get the new default, in
+        // batches with a commit after each (the check keeps new NULLs out meanwhile), so
+        // that VALIDATE finds none. Only NULL rows are touched: a re-run (or a resume
+        // after a crash) does what is left.
+        std::string col = QuoteIdent(b.name);
+        Step fill = S(ck, "backfill NULLs in " + what + " with its default, in batches",
+                      "DO $strata$\n"
+                      "-- re-runnable: only rows still NULL are updated\n"
+                      "DECLARE\n  batch bigint;\n  total bigint := 0;\n"
+                      "BEGIN\n  LOOP\n"
+                      "    UPDATE " + tq + " SET " + col + " = DEFAULT WHERE ctid = ANY (ARRAY(SELECT ctid FROM " + tq +
+                          " WHERE " + col + " IS NULL LIMIT 10000));\n"
+                      "    GET DIAGNOSTICS batch = ROW_COUNT;\n    EXIT WHEN batch = 0;\n    total := total + batch;\n"
+                      "    RAISE NOTICE 'backfilled % rows of %', total, " + QuoteLiteral(Unquoted(tq) + "." + b.name) + ";\n"
+                      "    COMMIT;\n  END LOOP;\nEND\n$strata$;");
+        fill.transactional = false;
+        fill.hazards.push_back({Hazard::kCorrectness, "sets NULL rows to the column's default, 10,000 rows per commit"});
+        fill.verify = "SELECT NOT EXISTS (SELECT 1 FROM " + tq + " WHERE " + col + " IS NULL)";
+        add(std::move(fill));
+      }
       Step s2 = S(ck, "validate the check on " + what, on + "VALIDATE CONSTRAINT " + QuoteIdent(check) + ";");
       s2.transactional = false;
       s2.hazards.push_back({Hazard::kValidatesRows, "scans the table without blocking writes; fails if a row is NULL"});
@@ -358,6 +379,12 @@ Status Planner::ColumnAlter(const Table& t, const Column& a, const Column& b) {
       s4.verify = ColumnIs(tq, b.name, "attnotnull");
       add(std::move(s4));
     } else {
+      if (existed && !b.default_expr.empty() && b.generated.empty() && !b.identity) {
+        Step fill = S(ck, "backfill NULLs in " + what + " with its default",
+                      "UPDATE " + tq + " SET " + QuoteIdent(b.name) + " = DEFAULT WHERE " + QuoteIdent(b.name) + " IS NULL;");
+        fill.hazards.push_back({Hazard::kCorrectness, "sets NULL rows to the column's default"});
+        add(std::move(fill));
+      }
       Step s = S(ck, "set NOT NULL on " + what, alter + " SET NOT NULL;");
       if (existed) {
         s.hazards.push_back({Hazard::kAccessExclusiveLock, "holds the table lock while every row is checked"});

@@ -187,3 +187,18 @@ TEST(ClassifyByKeywords, ReadsWhatTheRunnerNeeds) {
 
 }  // namespace
 }  // namespace strata
+
+namespace strata {
+namespace {
+
+TEST(ParseStatements, ADoBlockThatSaysItMayRunAgainIsRerunnable) {
+  auto r = ParseStatements("DO $$\n-- re-runnable: only rows still NULL are updated\nBEGIN NULL; END $$;\n"
+                           "DO $$ BEGIN NULL; END $$;\n");
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->size(), 2u);
+  EXPECT_TRUE((*r)[0].rerunnable);
+  EXPECT_FALSE((*r)[1].rerunnable);
+}
+
+}  // namespace
+}  // namespace strata

@@ -57,6 +57,18 @@ void Classify(const PgQuery__Node* node, Statement* st) {
     case PG_QUERY__NODE__NODE_ALTER_ENUM_STMT:
       st->rerunnable = node->alter_enum_stmt->skip_if_new_val_exists;
       break;
+    case PG_QUERY__NODE__NODE_DO_STMT:
+      // A block that says it may run again (strata's batched backfills: each batch only
+      // touches rows still to do) settles like any re-runnable statement after a crash.
+      for (size_t i = 0; i < node->do_stmt->n_args; ++i) {
+        const PgQuery__Node* a = node->do_stmt->args[i];
+        if (a->node_case == PG_QUERY__NODE__NODE_DEF_ELEM && a->def_elem->arg &&
+            a->def_elem->arg->node_case == PG_QUERY__NODE__NODE_STRING &&
+            std::string_view(a->def_elem->arg->string->sval).find("-- re-runnable:") != std::string_view::npos) {
+          st->rerunnable = true;
+        }
+      }
+      break;
     case PG_QUERY__NODE__NODE_REFRESH_MAT_VIEW_STMT:
     case PG_QUERY__NODE__NODE_CLUSTER_STMT:
     case PG_QUERY__NODE__NODE_VARIABLE_SET_STMT:

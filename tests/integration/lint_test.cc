@@ -58,7 +58,7 @@ const Case kCases[] = {
      "ALTER TABLE public.agents ADD COLUMN token uuid DEFAULT gen_random_uuid();\n"},
     {"drop_table", "ban-drop-table", 2, "SELECT 1;\nDROP TABLE public.legacy;\n"},
     {"drop_column", "ban-drop-column", 1, "ALTER TABLE public.agents DROP COLUMN name;\n"},
-    {"fk", "constraint-missing-not-valid", 1,
+    {"fk", "adding-foreign-key-constraint", 1,  // one finding per hazard
      "ALTER TABLE public.orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) REFERENCES public.customers (id);\n"},
     {"fk_safe", nullptr, 0,
      "ALTER TABLE public.orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) REFERENCES public.customers (id) NOT VALID;\n"},
