@@ -558,8 +558,12 @@ Status Loader::Run(Catalog* c) {
   Queries second_half = {{q::Constraints(), "constraints"}, {q::Unsupported(), "unsupported"},
                          {q::Extensions(), "extensions"},   {q::Collations(), "collations"},
                          {q::Enums(), "enums"},             {q::Domains(), "domains"},
-                         {q::Composites(), "composite types"}, {q::Sequences(), "sequences"},
-                         {q::Defined(s_->server_version()), "defined"}};
+                         {q::Composites(), "composite types"}, {q::Sequences(), "sequences"}};
+  auto present = s_->Exec(q::DefinedPresent());
+  if (!present.ok()) return present.status();
+  std::string kinds = present->Get(0, 0);
+  bool any_defined = kinds.find('1') != std::string::npos;
+  if (any_defined) second_half.push_back({q::Defined(s_->server_version(), kinds), "defined"});
   std::map<std::string, json> r, r2;
   Status st2;
   Result<QueryResult> columns = Status::Ok();
@@ -610,7 +614,7 @@ Status Loader::Run(Catalog* c) {
   STRATA_RETURN_IF_ERROR(LoadFunctions(r["functions"], r["aggregates"], c));
   LoadOperators(r["operators"], c);
   LoadTableObjects(r["constraints"], r["indexes"], r["triggers"], r["policies"], c);
-  LoadDefined(r["defined"], c);
+  if (any_defined) LoadDefined(r["defined"], c);
   LoadDependencies(r["dependencies"], c);
   Normalize(c);
   return Status::Ok();

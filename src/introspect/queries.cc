@@ -1,5 +1,6 @@
 #include "introspect/queries.h"
 
+#include <iterator>
 #include <vector>
 
 namespace strata::introspect_sql {
@@ -338,7 +339,21 @@ std::string Policies() {
              "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE " + Ns("n") + " AND " + NotExt("pg_class", "c.oid"));
 }
 
-std::string Defined(int v) {
+std::string DefinedPresent() {
+  const char* kinds[] = {
+      "pg_catalog.pg_range WHERE rngtypid >= 16384", "pg_catalog.pg_ts_dict WHERE oid >= 16384",
+      "pg_catalog.pg_ts_config WHERE oid >= 16384", "pg_catalog.pg_cast WHERE oid >= 16384",
+      "pg_catalog.pg_statistic_ext WHERE oid >= 16384", "pg_catalog.pg_rewrite WHERE oid >= 16384 AND rulename <> '_RETURN'",
+      "pg_catalog.pg_event_trigger", "pg_catalog.pg_publication", "pg_catalog.pg_foreign_server",
+      "pg_catalog.pg_foreign_table"};
+  std::string q = "SELECT concat(";
+  for (size_t i = 0; i < std::size(kinds); ++i) {
+    q += std::string(i ? ", " : "") + "(EXISTS (SELECT 1 FROM " + kinds[i] + "))::int";
+  }
+  return q + ")";
+}
+
+std::string Defined(int v, const std::string& present) {
   const std::string nl = " || chr(10)";
   auto q = [](const std::string& ns, const std::string& name) {
     return "pg_catalog.quote_ident(" + ns + ") || '.' || pg_catalog.quote_ident(" + name + ")";
@@ -521,7 +536,10 @@ std::string Defined(int v) {
                     NotExt("pg_class", "c.oid"));
   }
   std::string all;
-  for (const auto& p : parts) all += (all.empty() ? "" : " UNION ALL ") + p;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (i < present.size() && present[i] == '1') all += (all.empty() ? "" : " UNION ALL ") + parts[i];
+  }
+  if (all.empty()) return "SELECT '[]'";
   return "SELECT coalesce(json_agg(o), '[]')::text FROM (" + all + ") u";
 }
 

@@ -23,9 +23,13 @@ std::string Constraints();
 std::string Indexes();
 std::string Triggers(int server_version);
 std::string Policies();
-// Kinds kept whole (catalog.h DefinedKind): one JSON object per object with its
-// definition, comment, address and table.
-std::string Defined(int server_version);
+// Which of the kinds kept whole the database has any of: '0'/'1' per kind, in the order
+// Defined builds them (a cheap query; most schemas have none, and the full query costs
+// more to plan than the rest of an introspection of a small schema).
+std::string DefinedPresent();
+// Kinds kept whole (catalog.h DefinedKind) that `present` marks: one JSON object per object
+// with its definition, comment, address and table.
+std::string Defined(int server_version, const std::string& present);
 std::string Unsupported();
 std::string Dependencies();
 
