@@ -132,19 +132,7 @@ Status SumMatchesBeforeWriting(const MigrationDir& dir) {
                           "; fix that first (or run `strata hash` if it was deliberate)");
 }
 
-Status DirectiveErrors(const Project& p) {
-  if (p.directive_errors.empty()) return Status::Ok();
-  std::string msg;
-  for (const auto& e : p.directive_errors) {
-    const MigrationFile* f = nullptr;
-    for (const auto& file : p.dir.files) {
-      if (file.path == e.file) f = &file;
-    }
-    msg += (f ? e.Format(f->content) : e.file + ": " + e.message) + "\n";
-  }
-  msg.pop_back();
-  return Status::InvalidInput(msg);
-}
+Status DirectiveErrors(const Project& p) { return FileErrorsStatus(p.dir, p.directive_errors); }
 
 void DesiredSourcesOf(const Context& ctx, const Config& cfg, const std::string& schema_flag, std::string* schema_dir,
                       std::vector<SchemaSource>* sources) {

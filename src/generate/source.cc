@@ -139,17 +139,8 @@ Status ReplayMigrations(Session* s, const std::string& dir, Naming naming) {
   std::vector<FileError> errs;
   auto mdir = MigrationDir::Load(dir, naming, &errs);
   if (!mdir.ok()) return mdir.status();
-  if (!errs.empty()) {  // a misplaced directive stops migrate: it stops the replay the same way
-    std::string msg;
-    for (const auto& e : errs) {
-      const MigrationFile* f = nullptr;
-      for (const auto& file : mdir->files) {
-        if (file.path == e.file) f = &file;
-      }
-      msg += (msg.empty() ? "" : "\n") + (f ? e.Format(f->content) : e.file + ": " + e.message);
-    }
-    return Status::InvalidInput(msg);
-  }
+  // A misplaced directive stops migrate: it stops the replay the same way.
+  STRATA_RETURN_IF_ERROR(FileErrorsStatus(*mdir, errs));
   if (mdir->files.empty()) return Status::Ok();
   // RESET ALL after each file keeps the database's settings: a throwaway needs no WAL flush.
   s->Exec("DO $strata$ BEGIN EXECUTE format('ALTER DATABASE %I SET synchronous_commit = off', current_database()); "

@@ -235,4 +235,17 @@ std::string NextVersion(const MigrationDir& dir) {
 }
 
 
+Status FileErrorsStatus(const MigrationDir& dir, const std::vector<FileError>& errs) {
+  if (errs.empty()) return Status::Ok();
+  std::string msg;
+  for (const auto& e : errs) {
+    const MigrationFile* f = nullptr;
+    for (const auto& file : dir.files) {
+      if (file.path == e.file) f = &file;
+    }
+    msg += (msg.empty() ? "" : "\n") + (f ? e.Format(f->content) : e.file + ": " + e.message);
+  }
+  return Status::InvalidInput(msg);
+}
+
 }  // namespace strata

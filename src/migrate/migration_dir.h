@@ -62,4 +62,8 @@ std::string NormalizeSlug(const std::string& text);
 // file) or the next sequence number.
 std::string NextVersion(const MigrationDir& dir);
 
+// The errors Load reported (misplaced directives, ...), each as file:line:col with its
+// source line, as one InvalidInput; Ok when there are none.
+Status FileErrorsStatus(const MigrationDir& dir, const std::vector<FileError>& errs);
+
 }  // namespace strata
