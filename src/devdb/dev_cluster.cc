@@ -5,6 +5,7 @@
 #include <pwd.h>
 #include <sys/stat.h>
 #include <sys/socket.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -297,7 +298,77 @@ Status DevCluster::Start(const DevClusterOptions& opts) {
     return tail.ok() ? st.Wrap("server log " + log + ":\n" + *tail) : st;
   }
   if (!FileExists(PassFile())) STRATA_RETURN_IF_ERROR(SecureOldCluster());
+  PrepareScratch();  // best effort: shadows fall back to the default tablespace
   return CreateDatabase("strata");
+}
+
+std::string DevCluster::ScratchDir() const {
+  if (const char* env = std::getenv("STRATA_SCRATCH_DIR")) {
+    if (!*env) return "";
+    return JoinPath(env, "strata-" + Sha256::Hex(AbsolutePath(DataDir())).substr(0, 12));
+  }
+  return "/dev/shm/strata-" + std::to_string(::geteuid()) + "-" +
+         Sha256::Hex(AbsolutePath(DataDir())).substr(0, 12);
+}
+
+namespace {
+
+// Free bytes of the filesystem holding `dir`'s parent; 0 if unknown.
+uint64_t FreeBytes(const std::string& dir) {
+  struct statvfs v {};
+  if (::statvfs(fs::path(dir).parent_path().c_str(), &v) != 0) return 0;
+  return static_cast<uint64_t>(v.f_bavail) * v.f_frsize;
+}
+
+}  // namespace
+
+// Runs right after the server started, so no session of strata is using the tablespace.
+Status DevCluster::PrepareScratch() {
+  std::string dir = ScratchDir();
+  auto url = Url("postgres");
+  if (!url.ok()) return url.status();
+  auto conn = Connection::Open(*url);
+  if (!conn.ok()) return conn.status();
+  Session* s = conn->get();
+  auto found = s->ExecParams("SELECT oid::text, pg_catalog.pg_tablespace_location(oid) FROM pg_catalog.pg_tablespace "
+                             "WHERE spcname = $1",
+                             {kScratchTablespace});
+  if (!found.ok()) return found.status();
+  if (!found->rows.empty()) {
+    std::string location = found->Get(0, 1);
+    // The RAM filesystem empties on reboot: a tablespace whose folder is gone is dropped
+    // with the caches and shadows in it, then made again.
+    std::error_code ec;
+    bool intact = location == dir && !fs::is_empty(location, ec) && !ec;
+    if (intact) return Status::Ok();
+    auto dbs = s->ExecParams("SELECT datname FROM pg_catalog.pg_database WHERE dattablespace = $1::oid",
+                             {found->Get(0, 0)});
+    if (!dbs.ok()) return dbs.status();
+    for (size_t i = 0; i < dbs->rows.size(); ++i) {
+      std::string name = dbs->Get(i, 0);
+      if (!StartsWith(name, "strata_shadow_") && !StartsWith(name, "strata_replay_") &&
+          !StartsWith(name, "strata_desired_")) {
+        return Status::Conflict("database " + name + " lives in tablespace " + kScratchTablespace);
+      }
+      auto d = s->Exec("DROP DATABASE IF EXISTS " + QuoteIdent(name) + " WITH (FORCE)");
+      if (!d.ok()) return d.status();
+    }
+    auto d = s->Exec(std::string("DROP TABLESPACE ") + kScratchTablespace);
+    if (!d.ok()) return d.status();
+  }
+  if (dir.empty()) return Status::Ok();  // STRATA_SCRATCH_DIR="" turns it off
+  // Only with room to spare: a container's 64 MB /dev/shm would fill with one large schema.
+  if (FreeBytes(dir) < (uint64_t{1} << 30)) return Status::Ok();
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  if (::mkdir(dir.c_str(), 0700) != 0) return Status::Io("mkdir " + dir);
+  STRATA_RETURN_IF_ERROR(ChownToServerUser(dir));
+  auto made = s->Exec(std::string("CREATE TABLESPACE ") + kScratchTablespace + " LOCATION " + QuoteLiteral(dir));
+  if (!made.ok()) {
+    fs::remove_all(dir, ec);
+    return made.status();
+  }
+  return Status::Ok();
 }
 
 Status DevCluster::CreateDatabase(const std::string& name) {
@@ -348,8 +419,10 @@ Status DevCluster::Destroy() {
   STRATA_RETURN_IF_ERROR(Stop());
   auto base = Base();
   std::error_code ec;
+  std::string scratch = ScratchDir();
   if (base.ok()) fs::remove_all(*base, ec);
   fs::remove_all(dir_, ec);
+  if (!scratch.empty()) fs::remove_all(scratch, ec);
   return Status::Ok();
 }
 

@@ -47,12 +47,19 @@ class DevCluster {
   std::string PassFile() const;
   // Major version of the existing cluster's data (PG_VERSION); 0 when there is none.
   int DataMajor() const;
+  // Where the scratch tablespace lives: a folder on /dev/shm named after the data
+  // directory (under $STRATA_SCRATCH_DIR when set; empty when that is set to "").
+  std::string ScratchDir() const;
 
  private:
   Status Init();
   Status WritePassword(const std::string& password);
   // Gives a cluster made by an older strata (trust auth) a password and a strict pg_hba.conf.
   Status SecureOldCluster();
+  // Makes (or remakes, after a reboot emptied it) the tablespace kScratchTablespace on a
+  // RAM filesystem, where shadow databases are created: building a schema creates a file
+  // per table and index, and on disk that is most of the time a shadow costs.
+  Status PrepareScratch();
   Result<std::string> Base() const;  // where data/, port and the log live
   Status CreateDatabase(const std::string& name);
   Result<std::string> Bin(const std::string& name) const;

@@ -82,8 +82,16 @@ Result<std::unique_ptr<ShadowDatabase>> ShadowDatabase::Create(const std::string
                      std::to_string(++counter) + "_" + std::to_string(now % 100000);
   auto conn = Connection::Open(admin_url);
   if (!conn.ok()) return conn.status().Wrap("shadow server");
-  auto r = (*conn)->Exec("CREATE DATABASE " + QuoteIdent(name) + " TEMPLATE " + QuoteIdent(template_db));
-  if (!r.ok()) return r.status().Wrap("creating shadow database");
+  std::string create = "CREATE DATABASE " + QuoteIdent(name) + " TEMPLATE " + QuoteIdent(template_db);
+  auto scratch = (*conn)->ExecParams("SELECT 1 FROM pg_catalog.pg_tablespace WHERE spcname = $1", {kScratchTablespace});
+  bool made = false;
+  if (scratch.ok() && !scratch->rows.empty()) {
+    made = (*conn)->Exec(create + " TABLESPACE " + kScratchTablespace).ok();  // else: the default tablespace
+  }
+  if (!made) {
+    auto r = (*conn)->Exec(create);
+    if (!r.ok()) return r.status().Wrap("creating shadow database");
+  }
   auto url = WithDatabase(admin_url, name);
   if (!url.ok()) return url.status();
   return std::unique_ptr<ShadowDatabase>(new ShadowDatabase(admin_url, name, *url));

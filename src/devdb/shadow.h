@@ -10,6 +10,10 @@
 
 namespace strata {
 
+// Shadow databases go to the tablespace of this name when the server has it (the dev
+// cluster makes it on a RAM filesystem); otherwise to the server's default.
+inline constexpr char kScratchTablespace[] = "strata_scratch";
+
 class ShadowDatabase {
  public:
   // `admin_url` points at a database on the shadow server (e.g. its "postgres").

@@ -321,6 +321,8 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
   ApplyScope(&des->catalog, *scope);
   const Catalog& desired = des->catalog;
   const std::string replay_db = cur->database;
+  // The desired schema's database has given its catalog: drop it while the rest runs.
+  auto drop_desired = std::async(std::launch::async, [&] { owned_desired.reset(); });
   phase("load sources (side by side)");
 
   std::vector<RenameHint> renames = r.renames;
@@ -485,7 +487,10 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
     Status st = ApplyFiles(conn->get(), migrations, r.naming);
     if (!st.ok()) return Status::InvalidInput("the generated migration fails on the replayed schema; nothing was written:\n  " + st.message());
     phase("proof: apply the files");
-    auto after = Introspect(conn->get());
+    // Nothing else runs now: a second session reads half of the catalog.
+    IntrospectOptions io;
+    io.open_second = Connection::Opener(proof_url);
+    auto after = Introspect(conn->get(), io);
     phase("proof: introspect");
     if (!after.ok()) return after.status();
     ApplyScope(&*after, *scope);
@@ -499,9 +504,9 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
   out.files.insert(out.files.end(), rollbacks.begin(), rollbacks.end());
   // Dropping a big shadow database takes a while: drop them side by side.
   auto drop_replay = std::async(std::launch::async, [&] { owned_replay.reset(); });
-  owned_desired.reset();
   renamed_db.reset();
   drop_replay.get();
+  drop_desired.get();
   phase("compare, drop shadow databases");
   return out;
 }

@@ -1,5 +1,7 @@
 #include "generate/source.h"
 
+#include <set>
+
 #include "base/fs.h"
 #include "base/strings.h"
 #include "base/subprocess.h"
@@ -83,12 +85,73 @@ Result<std::vector<SqlDocument>> RenderSchemaSources(const SourceSpec& spec) {
   return out;
 }
 
-Status RunStatements(Session* s, const std::string& path, const std::string& text, size_t begin, size_t end) {
+namespace {
+
+// What a schema file is built from that PostgreSQL runs inside a transaction block and a
+// later statement of the same block may build on (not ALTER TYPE ... ADD VALUE, whose new
+// value is unusable until commit): many go in one round trip.
+bool Batchable(const Statement& st) {
+  static const std::set<std::string> kinds = {
+      "create_stmt",          "index_stmt",          "alter_table_stmt",      "comment_stmt",
+      "create_seq_stmt",      "alter_seq_stmt",      "view_stmt",             "create_function_stmt",
+      "grant_stmt",           "create_schema_stmt",  "create_enum_stmt",      "composite_type_stmt",
+      "create_domain_stmt",   "create_trig_stmt",    "create_policy_stmt",    "define_stmt",
+      "create_range_stmt",    "rule_stmt",           "create_stats_stmt",     "alter_owner_stmt",
+      "create_extension_stmt", "create_table_as_stmt", "alter_domain_stmt",   "create_cast_stmt"};
+  return st.parsed && !st.transaction_control && !st.needs_no_transaction && !st.concurrent && kinds.count(st.kind) > 0;
+}
+
+constexpr size_t kBatchStatements = 200;
+
+Status StatementFailed(Session* s, const std::string& path, const std::string& text, size_t at) {
+  const DbError& e = s->last_error();
+  return Status::InvalidInput(PointAt(path, text, at, e.Summary()) + e.Details())
+      .With("message", e.message)
+      .With("sqlstate", e.sqlstate);
+}
+
+}  // namespace
+
+Status RunStatements(Session* s, const std::string& path, const std::string& text, size_t begin, size_t end,
+                     bool batch) {
   std::string_view part = std::string_view(text).substr(begin, end - begin);
   // Syntax the bundled parser cannot read runs as written: the server is the judge.
   auto stmts = ParseStatements(part);
   if (!stmts.ok()) return Status::InvalidInput(PointAt(path, text, begin, stmts.status().message()));
+  // A batch runs as one implicit transaction: on a throwaway database only (`batch`).
+  std::vector<const Statement*> pending;
+  std::string joined;
+  std::vector<size_t> starts;
+  auto flush = [&]() -> Status {
+    if (pending.empty()) return Status::Ok();
+    auto r = s->ExecAll(joined);
+    Status st = Status::Ok();
+    if (!r.ok()) {
+      const DbError& e = s->last_error();
+      size_t i = std::min(static_cast<size_t>(std::max(e.statement_index, 0)), pending.size() - 1);
+      size_t at = begin + pending[i]->offset;
+      if (e.position > 0) {
+        size_t in_batch = CharPositionToOffset(joined, e.position);
+        size_t len = pending[i]->end - pending[i]->offset;
+        if (in_batch >= starts[i] && in_batch - starts[i] <= len) at += in_batch - starts[i];
+      }
+      st = StatementFailed(s, path, text, at);
+    }
+    pending.clear();
+    joined.clear();
+    starts.clear();
+    return st;
+  };
   for (const Statement& st : *stmts) {
+    if (batch && Batchable(st)) {
+      starts.push_back(joined.size());
+      joined += st.Text(part);
+      joined += "\n;\n";
+      pending.push_back(&st);
+      if (pending.size() >= kBatchStatements) STRATA_RETURN_IF_ERROR(flush());
+      continue;
+    }
+    STRATA_RETURN_IF_ERROR(flush());
     // CONCURRENTLY on a partitioned table: partition by partition, as `strata migrate` runs it.
     auto expands = ConcurrentOnPartitioned(s, st);
     bool ok;
@@ -107,12 +170,10 @@ Status RunStatements(Session* s, const std::string& path, const std::string& tex
       const DbError& e = s->last_error();
       size_t at = begin + st.offset;
       if (e.position > 0 && !(expands.ok() && *expands)) at += CharPositionToOffset(st.Text(part), e.position);
-      return Status::InvalidInput(PointAt(path, text, at, e.Summary()) + e.Details())
-          .With("message", e.message)
-          .With("sqlstate", e.sqlstate);
+      return StatementFailed(s, path, text, at);
     }
   }
-  return Status::Ok();
+  return flush();
 }
 
 namespace {
@@ -125,7 +186,9 @@ Status ApplySchemaSources(Session* s, const SourceSpec& spec, const std::vector<
     own = std::move(*docs);
     rendered = &own;
   }
-  for (const auto& d : *rendered) STRATA_RETURN_IF_ERROR(RunStatements(s, d.path, d.text, 0, d.text.size()));
+  for (const auto& d : *rendered) {
+    STRATA_RETURN_IF_ERROR(RunStatements(s, d.path, d.text, 0, d.text.size(), /*batch=*/true));
+  }
   return Status::Ok();
 }
 

@@ -58,7 +58,10 @@ Result<LoadedSource> LoadSourceKept(const SourceSpec& spec, const std::string& s
 Status ReplayMigrations(Session* s, const std::string& dir, Naming naming);
 
 // Runs each statement of text[begin, end) on `s` (so that CONCURRENTLY works), pointing
-// at path:line:col of the failing one.
-Status RunStatements(Session* s, const std::string& path, const std::string& text, size_t begin, size_t end);
+// at path:line:col of the failing one. `batch` (throwaway databases only): consecutive
+// statements that run inside a transaction block go many per round trip, each group one
+// implicit transaction.
+Status RunStatements(Session* s, const std::string& path, const std::string& text, size_t begin, size_t end,
+                     bool batch = false);
 
 }  // namespace strata

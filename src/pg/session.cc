@@ -124,8 +124,8 @@ std::function<Result<std::unique_ptr<Session>>()> Connection::Opener(const std::
 }
 
 namespace {
-Result<QueryResult> Finish(PGconn* conn, DbError* error) {
-  // Drain every result; keep the last, stop at the first error.
+Result<QueryResult> Finish(PGconn* conn, DbError* error, std::vector<QueryResult>* all = nullptr) {
+  // Drain every result; keep the last (or all), stop at the first error.
   Result<QueryResult> out = QueryResult{};
   bool failed = false;
   int succeeded = 0;
@@ -154,6 +154,7 @@ Result<QueryResult> Finish(PGconn* conn, DbError* error) {
       L().PQputCopyEnd(conn, "not supported");
     } else {
       out = Convert(r.get());
+      if (all) all->push_back(*out);
     }
   }
   if (L().PQstatus(conn) != CONNECTION_OK) {
@@ -175,6 +176,19 @@ Result<QueryResult> Connection::Exec(const std::string& sql) {
     return Status::Database(error_.message);
   }
   return Finish(impl_->conn, &error_);
+}
+
+Result<std::vector<QueryResult>> Connection::ExecAll(const std::string& sql) {
+  error_.Clear();
+  if (!L().PQsendQuery(impl_->conn, sql.c_str())) {
+    error_.message = Trimmed(L().PQerrorMessage(impl_->conn));
+    error_.connection_lost = L().PQstatus(impl_->conn) != CONNECTION_OK;
+    return Status::Database(error_.message);
+  }
+  std::vector<QueryResult> all;
+  auto last = Finish(impl_->conn, &error_, &all);
+  if (!last.ok()) return last.status();
+  return all;
 }
 
 Result<QueryResult> Connection::ExecParams(const std::string& sql,

@@ -60,6 +60,9 @@ class Session {
   // Runs `sql` (one or more statements, simple protocol). Returns the last result.
   // On failure the Status message is the server's, and last_error() holds the details.
   virtual Result<QueryResult> Exec(const std::string& sql) = 0;
+  // The same, keeping every statement's result, in order: many small queries in one round
+  // trip. On failure last_error().statement_index is the failing statement's index.
+  virtual Result<std::vector<QueryResult>> ExecAll(const std::string& sql) = 0;
   // One statement with $1.. parameters (text format; nullopt is NULL).
   virtual Result<QueryResult> ExecParams(const std::string& sql,
                                          const std::vector<std::optional<std::string>>& params) = 0;
@@ -90,6 +93,7 @@ class Connection : public Session {
   Connection& operator=(const Connection&) = delete;
 
   Result<QueryResult> Exec(const std::string& sql) override;
+  Result<std::vector<QueryResult>> ExecAll(const std::string& sql) override;
   Result<QueryResult> ExecParams(const std::string& sql,
                                  const std::vector<std::optional<std::string>>& params) override;
   const DbError& last_error() const override { return error_; }

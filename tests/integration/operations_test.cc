@@ -33,6 +33,21 @@ TEST_F(CliTest, VerifyEmptyOrFailingQueryRollsBack) {
   EXPECT_NE(r.err.find("verify query failed: relation \"nope\" does not exist"), std::string::npos) << r.err;
   EXPECT_FALSE(TableExists("a"));
   EXPECT_EQ(HistoryRows(), 0);
+  // The verify queries go to the server in one round trip: each failure still names its own line.
+  p_.Migration(Version(1) + "_one.sql",
+               "CREATE TABLE a (id int);\n-- strata:verify\nSELECT true;\nSELECT count(*) > 0 FROM nope;\nSELECT true;\n");
+  r = Run({"migrate"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(Version(1) + "_one.sql:4:1: verify query failed: relation \"nope\" does not exist"), std::string::npos)
+      << r.err;
+  p_.Migration(Version(1) + "_one.sql",
+               "CREATE TABLE a (id int);\n-- strata:verify\nSELECT true;\nSELECT true; -- a comment\nSELECT 1 = 2;\n");
+  r = Run({"migrate"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(Version(1) + "_one.sql:5:1: verification failed: the query returned false"), std::string::npos)
+      << r.err;
+  EXPECT_FALSE(TableExists("a"));
+  EXPECT_EQ(HistoryRows(), 0);
 }
 
 TEST_F(CliTest, NoTransactionFileResumesAndRepairsInvalidIndex) {
