@@ -13,6 +13,7 @@
 #include "migrate/drizzle_journal.h"
 #include "migrate/migration_dir.h"
 #include "migrate/sum_file.h"
+#include "migrate/template.h"
 
 namespace strata::cli {
 
@@ -38,6 +39,7 @@ int RunGenerate(int argc, char** argv) {
   app.add_flag("--timings", timings, "Print each phase's wall time on stderr when done");
   AddGlobalOptions(app, &g);
   if (int rc = ParseArgs(app, argc, argv); rc >= 0) return rc;
+  PrefetchMigrationAuthor();  // git config, while the schemas build
   Context ctx(g);
   TimingsReport report(ctx, timings);
   auto cfg = ctx.LoadConfig();

@@ -12,6 +12,7 @@
 #include "base/clock.h"
 #include "base/fs.h"
 #include "base/strings.h"
+#include "devdb/shadow.h"
 #include "devdb/dev_cluster.h"
 
 namespace strata::cli {
@@ -88,6 +89,7 @@ Result<std::string> Context::ShadowServer(const std::string& dev_url, const std:
                              "Give a PostgreSQL " + std::to_string(want) + " server as --dev-url, or leave it out "
                              "to use the embedded dev database of that version");
     }
+    KeepAdminSession(dev_url, std::move(*conn));  // the shadows are created over it
     return dev_url;
   }
   DevCluster dev = Dev(want);

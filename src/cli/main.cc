@@ -1,4 +1,5 @@
 // strata: one binary for PostgreSQL schema migrations. This file only dispatches.
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -6,6 +7,7 @@
 #include "base/strings.h"
 #include "base/version.h"
 #include "cli/commands.h"
+#include "pg/session.h"
 
 namespace strata::cli {
 namespace {
@@ -71,7 +73,13 @@ int main(int argc, char** argv) {
     Usage(stdout);
     return 0;
   }
-  if (const Command* c = Find(cmd)) return c->run(argc - 1, argv + 1);
+  if (const Command* c = Find(cmd)) {
+    // Every command but these connects to a database.
+    const char* offline[] = {"lint", "hash", "create", "init"};
+    bool connects = std::none_of(std::begin(offline), std::end(offline), [&](const char* o) { return !std::strcmp(cmd, o); });
+    if (connects) strata::PreloadLibpq();
+    return c->run(argc - 1, argv + 1);
+  }
   std::fprintf(stderr, "error: unknown command '%s'", cmd);
   if (const char* s = Suggest(cmd)) std::fprintf(stderr, "; did you mean '%s'?", s);
   std::fprintf(stderr, "\n");

@@ -7,6 +7,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <future>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <vector>
 
 #include "base/sha256.h"
 #include "base/strings.h"
@@ -42,10 +47,64 @@ bool ProcessGone(long pid) { return pid > 0 && ::kill(static_cast<pid_t>(pid), 0
 
 }  // namespace
 
+namespace {
+
+// Sessions on the admin database are kept for the life of the process: opening one (a
+// backend start and a SCRAM exchange) costs milliseconds, and one generate creates and
+// drops three databases, two at a time.
+class AdminPool {
+ public:
+  static AdminPool& Get() {
+    static AdminPool* pool = new AdminPool;  // never destroyed: threads may still use it at exit
+    return *pool;
+  }
+  // Runs `sql` on a kept session to `url`, or on a new one when none is idle or the kept
+  // one has lost its connection (the server restarted).
+  Result<QueryResult> Exec(const std::string& url, const std::string& sql) {
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      std::unique_ptr<Connection> c = Take(url);
+      bool reused = c != nullptr;
+      if (!c) {
+        auto opened = Connection::Open(url);
+        if (!opened.ok()) return opened.status();
+        c = std::move(*opened);
+      }
+      auto r = c->Exec(sql);
+      if (r.ok() || !c->last_error().connection_lost) {
+        Give(url, std::move(c));
+        return r;
+      }
+      if (!reused) return r;
+    }
+    return Status::Database("the shadow server closed the connection");
+  }
+
+  void Give(const std::string& url, std::unique_ptr<Connection> c) {
+    std::lock_guard<std::mutex> lock(mu_);
+    idle_[url].push_back(std::move(c));
+  }
+
+  std::unique_ptr<Connection> Take(const std::string& url) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto& idle = idle_[url];
+    if (idle.empty()) return nullptr;
+    std::unique_ptr<Connection> c = std::move(idle.back());
+    idle.pop_back();
+    return c;
+  }
+ private:
+  std::mutex mu_;
+  std::map<std::string, std::vector<std::unique_ptr<Connection>>> idle_;
+};
+
+}  // namespace
+
+void KeepAdminSession(const std::string& admin_url, std::unique_ptr<Connection> session) {
+  AdminPool::Get().Give(admin_url, std::move(session));
+}
+
 Result<std::vector<std::string>> DropLeftoverShadows(const std::string& admin_url, bool all) {
-  auto conn = Connection::Open(admin_url);
-  if (!conn.ok()) return conn.status();
-  auto r = (*conn)->Exec(
+  auto r = AdminPool::Get().Exec(admin_url,
       "SELECT d.datname FROM pg_catalog.pg_database d WHERE (d.datname LIKE 'strata\\_shadow\\_%' " +
       std::string(all ? "OR d.datname LIKE 'strata\\_replay\\_%'" : "") +
       ") AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a WHERE a.datid = d.oid) ORDER BY 1");
@@ -66,50 +125,77 @@ Result<std::vector<std::string>> DropLeftoverShadows(const std::string& admin_ur
       long n = std::atol(pid.c_str());
       if (n == ::getpid() || !ProcessGone(n)) continue;
     }
-    auto d = (*conn)->Exec("DROP DATABASE IF EXISTS " + QuoteIdent(name) + " WITH (FORCE)");
+    auto d = AdminPool::Get().Exec(admin_url, "DROP DATABASE IF EXISTS " + QuoteIdent(name) + " WITH (FORCE)");
     if (d.ok()) dropped.push_back(name);
   }
   return dropped;
 }
 
+
 Result<std::unique_ptr<ShadowDatabase>> ShadowDatabase::Create(const std::string& admin_url,
                                                                const std::string& template_db) {
   static std::atomic<int> counter{0};
-  static std::atomic<bool> swept{false};
-  if (!swept.exchange(true)) DropLeftoverShadows(admin_url);  // best effort, once per run
   auto now = std::chrono::steady_clock::now().time_since_epoch().count();
   std::string name = "strata_shadow_" + HostTag() + "_" + std::to_string(::getpid()) + "_" +
                      std::to_string(++counter) + "_" + std::to_string(now % 100000);
-  auto conn = Connection::Open(admin_url);
-  if (!conn.ok()) return conn.status().Wrap("shadow server");
   std::string create = "CREATE DATABASE " + QuoteIdent(name) + " TEMPLATE " + QuoteIdent(template_db);
-  auto scratch = (*conn)->ExecParams("SELECT 1 FROM pg_catalog.pg_tablespace WHERE spcname = $1", {kScratchTablespace});
-  bool made = false;
-  if (scratch.ok() && !scratch->rows.empty()) {
-    made = (*conn)->Exec(create + " TABLESPACE " + kScratchTablespace).ok();  // else: the default tablespace
-  }
-  if (!made) {
-    auto r = (*conn)->Exec(create);
-    if (!r.ok()) return r.status().Wrap("creating shadow database");
-  }
+  // In the scratch tablespace when the server has one; else (or when it fails) the default.
+  auto found = AdminPool::Get().Exec(admin_url, "SELECT 1 FROM pg_catalog.pg_tablespace WHERE spcname = " +
+                                                     QuoteLiteral(kScratchTablespace));
+  bool scratch = found.ok() && !found->rows.empty();
+  Result<QueryResult> r = Status::Ok();
+  if (scratch) r = AdminPool::Get().Exec(admin_url, create + " TABLESPACE " + kScratchTablespace);
+  if (!scratch || !r.ok()) r = AdminPool::Get().Exec(admin_url, create);
+  if (!r.ok()) return r.status().Wrap("creating shadow database");
   auto url = WithDatabase(admin_url, name);
   if (!url.ok()) return url.status();
   return std::unique_ptr<ShadowDatabase>(new ShadowDatabase(admin_url, name, *url));
 }
 
 Status ShadowDatabase::KeepAs(const std::string& name) {
-  auto conn = Connection::Open(admin_url_);
-  if (!conn.ok()) return conn.status();
-  auto r = (*conn)->Exec("ALTER DATABASE " + QuoteIdent(name_) + " RENAME TO " + QuoteIdent(name));
+  auto r = AdminPool::Get().Exec(admin_url_, "ALTER DATABASE " + QuoteIdent(name_) + " RENAME TO " + QuoteIdent(name));
   if (!r.ok()) return r.status();
   keep_ = true;
   return Status::Ok();
 }
 
+namespace {
+
+// A session closed just now may still be exiting, and DROP DATABASE sleeps 100 ms when it
+// finds one: wait the millisecond or two it takes instead (at most 50 ms).
+void AwaitSessionsGone(const std::string& admin_url, const std::string& name) {
+  for (int i = 0; i < 50; ++i) {
+    auto r = AdminPool::Get().Exec(admin_url, "SELECT count(*) FROM pg_catalog.pg_stat_activity WHERE datname = " +
+                                                  QuoteLiteral(name));
+    if (!r.ok() || r->Get(0, 0) == "0") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
+}  // namespace
+
+void ShadowDatabase::DropWithoutWaiting() {
+  if (keep_) return;
+  AwaitSessionsGone(admin_url_, name_);
+  // A kept session (it is closed after: its result is never read).
+  std::unique_ptr<Connection> conn = AdminPool::Get().Take(admin_url_);
+  if (!conn) {
+    auto opened = Connection::Open(admin_url_);
+    if (!opened.ok()) return;  // the destructor drops it
+    conn = std::move(*opened);
+  }
+  if (!conn->SendWithoutWaiting("DROP DATABASE IF EXISTS " + QuoteIdent(name_) + " WITH (FORCE)").ok()) return;
+  keep_ = true;  // on its way out
+}
+
 ShadowDatabase::~ShadowDatabase() {
   if (keep_) return;
-  auto conn = Connection::Open(admin_url_);
-  if (conn.ok()) (*conn)->Exec("DROP DATABASE IF EXISTS " + QuoteIdent(name_) + " WITH (FORCE)");
+  AwaitSessionsGone(admin_url_, name_);
+  AdminPool::Get().Exec(admin_url_, "DROP DATABASE IF EXISTS " + QuoteIdent(name_) + " WITH (FORCE)");
+  // Once per run, when the first shadow goes (generate drops that one while it plans):
+  // the shadows that runs killed on this machine left behind go too. Best effort.
+  static std::atomic<bool> swept{false};
+  if (!swept.exchange(true)) DropLeftoverShadows(admin_url_);
 }
 
 }  // namespace strata

@@ -26,6 +26,9 @@ class ShadowDatabase {
   // Renames the database to `name` and keeps it (it is no longer dropped on destruction).
   // REQUIRES: no session is connected to it.
   Status KeepAs(const std::string& name);
+  // Drops the database without waiting for the server to finish (it does, after strata
+  // has exited). REQUIRES: no session of this process is connected to it.
+  void DropWithoutWaiting();
 
  private:
   ShadowDatabase(std::string admin_url, std::string name, std::string url)
@@ -33,6 +36,10 @@ class ShadowDatabase {
   std::string admin_url_, name_, url_;
   bool keep_ = false;
 };
+
+class Connection;
+// Hands a session on `admin_url` to the sessions ShadowDatabase keeps for create and drop.
+void KeepAdminSession(const std::string& admin_url, std::unique_ptr<Connection> session);
 
 // Drops the shadow databases that runs of strata on this machine left behind when they
 // died (their process is gone and no session uses them) and returns their names. `all`:

@@ -50,15 +50,23 @@ struct Entry {
   int pos;
 };
 
-std::map<std::string, Entry> ById(const json& list, bool drop_owner) {
-  std::map<std::string, Entry> out;
+// Points into the snapshot (no copies); a schema's owner is left out of the comparison.
+struct Ref {
+  const json* value;
+  int pos;
+};
+
+std::map<std::string, Ref> ById(const json& list) {
+  std::map<std::string, Ref> out;
   int pos = 0;
-  for (const auto& o : list) {
-    json v = o;
-    if (drop_owner) v.erase("owner");
-    out[Identity(o)] = Entry{std::move(v), pos++};
-  }
+  for (const auto& o : list) out[Identity(o)] = Ref{&o, pos++};
   return out;
+}
+
+json WithoutOwner(const json& o) {
+  json v = o;
+  v.erase("owner");
+  return v;
 }
 
 std::vector<std::string> ChangedFields(const json& a, const json& b, const std::vector<std::string>& skip) {
@@ -134,24 +142,28 @@ std::vector<Change> Diff(const Catalog& from, const Catalog& to) {
   static const auto kinds = AllKinds();
   for (const auto& [list, kind] : kinds) {
     bool schemas = std::string(list) == "schemas";
-    auto ma = ById(a[list], schemas), mb = ById(b[list], schemas);
+    auto ma = ById(a[list]), mb = ById(b[list]);
     for (const auto& [id, e] : ma) {
-      const json& o = e.value;
       auto it = mb.find(id);
       if (it == mb.end()) {
-        out.push_back({ChangeAction::kDrop, kind, id, o, nullptr, {}, e.pos, -1});
+        out.push_back({ChangeAction::kDrop, kind, id, schemas ? WithoutOwner(*e.value) : *e.value, nullptr, {}, e.pos, -1});
         continue;
       }
-      const json& p = it->second.value;
-      if (o == p) continue;
+      if (*e.value == *it->second.value) continue;
+      json o = schemas ? WithoutOwner(*e.value) : json(), p = schemas ? WithoutOwner(*it->second.value) : json();
+      const json& x = schemas ? o : *e.value;
+      const json& y = schemas ? p : *it->second.value;
+      if (schemas && x == y) continue;
       bool table = std::string(list) == "tables";
-      std::vector<std::string> fields = ChangedFields(o, p, table ? std::vector<std::string>{"columns"}
+      std::vector<std::string> fields = ChangedFields(x, y, table ? std::vector<std::string>{"columns"}
                                                                    : std::vector<std::string>{});
-      if (!fields.empty()) out.push_back({ChangeAction::kAlter, kind, id, o, p, fields, e.pos, it->second.pos});
-      if (table) DiffColumns(id, e.pos, it->second.pos, o["columns"], p["columns"], &out);
+      if (!fields.empty()) out.push_back({ChangeAction::kAlter, kind, id, x, y, fields, e.pos, it->second.pos});
+      if (table) DiffColumns(id, e.pos, it->second.pos, x["columns"], y["columns"], &out);
     }
     for (const auto& [id, e] : mb) {
-      if (!ma.count(id)) out.push_back({ChangeAction::kCreate, kind, id, nullptr, e.value, {}, -1, e.pos});
+      if (!ma.count(id)) {
+        out.push_back({ChangeAction::kCreate, kind, id, nullptr, schemas ? WithoutOwner(*e.value) : *e.value, {}, -1, e.pos});
+      }
     }
   }
   return out;

@@ -297,12 +297,15 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
   SourceSpec replay_spec{SourceSpec::Kind::kMigrationsDir, r.migrations_dir};
   SourceSpec schema_spec = DesiredOf(r.schema_dir, r.schema_sources);
   std::unique_ptr<ShadowDatabase> owned_replay, owned_desired;
+  std::unique_ptr<Session> replay_session;  // the proof runs on it: its catalog caches are warm
   auto load = [&](const SourceSpec& spec) -> Result<CachedSource> {
     if (r.replay_cache) return LoadCachedSource(spec, r.shadow_admin_url, r.naming);
     auto l = LoadSourceKept(spec, r.shadow_admin_url, r.naming);
     if (!l.ok()) return l.status();
     CachedSource c{std::move(l->catalog), l->shadow->name(), false};
-    (spec.kind == SourceSpec::Kind::kMigrationsDir ? owned_replay : owned_desired) = std::move(l->shadow);
+    bool replay = spec.kind == SourceSpec::Kind::kMigrationsDir;
+    (replay ? owned_replay : owned_desired) = std::move(l->shadow);
+    if (replay) replay_session = std::move(l->session);
     return c;
   };
   auto cur_f = std::async(std::launch::async, [&] {
@@ -480,17 +483,20 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
       proof_url = proof_copy->url();
     }
     phase("write and lint files, proof database");
-    auto conn = Connection::Open(proof_url);
-    if (!conn.ok()) return conn.status();
-    (*conn)->Exec("SET client_min_messages = warning; SET synchronous_commit = off");
+    std::unique_ptr<Session> conn;
+    if (owned_replay && replay_session) {
+      conn = std::move(replay_session);
+    } else {
+      auto opened = Connection::Open(proof_url);
+      if (!opened.ok()) return opened.status();
+      conn = std::move(*opened);
+    }
+    conn->Exec("SET client_min_messages = warning; SET synchronous_commit = off");
     std::vector<GeneratedFile> migrations(out.files.begin(), out.files.begin() + parts.size());
-    Status st = ApplyFiles(conn->get(), migrations, r.naming);
+    Status st = ApplyFiles(conn.get(), migrations, r.naming);
     if (!st.ok()) return Status::InvalidInput("the generated migration fails on the replayed schema; nothing was written:\n  " + st.message());
     phase("proof: apply the files");
-    // Nothing else runs now: a second session reads half of the catalog.
-    IntrospectOptions io;
-    io.open_second = Connection::Opener(proof_url);
-    auto after = Introspect(conn->get(), io);
+    auto after = Introspect(conn.get());
     phase("proof: introspect");
     if (!after.ok()) return after.status();
     ApplyScope(&*after, *scope);
@@ -503,9 +509,10 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
   }
   out.files.insert(out.files.end(), rollbacks.begin(), rollbacks.end());
   // Dropping a big shadow database takes a while: drop them side by side.
-  auto drop_replay = std::async(std::launch::async, [&] { owned_replay.reset(); });
+  // The last shadow is dropped by the server while strata writes the files and exits.
+  if (owned_replay) owned_replay->DropWithoutWaiting();
+  owned_replay.reset();
   renamed_db.reset();
-  drop_replay.get();
   drop_desired.get();
   phase("compare, drop shadow databases");
   return out;

@@ -1,5 +1,6 @@
 #include "generate/source.h"
 
+#include <future>
 #include <set>
 
 #include "base/fs.h"
@@ -240,6 +241,27 @@ Result<LoadedSource> LoadSourceKept(const SourceSpec& spec, const std::string& s
     out.catalog = std::move(*c);
     return out;
   }
+  // The replay parses its files while the server makes the database (ParseMigration keeps
+  // what it parsed for the runner).
+  std::future<void> ahead;
+  if (spec.kind == SourceSpec::Kind::kMigrationsDir) {
+    ahead = std::async(std::launch::async, [&] {
+      std::vector<FileError> errs;
+      auto dir = MigrationDir::Load(spec.value, naming, &errs);
+      if (!dir.ok()) return;
+      std::vector<std::future<void>> each;
+      for (const MigrationFile& f : dir->files) {
+        each.push_back(std::async(std::launch::async, [&f] {
+          std::vector<FileError> e;
+          ParseMigration(f, &e);
+        }));
+        if (each.size() >= 4) {  // a few at a time: large folders have hundreds of files
+          each.front().wait();
+          each.erase(each.begin());
+        }
+      }
+    });
+  }
   auto shadow = ShadowDatabase::Create(shadow_admin_url);
   if (!shadow.ok()) return shadow.status();
   out.shadow = std::move(*shadow);
@@ -247,12 +269,18 @@ Result<LoadedSource> LoadSourceKept(const SourceSpec& spec, const std::string& s
   if (!conn.ok()) return conn.status();
   // A throwaway database: no need to wait for the WAL flush of every statement.
   (*conn)->Exec("SET client_min_messages = warning; SET synchronous_commit = off");
+  if (ahead.valid()) ahead.wait();
   Status st = spec.kind == SourceSpec::Kind::kSchemaDir ? ApplySchemaSources(conn->get(), spec, rendered)
                                                         : ReplayMigrations(conn->get(), spec.value, naming);
   if (!st.ok()) return st;
-  auto c = Introspect(conn->get());
+  // The replay is the longer of the two builds: by the time it is read, the schema's
+  // build is done and a second session has a core to itself.
+  IntrospectOptions io;
+  if (spec.kind == SourceSpec::Kind::kMigrationsDir) io.open_second = Connection::Opener(out.shadow->url());
+  auto c = Introspect(conn->get(), io);
   if (!c.ok()) return c.status();
   out.catalog = std::move(*c);
+  out.session = std::move(*conn);
   return out;
 }
 

@@ -48,6 +48,8 @@ Result<Catalog> LoadSource(const SourceSpec& spec, const std::string& shadow_adm
 struct LoadedSource {
   Catalog catalog;
   std::unique_ptr<ShadowDatabase> shadow;  // null for db:URL
+  // The session that built and read the shadow, still open (its catalog caches are warm).
+  std::unique_ptr<Session> session;
 };
 // `rendered`: the schema source's documents when the caller has rendered them already.
 Result<LoadedSource> LoadSourceKept(const SourceSpec& spec, const std::string& shadow_admin_url, Naming naming,

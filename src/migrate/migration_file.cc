@@ -1,6 +1,9 @@
 #include "migrate/migration_file.h"
 
 #include <cctype>
+#include <map>
+#include <memory>
+#include <mutex>
 
 #include "base/parse.h"
 #include "base/strings.h"
@@ -171,7 +174,9 @@ std::vector<const Statement*> ParsedMigration::Unparsed() const {
   return out;
 }
 
-Result<ParsedMigration> ParseMigration(const MigrationFile& file, std::vector<FileError>* errors) {
+namespace {
+
+Result<ParsedMigration> ParseUncached(const MigrationFile& file, std::vector<FileError>* errors) {
   ParsedMigration pm;
   size_t body_end = std::min(file.verify_offset, file.up_end());
   size_t before = errors->size();
@@ -202,6 +207,37 @@ Result<ParsedMigration> ParseMigration(const MigrationFile& file, std::vector<Fi
   // failed check leaves it unrecorded (partial), so the problem is seen and re-checked.
   if (errors->size() > before) return Status::InvalidInput((*errors)[before].message);
   return pm;
+}
+
+// Parsing is most of what a replay spends before its first statement reaches the server,
+// so callers parse ahead (ParseAhead) while they wait for it. One process parses a file
+// (path and content) once.
+struct Memo {
+  Result<ParsedMigration> result;
+  std::vector<FileError> errors;
+};
+std::mutex g_memo_mu;
+std::map<std::string, std::shared_ptr<const Memo>> g_memo;
+
+}  // namespace
+
+Result<ParsedMigration> ParseMigration(const MigrationFile& file, std::vector<FileError>* errors) {
+  if (file.checksum.empty()) return ParseUncached(file, errors);
+  std::string key = file.path + "\n" + file.checksum;
+  std::shared_ptr<const Memo> memo;
+  {
+    std::lock_guard<std::mutex> lock(g_memo_mu);
+    auto it = g_memo.find(key);
+    if (it != g_memo.end()) memo = it->second;
+  }
+  if (!memo) {
+    auto made = std::make_shared<Memo>(Memo{ParsedMigration{}, {}});
+    made->result = ParseUncached(file, &made->errors);
+    std::lock_guard<std::mutex> lock(g_memo_mu);
+    memo = g_memo.emplace(key, std::move(made)).first->second;
+  }
+  errors->insert(errors->end(), memo->errors.begin(), memo->errors.end());
+  return memo->result;
 }
 
 }  // namespace strata

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <future>
 
 #include "base/clock.h"
 #include "base/strings.h"
@@ -21,7 +22,9 @@ constexpr char kRule[] =
 
 }  // namespace
 
-std::string MigrationAuthor() {
+namespace {
+
+std::string ComputeAuthor() {
   std::string name = GitConfig("user.name"), email = GitConfig("user.email");
   if (name.empty()) {
     const char* user = std::getenv("USER");
@@ -29,6 +32,18 @@ std::string MigrationAuthor() {
   }
   return email.empty() ? name : name + " <" + email + ">";
 }
+
+// Two runs of git: started early (PrefetchMigrationAuthor), they cost a command nothing.
+std::shared_future<std::string>& Author() {
+  static std::shared_future<std::string> author = std::async(std::launch::async, ComputeAuthor).share();
+  return author;
+}
+
+}  // namespace
+
+void PrefetchMigrationAuthor() { Author(); }
+
+std::string MigrationAuthor() { return Author().get(); }
 
 std::string SlugTitle(const std::string& slug) {
   std::string t = slug;

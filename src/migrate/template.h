@@ -29,6 +29,8 @@ std::string RenderRollback(const std::string& stem, const std::string& body);
 
 // "Name <email>" from git config, else $USER.
 std::string MigrationAuthor();
+// Starts finding MigrationAuthor() in the background (it runs git).
+void PrefetchMigrationAuthor();
 // "add_orders" -> "Add orders".
 std::string SlugTitle(const std::string& slug);
 

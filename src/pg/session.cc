@@ -1,5 +1,7 @@
 #include "pg/session.h"
 
+#include <future>
+
 #include "pg/libpq.h"
 
 #include "base/strings.h"
@@ -92,6 +94,11 @@ std::string NormalizeScheme(const std::string& conninfo) {
   return conninfo;
 }
 }  // namespace
+
+void PreloadLibpq() {
+  // Waited for at exit (the future of std::async joins when destroyed).
+  static std::future<void> loading = std::async(std::launch::async, [] { pg::Load(); });
+}
 
 Result<std::unique_ptr<Connection>> Connection::Open(const std::string& raw_conninfo,
                                                      const std::string& application_name) {
@@ -189,6 +196,14 @@ Result<std::vector<QueryResult>> Connection::ExecAll(const std::string& sql) {
   auto last = Finish(impl_->conn, &error_, &all);
   if (!last.ok()) return last.status();
   return all;
+}
+
+Status Connection::SendWithoutWaiting(const std::string& sql) {
+  // A blocking connection's PQsendQuery returns once the whole query is sent.
+  if (!L().PQsendQuery(impl_->conn, sql.c_str())) {
+    return Status::Database(Trimmed(L().PQerrorMessage(impl_->conn)));
+  }
+  return Status::Ok();
 }
 
 Result<QueryResult> Connection::ExecParams(const std::string& sql,

@@ -77,6 +77,10 @@ class Session {
   virtual int backend_pid() const = 0;
 };
 
+// Starts loading libpq on another thread: it and its dozen libraries take milliseconds
+// to load, which a command that will connect overlaps with reading its files.
+void PreloadLibpq();
+
 class Connection : public Session {
  public:
   struct Impl;
@@ -94,6 +98,9 @@ class Connection : public Session {
 
   Result<QueryResult> Exec(const std::string& sql) override;
   Result<std::vector<QueryResult>> ExecAll(const std::string& sql) override;
+  // Sends `sql` and returns without waiting for it: the server runs it to the end even
+  // after the session closes. The session is then good only for closing.
+  Status SendWithoutWaiting(const std::string& sql);
   Result<QueryResult> ExecParams(const std::string& sql,
                                  const std::vector<std::optional<std::string>>& params) override;
   const DbError& last_error() const override { return error_; }
