@@ -27,5 +27,6 @@ int RunMigrate(int argc, char** argv);
 int RunRollback(int argc, char** argv);
 int RunAdopt(int argc, char** argv);
 int RunStatus(int argc, char** argv);
+int RunTrace(int argc, char** argv);
 
 }  // namespace strata::cli

@@ -27,6 +27,7 @@ constexpr Command kCommands[] = {
     {"migrate", "Apply pending migrations", RunMigrate},
     {"push", "Apply schema/ directly to a dev database (refuses protected environments)", RunPush},
     {"rollback", "Run _rollback.sql files of the newest applied migrations (manual only)", RunRollback},
+    {"trace", "Run migrations on a shadow and report the locks, rewrites and scans each statement really takes", RunTrace},
     {"status", "Show applied, pending, edited and missing migrations (exit 3 if pending)", RunStatus},
 };
 

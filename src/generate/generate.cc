@@ -45,11 +45,22 @@ std::string TableSqlName(const std::string& qualified) {
   return QualifiedSql(qualified.substr(0, dot), qualified.substr(dot + 1));
 }
 
+// What keeps a renamed column's two names in step from expand to contract.
+struct RenameSync {
+  std::vector<std::string> expand;    // trigger function and trigger, after the new column
+  std::string backfill;               // batched copy, in a no-transaction part of its own
+  std::string verify;                 // the two columns agree
+  std::vector<std::string> contract;  // trigger and function go before the old column
+  std::string what;                   // "public.agents.name -> display_name"
+};
+
 // The statements that turn a rename hint into SQL on `current`: a table is renamed in
-// place; a column is expanded (new column + backfill) and its old half dropped later by
-// the plan, in a contract part of its own.
+// place; a column is expanded (a new column, plus `sync`: a trigger that copies each write
+// of either column to the other while old and new application versions both run, and a
+// batched backfill) and its old half dropped later by the plan, in a contract part of its
+// own.
 Result<std::vector<std::string>> RenameStatements(const RenameHint& h, const Catalog& current, const Catalog& desired,
-                                                  std::set<std::string>* contract) {
+                                                  std::set<std::string>* contract, RenameSync* sync) {
   if (h.kind == "table") {
     const Table* t = FindTable(current, h.from);
     if (!t) return Status::InvalidInput("--rename table:" + h.from + ": no such table in the current schema");
@@ -117,11 +128,40 @@ Result<std::vector<std::string>> RenameStatements(const RenameHint& h, const Cat
   if (!c) return Status::InvalidInput("--rename column:" + h.from + ": no such column in the current schema");
   std::string q = TableSqlName(table);
   contract->insert("column:" + table + "." + col);
-  return std::vector<std::string>{
-      "ALTER TABLE " + q + " ADD COLUMN " + QuoteIdent(new_col) + " " + c->type +
-          (c->collation.empty() ? "" : " COLLATE " + c->collation) + ";",
-      "UPDATE " + q + " SET " + QuoteIdent(new_col) + " = " + QuoteIdent(col) + " WHERE " + QuoteIdent(new_col) +
-          " IS DISTINCT FROM " + QuoteIdent(col) + ";"};
+  std::string schema = table.substr(0, table.find('.'));
+  std::string sync_name = ("strata_sync_" + t->name + "_" + col + "_" + new_col).substr(0, 63);
+  std::string fn = QualifiedSql(schema, sync_name);
+  std::string o = QuoteIdent(col), n = QuoteIdent(new_col);
+  sync->what = table + "." + col + " -> " + new_col;
+  sync->expand = {
+      "-- Old and new application versions run side by side until the contract file: a write\n"
+      "-- to either column reaches the other.\n"
+      "CREATE FUNCTION " + fn + "() RETURNS trigger LANGUAGE plpgsql AS $strata$\nBEGIN\n"
+      "  IF TG_OP = 'INSERT' THEN\n"
+      "    IF NEW." + n + " IS NULL THEN\n      NEW." + n + " := NEW." + o + ";\n"
+      "    ELSIF NEW." + o + " IS NULL THEN\n      NEW." + o + " := NEW." + n + ";\n    END IF;\n"
+      "  ELSIF NEW." + n + " IS DISTINCT FROM OLD." + n + " THEN\n    NEW." + o + " := NEW." + n + ";\n"
+      "  ELSIF NEW." + o + " IS DISTINCT FROM OLD." + o + " OR NEW." + n + " IS NULL THEN\n"
+      "    NEW." + n + " := NEW." + o + ";  -- also a row the backfill has not reached yet\n"
+      "  END IF;\n  RETURN NEW;\nEND\n$strata$;",
+      "CREATE TRIGGER " + QuoteIdent(sync_name) + " BEFORE INSERT OR UPDATE ON " + q +
+          " FOR EACH ROW EXECUTE FUNCTION " + fn + "();"};
+  sync->backfill =
+      "-- Rows written before the trigger: copied in batches of 10,000, a commit after each.\n"
+      "DO $strata$\n"
+      "-- re-runnable: only rows whose two columns differ are updated\n"
+      "DECLARE\n  batch bigint;\n  total bigint := 0;\n"
+      "BEGIN\n  LOOP\n"
+      "    UPDATE " + q + " SET " + n + " = " + o + " WHERE ctid = ANY (ARRAY(SELECT ctid FROM " + q +
+      " WHERE " + n + " IS DISTINCT FROM " + o + " LIMIT 10000));\n"
+      "    GET DIAGNOSTICS batch = ROW_COUNT;\n    EXIT WHEN batch = 0;\n    total := total + batch;\n"
+      "    RAISE NOTICE 'copied % rows of %', total, " + QuoteLiteral(table + "." + col + " to " + new_col) + ";\n"
+      "    COMMIT;\n  END LOOP;\nEND\n$strata$;";
+  sync->verify = "SELECT NOT EXISTS (SELECT 1 FROM " + q + " WHERE " + n + " IS DISTINCT FROM " + o + ")";
+  sync->contract = {"DROP TRIGGER IF EXISTS " + QuoteIdent(sync_name) + " ON " + q + ";",
+                    "DROP FUNCTION IF EXISTS " + fn + "();"};
+  return std::vector<std::string>{"ALTER TABLE " + q + " ADD COLUMN " + n + " " + c->type +
+                                  (c->collation.empty() ? "" : " COLLATE " + c->collation) + ";"};
 }
 
 Status Run(Session* s, const std::string& sql) {
@@ -332,20 +372,26 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
   GenerateOutcome out;
   out.scope = *scope;
   std::set<std::string> contract;
+  std::vector<RenameSync> syncs;
   Catalog current;
   std::unique_ptr<ShadowDatabase> renamed_db;
   for (;;) {
     out.rename_sql.clear();
     contract.clear();
+    syncs.clear();
     current = cur->catalog;
     ApplyScope(&current, *scope);
     if (!renames.empty()) {
       for (const auto& h : renames) {
-        auto sql = RenameStatements(h, cur->catalog, desired, &contract);
+        RenameSync sync;
+        auto sql = RenameStatements(h, cur->catalog, desired, &contract, &sync);
         if (!sql.ok()) return sql.status();
+        if (!sync.what.empty()) syncs.push_back(std::move(sync));
         out.rename_sql.insert(out.rename_sql.end(), sql->begin(), sql->end());
       }
-      // The renames run on a copy of the replay; the proof below uses the original.
+      // The renames run on a copy of the replay; the proof below uses the original. A
+      // database with a session on it cannot be copied.
+      replay_session.reset();
       auto copy = ShadowDatabase::Create(r.shadow_admin_url, replay_db);
       if (!copy.ok()) return copy.status();
       renamed_db = std::move(*copy);
@@ -415,7 +461,27 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
     }
     std::string pre;
     for (const auto& s : out.rename_sql) pre += "-- hinted with --rename\n" + s + "\n";
+    for (const auto& sync : syncs) {
+      for (const auto& s : sync.expand) pre += "\n" + s + "\n";
+    }
     main->body = pre + (main->body.empty() ? "" : "\n" + main->body);
+    if (!syncs.empty()) {
+      // Right after the expand: the rows written before the trigger, then whatever
+      // (VALIDATE, SET NOT NULL) needs the new column filled.
+      MigrationPart fill{"_backfill", false, {}, "", {}};
+      for (const auto& sync : syncs) {
+        fill.body += (fill.body.empty() ? "" : "\n") + sync.backfill + "\n";
+        fill.verify.push_back(sync.verify);
+      }
+      main = parts.insert(main + 1, std::move(fill)) - 1;
+      auto last = std::find_if(parts.begin(), parts.end(), [](const MigrationPart& p) { return p.suffix == "_contract"; });
+      if (last == parts.end()) last = parts.insert(parts.end(), MigrationPart{"_contract", true, {}, "", {}});
+      std::string drops;
+      for (const auto& sync : syncs) {
+        for (const auto& s : sync.contract) drops += s + "\n";
+      }
+      last->body = drops + (last->body.empty() ? "" : "\n" + last->body);
+    }
   }
 
   std::vector<FileError> errs;
@@ -439,6 +505,11 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
       m.implements.push_back(s->description);
     }
     if (p.suffix.empty() && !out.rename_sql.empty()) m.implements.insert(m.implements.begin(), "renames hinted with --rename");
+    if (p.suffix == "_backfill" || (p.suffix == "_contract" && !syncs.empty())) {
+      for (const auto& sync : syncs) {
+        m.implements.insert(m.implements.begin(), (p.suffix == "_backfill" ? "copy " : "stop syncing ") + sync.what);
+      }
+    }
     if (!p.transactional) m.directives.push_back("no-transaction");
     if (p.suffix == "_contract") {
       m.body = "-- CONTRACT: apply once no running application reads the old columns.\n\n";

@@ -349,8 +349,13 @@ TEST_F(GenerateTest, DataLossNeedsAFlagAndRenamesNeedAHint) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::string expand = ReadMigration(p_, "_rename_note.sql"), contract = ReadMigration(p_, "_rename_note_contract.sql");
   EXPECT_NE(expand.find("ADD COLUMN \"remark\" text"), std::string::npos) << expand;
-  EXPECT_NE(expand.find("UPDATE \"public\".\"t\" SET \"remark\" = \"note\""), std::string::npos) << expand;
+  EXPECT_NE(expand.find("CREATE TRIGGER \"strata_sync_t_note_remark\" BEFORE INSERT OR UPDATE ON \"public\".\"t\""),
+            std::string::npos) << expand;
   EXPECT_EQ(expand.find("DROP COLUMN"), std::string::npos) << expand;
+  std::string fill = ReadMigration(p_, "_rename_note_backfill.sql");
+  EXPECT_NE(fill.find("-- strata:no-transaction"), std::string::npos) << fill;
+  EXPECT_NE(fill.find("UPDATE \"public\".\"t\" SET \"remark\" = \"note\" WHERE ctid = ANY"), std::string::npos) << fill;
+  EXPECT_NE(contract.find("DROP TRIGGER IF EXISTS \"strata_sync_t_note_remark\""), std::string::npos) << contract;
   EXPECT_NE(contract.find("DROP COLUMN \"note\""), std::string::npos) << contract;
   ExecOrDie(url_, "SELECT 1");
   ASSERT_EQ(Run({"migrate"}).exit_code, 0);
@@ -367,6 +372,55 @@ TEST_F(GenerateTest, DataLossNeedsAFlagAndRenamesNeedAHint) {
   auto lint = Run({"lint"});
   EXPECT_EQ(lint.exit_code, 0) << lint.out << lint.err;
   EXPECT_NE(lint.out.find("0 error(s)"), std::string::npos) << lint.out;
+}
+
+// The rolling deploy of a column rename: after the expand file the old application
+// still writes the old column (and the new one the new column); nothing either writes may
+// be lost between expand and contract.
+TEST_F(GenerateTest, AColumnRenameLosesNoWriteDuringTheRollingDeploy) {
+  p_.Write("schema/01.sql", "CREATE TABLE agents (id int PRIMARY KEY, name text NOT NULL);\n");
+  ASSERT_EQ(Gen({"init"}).exit_code, 0);
+  ASSERT_EQ(Run({"migrate"}).exit_code, 0);
+  ExecOrDie(url_, "INSERT INTO agents SELECT g, 'agent ' || g FROM generate_series(1, 25000) g");
+  p_.Write("schema/01.sql", "CREATE TABLE agents (id int PRIMARY KEY, display_name text NOT NULL);\n");
+  auto r = Gen({"rename", "--rename", "column:agents.name=display_name"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto stem = [&](const std::string& suffix) {
+    for (const auto& n : Files(p_)) {
+      if (EndsWith(n, suffix)) return n.substr(0, n.size() - 4);
+    }
+    return std::string();
+  };
+  ASSERT_FALSE(stem("_rename_backfill.sql").empty()) << r.out;
+  // Expand only: the new application's column exists, the old one is still written.
+  ASSERT_EQ(Run({"migrate", "--to", stem("_rename.sql")}).exit_code, 0);
+  ExecOrDie(url_, "INSERT INTO agents (id, name) VALUES (30001, 'written by the old version')");
+  ExecOrDie(url_, "UPDATE agents SET name = 'renamed by the old version' WHERE id = 7");
+  ExecOrDie(url_, "INSERT INTO agents (id, display_name) VALUES (30002, 'written by the new version')");
+  ExecOrDie(url_, "UPDATE agents SET display_name = 'renamed by the new version' WHERE id = 8");
+  // A write to neither column fills the new one too (the NOT VALID check sees the row).
+  ExecOrDie(url_, "UPDATE agents SET id = id WHERE id = 10");
+  EXPECT_EQ(Value("SELECT name FROM agents WHERE id = 8"), "renamed by the new version");
+  // The backfill copies the rows written before the trigger, in batches with a commit each.
+  auto fill = Run({"migrate", "--to", stem("_rename_backfill.sql")});
+  ASSERT_EQ(fill.exit_code, 0) << fill.err;
+  EXPECT_NE((fill.out + fill.err).find("copied 24997 rows of public.agents.name to display_name"), std::string::npos)
+      << fill.out << fill.err;
+  EXPECT_EQ(Value("SELECT count(*) FROM agents WHERE display_name IS DISTINCT FROM name"), "0");
+  // Still both versions: the old one keeps writing until the contract file.
+  ExecOrDie(url_, "INSERT INTO agents (id, name) VALUES (30003, 'written after the backfill')");
+  ExecOrDie(url_, "UPDATE agents SET name = 'late update' WHERE id = 9");
+  auto rest = Run({"migrate"});
+  ASSERT_EQ(rest.exit_code, 0) << rest.err;
+  EXPECT_EQ(Value("SELECT count(*) FROM agents"), "25003");
+  EXPECT_EQ(Value("SELECT string_agg(display_name, '|' ORDER BY id) FROM agents WHERE id IN (7, 8, 9, 30001, 30002, 30003)"),
+            "renamed by the old version|renamed by the new version|late update|written by the old version|"
+            "written by the new version|written after the backfill");
+  EXPECT_EQ(Value("SELECT count(*) FROM agents WHERE display_name = 'agent ' || id"), "24997");
+  EXPECT_EQ(Value("SELECT display_name FROM agents WHERE id = 10"), "agent 10");
+  EXPECT_EQ(Value("SELECT count(*) FROM pg_trigger WHERE tgrelid = 'agents'::regclass AND NOT tgisinternal"), "0");
+  EXPECT_EQ(Value("SELECT count(*) FROM pg_proc WHERE proname LIKE 'strata_sync%'"), "0");
+  EXPECT_EQ(Run({"check", "--db", "--dev-url", TestServer::Get().AdminUrl()}, {{"CI", "true"}}).exit_code, 0);
 }
 
 TEST_F(GenerateTest, ATableRenameCarriesTheNamesDerivedFromIt) {
