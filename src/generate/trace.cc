@@ -137,13 +137,21 @@ void AddLocks(const Result<QueryResult>& r, const std::set<std::string>& existed
 // A statement that cannot run in a transaction block: it runs on `s` while `w` watches
 // pg_locks. `w` first holds a snapshot, which a concurrent index build waits for: the
 // build is seen holding its locks, and the snapshot is let go as soon as it waits.
-Status RunWatched(Session* s, Session* w, const std::string& sql, const std::set<std::string>& existed_names,
-                  TracedStatement* out) {
+Status RunWatched(Session* s, Session* w, const Statement& st, const std::string& sql,
+                  const std::set<std::string>& existed_names, TracedStatement* out) {
   auto pid = s->Exec("SELECT pg_catalog.pg_backend_pid()::text");
   if (!pid.ok()) return pid.status();
   std::string query = LocksOf(pid->Get(0, 0));
   auto began = w->Exec("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT 1");
   bool holding = began.ok();
+  // An index build also waits, first of all, for every transaction that may write the
+  // table: the watcher is one (ROW EXCLUSIVE, what an INSERT takes).
+  if (holding && st.creates_index && st.concurrent && !st.table_name.empty()) {
+    std::string table = (st.table_schema.empty() ? "" : QuoteIdent(st.table_schema) + ".") + QuoteIdent(st.table_name);
+    if (!w->Exec("SAVEPOINT strata_trace; LOCK TABLE " + table + " IN ROW EXCLUSIVE MODE").ok()) {
+      w->Exec("ROLLBACK TO SAVEPOINT strata_trace");
+    }
+  }
   // A build waits only for snapshots strictly older than its own: one transaction id more
   // (spent here) makes the watcher's snapshot older.
   if (holding) s->Exec("SELECT txid_current()");
@@ -161,14 +169,12 @@ Status RunWatched(Session* s, Session* w, const std::string& sql, const std::set
   });
   std::set<std::pair<std::string, std::string>> seen;
   while (!done) {
+    // Waiting first, then its locks: a statement that waits (for the watcher) still holds
+    // what it took, so both reads agree; then the watcher lets it go.
+    auto blocked = w->Exec("SELECT count(*) FROM pg_catalog.pg_locks WHERE NOT granted AND pid = " + pid->Get(0, 0));
     auto r = w->Exec(query);
     AddLocks(r, existed_names, &seen, out);
-    bool waiting = false;
-    if (r.ok()) {
-      for (size_t i = 0; i < r->rows.size(); ++i) waiting |= r->Get(i, 3) == "false";
-    }
-    auto blocked = w->Exec("SELECT count(*) FROM pg_catalog.pg_locks WHERE NOT granted AND pid = " + pid->Get(0, 0));
-    if (holding && ((blocked.ok() && blocked->Get(0, 0) != "0") || waiting)) {
+    if (holding && blocked.ok() && blocked->Get(0, 0) != "0") {
       w->Exec("COMMIT");
       holding = false;
     }
@@ -289,7 +295,7 @@ Result<std::vector<TracedFile>> TraceFiles(Session* s, const std::function<Resul
           if (!w.ok()) return w.status();
           watcher = std::move(*w);
         }
-        STRATA_RETURN_IF_ERROR(RunWatched(s, watcher.get(), sql, existed_names, &ts));
+        STRATA_RETURN_IF_ERROR(RunWatched(s, watcher.get(), st, sql, existed_names, &ts));
       } else {
         // In a no-transaction file each statement is its own transaction: run it in one
         // here, so that its locks can be read before they go.
