@@ -152,13 +152,6 @@ Result<std::unique_ptr<ShadowDatabase>> ShadowDatabase::Create(const std::string
   return std::unique_ptr<ShadowDatabase>(new ShadowDatabase(admin_url, name, *url));
 }
 
-Status ShadowDatabase::KeepAs(const std::string& name) {
-  auto r = AdminPool::Get().Exec(admin_url_, "ALTER DATABASE " + QuoteIdent(name_) + " RENAME TO " + QuoteIdent(name));
-  if (!r.ok()) return r.status();
-  keep_ = true;
-  return Status::Ok();
-}
-
 namespace {
 
 // A session closed just now may still be exiting, and DROP DATABASE sleeps 100 ms when it
@@ -173,6 +166,15 @@ void AwaitSessionsGone(const std::string& admin_url, const std::string& name) {
 }
 
 }  // namespace
+
+Status ShadowDatabase::KeepAs(const std::string& name) {
+  AwaitSessionsGone(admin_url_, name_);
+  auto r = AdminPool::Get().Exec(admin_url_, "ALTER DATABASE " + QuoteIdent(name_) + " RENAME TO " + QuoteIdent(name));
+  if (!r.ok()) return r.status();
+  keep_ = true;
+  return Status::Ok();
+}
+
 
 void ShadowDatabase::DropWithoutWaiting() {
   if (keep_) return;

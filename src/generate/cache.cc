@@ -56,6 +56,7 @@ Result<CachedSource> LoadCachedSource(const SourceSpec& spec, const std::string&
       (*admin)->Exec("DROP DATABASE IF EXISTS " + QuoteIdent(stale->Get(i, 0)) + " WITH (FORCE)");
     }
   }
+  loaded->session.reset();  // a database with a session on it cannot be renamed
   if (Status st = loaded->shadow->KeepAs(name); !st.ok()) {
     return st.Wrap("keeping the shadow database as " + name + " (another strata running at the same time?)");
   }

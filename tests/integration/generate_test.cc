@@ -423,6 +423,28 @@ TEST_F(GenerateTest, AColumnRenameLosesNoWriteDuringTheRollingDeploy) {
   EXPECT_EQ(Run({"check", "--db", "--dev-url", TestServer::Get().AdminUrl()}, {{"CI", "true"}}).exit_code, 0);
 }
 
+// --cache (always on with the embedded dev database): the replay and the schema are kept
+// between runs and used while their inputs are unchanged.
+TEST_F(GenerateTest, TheCacheKeepsTheReplayAndTheSchemaBetweenRuns) {
+  p_.Write("schema/01.sql", "CREATE TABLE t (id int PRIMARY KEY);\n");
+  auto r = Gen({"init", "--cache"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string admin = TestServer::Get().AdminUrl();
+  auto kept = [&] { return QueryValue(admin, "SELECT count(*) FROM pg_database WHERE datname LIKE 'strata\\_replay\\_%'"); };
+  EXPECT_NE(kept(), "0");
+  r = Gen({"again", "--cache"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("no changes"), std::string::npos) << r.out;
+  p_.Write("schema/01.sql", "CREATE TABLE t (id int PRIMARY KEY, note text);\n");
+  r = Gen({"note", "--cache"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(ReadMigration(p_, "_note.sql").find("ADD COLUMN \"note\" text"), std::string::npos);
+  ASSERT_EQ(Run({"migrate"}).exit_code, 0);
+  EXPECT_EQ(Run({"check", "--db", "--dev-url", admin}, {{"CI", "true"}}).exit_code, 0);
+  r = Gen({"again", "--cache"});
+  EXPECT_NE(r.out.find("no changes"), std::string::npos) << r.out << r.err;
+}
+
 TEST_F(GenerateTest, ATableRenameCarriesTheNamesDerivedFromIt) {
   p_.Write("schema/01.sql", "CREATE TABLE orders (id bigserial PRIMARY KEY, n int UNIQUE);\n"
                             "CREATE INDEX orders_n_idx ON orders (n);\n"
