@@ -1,5 +1,7 @@
 // strata generate <slug> — the migration(s) that take migrations/ to schema/, proven on
 // the replayed shadow database before anything is written.
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "base/clock.h"
@@ -27,6 +29,10 @@ int RunGenerate(int argc, char** argv) {
   app.add_option("slug", slug_arg, "What the migration does, e.g. add_orders")->required();
   app.add_option("--schema", schema_dir, "Desired schema folder (default: [schema] sources, else schema_dir, from strata.toml)");
   app.add_option("--rename", renames, "KIND:OLD=NEW, e.g. column:orders.total=orders.amount (repeatable)");
+  std::vector<std::string> backfills;
+  app.add_option("--backfill", backfills,
+                 "SCHEMA.TABLE.COLUMN=EXPR: what NULL rows of a column that becomes NOT NULL get (repeatable), "
+                 "e.g. \"public.agents.provider='claude'\"");
   app.add_flag("--accept-data-loss", accept_data_loss, "Allow steps that delete data (drops)");
   app.add_flag("--no-concurrently", no_concurrently,
                "Plain CREATE INDEX / constraints / SET NOT NULL, all in one transaction");
@@ -60,6 +66,15 @@ int RunGenerate(int argc, char** argv) {
   req.naming = cfg->naming;
   req.slug = slug;
   req.plan.concurrently = !no_concurrently;
+  req.plan.require_backfill = true;
+  for (const auto& b : backfills) {
+    size_t eq = b.find('=');
+    std::string col = b.substr(0, eq);
+    if (eq == std::string::npos || eq + 1 == b.size() || std::count(col.begin(), col.end(), '.') != 2) {
+      return ctx.Fail(Status::Usage("--backfill '" + b + "' must be SCHEMA.TABLE.COLUMN=EXPR, e.g. \"public.agents.provider='claude'\""));
+    }
+    req.plan.backfill[col] = b.substr(eq + 1);
+  }
   req.accept_data_loss = accept_data_loss;
   req.replay_cache = replay_cache || dev_url.empty();
   if (Status mk = MakeDirs(req.migrations_dir); !mk.ok()) return ctx.Fail(mk);

@@ -370,6 +370,15 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
 
   std::vector<RenameHint> renames = r.renames;
   GenerateOutcome out;
+  // A renamed column's new half is filled by the rename's own backfill part, before the
+  // plan's NOT NULL steps (if any) run: nothing for the planner to fill.
+  auto plan_options = [&] {
+    PlanOptions o = r.plan;
+    for (const auto& h : renames) {
+      if (h.kind == "column") o.backfill[h.to] = "";
+    }
+    return o;
+  };
   out.scope = *scope;
   std::set<std::string> contract;
   std::vector<RenameSync> syncs;
@@ -428,7 +437,7 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
     if (!again) {
       if (!r.accept_data_loss) {
         // Declined every rename: it is a drop + create, which deletes data.
-        auto plan = MakePlan(current, desired, r.plan);
+        auto plan = MakePlan(current, desired, plan_options());
         if (!plan.ok()) return plan.status();
         if (plan->DeletesData()) return Status::Refused("the plan deletes data; pass --accept-data-loss to allow it");
       }
@@ -436,7 +445,7 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
     }
   }
 
-  auto plan = MakePlan(current, desired, r.plan);
+  auto plan = MakePlan(current, desired, plan_options());
   if (!plan.ok()) return plan.status();
   out.plan = std::move(*plan);
   if (out.plan.empty() && out.rename_sql.empty()) return out;

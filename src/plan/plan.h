@@ -4,6 +4,7 @@
 // VALIDATE, NOT NULL through a validated CHECK, UNIQUE through a concurrent index.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,13 @@ struct Plan {
 struct PlanOptions {
   // False (--no-concurrently): plain forms that all fit in one transaction.
   bool concurrently = true;
+  // A column of an existing table that becomes NOT NULL: the value its NULL rows get, by
+  // "schema.table.column" (an SQL expression: generate's --backfill). Without one the
+  // column's default is used. An empty expression: the caller fills the column itself.
+  std::map<std::string, std::string> backfill;
+  // With neither, refuse (generate) rather than plan a VALIDATE that fails on the first
+  // NULL row in production; diff and push plan it and report FAILS_ON_EXISTING_ROWS.
+  bool require_backfill = false;
 };
 
 // The steps that turn `from` into `to`. Unsupported changes (removing an enum value,

@@ -335,6 +335,22 @@ Status Planner::ColumnAlter(const Table& t, const Column& a, const Column& b) {
     add(std::move(s));
   }
   if (b.not_null && !a.not_null) {
+    // What the NULL rows become: --backfill's expression, else the column's default.
+    std::string fill_with;
+    if (existed && b.generated.empty() && !b.identity) {
+      auto given = opt_.backfill.find(t.schema + "." + t.name + "." + b.name);
+      if (given != opt_.backfill.end()) {
+        fill_with = given->second;  // empty: filled before the plan runs (a rename's backfill)
+      } else if (!b.default_expr.empty()) {
+        fill_with = "DEFAULT";
+      } else if (opt_.require_backfill) {
+        std::string col = t.schema + "." + t.name + "." + b.name;
+        return Status::Refused("column " + col + " becomes NOT NULL and has no default: on a database where a row "
+                               "holds NULL there, the migration would fail. Say what those rows get with --backfill " +
+                               col + "=EXPR (an SQL expression, e.g. --backfill \"" + col +
+                               "='unknown'\"), or give the column a default in the schema");
+      }
+    }
     if (existed && opt_.concurrently && !Partitioned(key)) {
       // The seeds' three steps: a NOT VALID check, validated without blocking writes, lets
       // SET NOT NULL skip its own full-table scan; then the check goes.
@@ -344,24 +360,27 @@ Status Planner::ColumnAlter(const Table& t, const Column& a, const Column& b) {
                   on + "ADD CONSTRAINT " + QuoteIdent(check) + " CHECK (" + QuoteIdent(b.name) + " IS NOT NULL) NOT VALID;");
       s1.hazards.push_back({Hazard::kAccessExclusiveLock, "brief lock; rows are not checked yet"});
       add(std::move(s1));
-      if (!b.default_expr.empty() && b.generated.empty() && !b.identity) {
+      if (!fill_with.empty()) {
         // The runbook's middle step: the rows that are NULL get the new default, in
         // batches with a commit after each (the check keeps new NULLs out meanwhile), so
         // that VALIDATE finds none. Only NULL rows are touched: a re-run (or a resume
         // after a crash) does what is left.
         std::string col = QuoteIdent(b.name);
-        Step fill = S(ck, "backfill NULLs in " + what + " with its default, in batches",
+        Step fill = S(ck, "backfill NULLs in " + what + (fill_with == "DEFAULT" ? " with its default" : " with " + fill_with) +
+                              ", in batches",
                       "DO $strata$\n"
                       "-- re-runnable: only rows still NULL are updated\n"
                       "DECLARE\n  batch bigint;\n  total bigint := 0;\n"
                       "BEGIN\n  LOOP\n"
-                      "    UPDATE " + tq + " SET " + col + " = DEFAULT WHERE ctid = ANY (ARRAY(SELECT ctid FROM " + tq +
+                      "    UPDATE " + tq + " SET " + col + " = " + fill_with + " WHERE ctid = ANY (ARRAY(SELECT ctid FROM " + tq +
                           " WHERE " + col + " IS NULL LIMIT 10000));\n"
                       "    GET DIAGNOSTICS batch = ROW_COUNT;\n    EXIT WHEN batch = 0;\n    total := total + batch;\n"
                       "    RAISE NOTICE 'backfilled % rows of %', total, " + QuoteLiteral(Unquoted(tq) + "." + b.name) + ";\n"
                       "    COMMIT;\n  END LOOP;\nEND\n$strata$;");
         fill.transactional = false;
-        fill.hazards.push_back({Hazard::kCorrectness, "sets NULL rows to the column's default, 10,000 rows per commit"});
+        fill.hazards.push_back({Hazard::kCorrectness, std::string("sets NULL rows to ") +
+                                                          (fill_with == "DEFAULT" ? "the column's default" : fill_with) +
+                                                          ", 10,000 rows per commit"});
         fill.verify = "SELECT NOT EXISTS (SELECT 1 FROM " + tq + " WHERE " + col + " IS NULL)";
         add(std::move(fill));
       }
@@ -379,9 +398,10 @@ Status Planner::ColumnAlter(const Table& t, const Column& a, const Column& b) {
       s4.verify = ColumnIs(tq, b.name, "attnotnull");
       add(std::move(s4));
     } else {
-      if (existed && !b.default_expr.empty() && b.generated.empty() && !b.identity) {
-        Step fill = S(ck, "backfill NULLs in " + what + " with its default",
-                      "UPDATE " + tq + " SET " + QuoteIdent(b.name) + " = DEFAULT WHERE " + QuoteIdent(b.name) + " IS NULL;");
+      if (!fill_with.empty()) {
+        Step fill = S(ck, "backfill NULLs in " + what + (fill_with == "DEFAULT" ? " with its default" : " with " + fill_with),
+                      "UPDATE " + tq + " SET " + QuoteIdent(b.name) + " = " + fill_with + " WHERE " + QuoteIdent(b.name) +
+                          " IS NULL;");
         fill.hazards.push_back({Hazard::kCorrectness, "sets NULL rows to the column's default"});
         add(std::move(fill));
       }
