@@ -133,13 +133,34 @@ Result<std::vector<std::string>> RenameStatements(const RenameHint& h, const Cat
   std::string fn = QualifiedSql(schema, sync_name);
   std::string o = QuoteIdent(col), n = QuoteIdent(new_col);
   sync->what = table + "." + col + " -> " + new_col;
+  // An insert that sets both columns differently wrote the one that is not its default
+  // (each version of the application writes its own column; the other gets its default).
+  std::string new_default;
+  if (const Table* dt = FindTable(desired, table)) {
+    for (const auto& x : dt->columns) {
+      if (x.name == new_col) new_default = x.default_expr;
+    }
+  }
+  std::string both;
+  if (!new_default.empty() || !c->default_expr.empty()) {
+    both = "    ELSIF NEW." + n + " IS DISTINCT FROM NEW." + o + " THEN\n";
+    if (!new_default.empty()) {
+      both += "      IF NEW." + n + " IS NOT DISTINCT FROM (" + new_default + ") THEN\n        NEW." + n + " := NEW." + o +
+              ";\n";
+    }
+    if (!c->default_expr.empty()) {
+      both += std::string(new_default.empty() ? "      IF " : "      ELSIF ") + "NEW." + o + " IS NOT DISTINCT FROM (" +
+              c->default_expr + ") THEN\n        NEW." + o + " := NEW." + n + ";\n";
+    }
+    both += "      END IF;\n";
+  }
   sync->expand = {
       "-- Old and new application versions run side by side until the contract file: a write\n"
       "-- to either column reaches the other.\n"
       "CREATE FUNCTION " + fn + "() RETURNS trigger LANGUAGE plpgsql AS $strata$\nBEGIN\n"
       "  IF TG_OP = 'INSERT' THEN\n"
       "    IF NEW." + n + " IS NULL THEN\n      NEW." + n + " := NEW." + o + ";\n"
-      "    ELSIF NEW." + o + " IS NULL THEN\n      NEW." + o + " := NEW." + n + ";\n    END IF;\n"
+      "    ELSIF NEW." + o + " IS NULL THEN\n      NEW." + o + " := NEW." + n + ";\n" + both + "    END IF;\n"
       "  ELSIF NEW." + n + " IS DISTINCT FROM OLD." + n + " THEN\n    NEW." + o + " := NEW." + n + ";\n"
       "  ELSIF NEW." + o + " IS DISTINCT FROM OLD." + o + " OR NEW." + n + " IS NULL THEN\n"
       "    NEW." + n + " := NEW." + o + ";  -- also a row the backfill has not reached yet\n"

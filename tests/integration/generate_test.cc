@@ -455,6 +455,27 @@ TEST_F(GenerateTest, TheCacheKeepsTheReplayAndTheSchemaBetweenRuns) {
   EXPECT_NE(r.out.find("no changes"), std::string::npos) << r.out << r.err;
 }
 
+// Both names have a default: an insert by either version sets its own column and gets
+// the default in the other; the written value must win.
+TEST_F(GenerateTest, ARenamedColumnWithADefaultKeepsTheWrittenValue) {
+  p_.Write("schema/01.sql", "CREATE TABLE agents (id int PRIMARY KEY, provider text NOT NULL DEFAULT 'claude');\n");
+  ASSERT_EQ(Gen({"init"}).exit_code, 0);
+  ASSERT_EQ(Run({"migrate"}).exit_code, 0);
+  p_.Write("schema/01.sql", "CREATE TABLE agents (id int PRIMARY KEY, vendor text NOT NULL DEFAULT 'claude');\n");
+  auto r = Gen({"rename", "--rename", "column:agents.provider=vendor"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string expand;
+  for (const auto& n : Files(p_)) {
+    if (EndsWith(n, "_rename.sql")) expand = n.substr(0, n.size() - 4);
+  }
+  ASSERT_EQ(Run({"migrate", "--to", expand}).exit_code, 0);
+  ExecOrDie(url_, "INSERT INTO agents (id, provider) VALUES (1, 'openai')");  // the old version
+  ExecOrDie(url_, "INSERT INTO agents (id, vendor) VALUES (2, 'mistral')");   // the new version
+  ExecOrDie(url_, "INSERT INTO agents (id) VALUES (3)");                      // neither
+  ASSERT_EQ(Run({"migrate"}).exit_code, 0);
+  EXPECT_EQ(Value("SELECT string_agg(vendor, ',' ORDER BY id) FROM agents"), "openai,mistral,claude");
+}
+
 TEST_F(GenerateTest, ATableRenameCarriesTheNamesDerivedFromIt) {
   p_.Write("schema/01.sql", "CREATE TABLE orders (id bigserial PRIMARY KEY, n int UNIQUE);\n"
                             "CREATE INDEX orders_n_idx ON orders (n);\n"
