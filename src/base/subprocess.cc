@@ -93,6 +93,10 @@ Result<ProcessResult> RunProcess(const std::vector<std::string>& argv,
   std::vector<std::string> env = BuildEnv(opts);
   auto cargs = CStrings(args);
   auto cenv = CStrings(env);
+  // Between fork and exec the child may only make async-signal-safe calls: another thread
+  // of this process may hold the allocator's lock (a dlopen, a query), which the child
+  // would wait for forever. The failure message is made here, written with write(2).
+  std::string cannot = args.empty() ? std::string() : args[0] + ": cannot execute\n";
   pid_t pid = ::fork();
   if (pid < 0) return Status::Io(std::string("fork: ") + std::strerror(errno));
   if (pid == 0) {
@@ -104,7 +108,8 @@ Result<ProcessResult> RunProcess(const std::vector<std::string>& argv,
     if (!opts.cwd.empty() && ::chdir(opts.cwd.c_str()) != 0) _exit(126);
     environ = cenv.data();
     ::execvp(cargs[0], cargs.data());
-    ::dprintf(2, "%s: %s\n", cargs[0], std::strerror(errno));
+    ssize_t ignored = ::write(2, cannot.data(), cannot.size());
+    (void)ignored;
     _exit(127);
   }
   ::close(in_pipe[0]);
