@@ -1,13 +1,10 @@
 // strata trace — what locks a migration really takes: runs pending files (or the files
 // named) on a shadow of the target's schema and reports, statement by statement, the
 // locks, rewrites, validations and index builds PostgreSQL performed.
-#include <cstdlib>
 #include <filesystem>
 
 #include <fmt/format.h>
 
-#include "base/fs.h"
-#include "base/strings.h"
 #include "catalog/ddl.h"
 #include "cli/commands.h"
 #include "cli/project.h"
@@ -166,18 +163,14 @@ int RunTrace(int argc, char** argv) {
     if (Status st = RunStatements(conn->get(), "the target's schema", *sql, 0, sql->size()); !st.ok()) return ctx.Fail(st);
   } else {
     // The files before the first traced one, replayed as `strata migrate` runs them.
-    char tmpl[] = "/tmp/strata-trace-XXXXXX";
-    if (!mkdtemp(tmpl)) return ctx.Fail(Status::Io("creating a folder for the replay"));
-    std::string tmp = tmpl;
-    Status st = Status::Ok();
+    std::vector<GeneratedFile> before;
     for (const auto& f : dir.files) {
-      if (&f == traced.front() || !st.ok()) break;
-      st = WriteFileAtomic(JoinPath(tmp, f.name), f.content);
+      if (&f == traced.front()) break;
+      before.push_back({f.name, f.content});
     }
-    if (st.ok()) st = ReplayMigrations(conn->get(), tmp, project->config.naming);
-    std::error_code ec;
-    std::filesystem::remove_all(tmp, ec);
-    if (!st.ok()) return ctx.Fail(st.Wrap("replaying the migrations before " + traced.front()->name));
+    if (Status st = ReplayFiles(conn->get(), before, project->config.naming); !st.ok()) {
+      return ctx.Fail(st.Wrap("replaying the migrations before " + traced.front()->name));
+    }
   }
   std::string shadow_url = (*shadow)->url();
   auto result = TraceFiles(conn->get(), Connection::Opener(shadow_url), traced);

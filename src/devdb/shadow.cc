@@ -7,7 +7,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <future>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -44,10 +43,6 @@ const std::string& HostTag() {
 }
 
 bool ProcessGone(long pid) { return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH; }
-
-}  // namespace
-
-namespace {
 
 // Sessions on the admin database are kept for the life of the process: opening one (a
 // backend start and a SCRAM exchange) costs milliseconds, and one generate creates and
@@ -92,6 +87,7 @@ class AdminPool {
     idle.pop_back();
     return c;
   }
+
  private:
   std::mutex mu_;
   std::map<std::string, std::vector<std::unique_ptr<Connection>>> idle_;
@@ -130,7 +126,6 @@ Result<std::vector<std::string>> DropLeftoverShadows(const std::string& admin_ur
   }
   return dropped;
 }
-
 
 Result<std::unique_ptr<ShadowDatabase>> ShadowDatabase::Create(const std::string& admin_url,
                                                                const std::string& template_db) {
@@ -174,7 +169,6 @@ Status ShadowDatabase::KeepAs(const std::string& name) {
   keep_ = true;
   return Status::Ok();
 }
-
 
 void ShadowDatabase::DropWithoutWaiting() {
   if (keep_) return;

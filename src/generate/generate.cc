@@ -192,23 +192,6 @@ Status Run(Session* s, const std::string& sql) {
   return Status::Database(sql + ": " + e.Summary() + e.Details()).With("sqlstate", e.sqlstate);
 }
 
-// Applies the generated files with `strata migrate`'s runner (verify sections, partitioned
-// index builds and all), from a folder of their own: what the proof runs is what migrate runs.
-Status ApplyFiles(Session* s, const std::vector<GeneratedFile>& files, Naming naming) {
-  char tmpl[] = "/tmp/strata-proof-XXXXXX";
-  if (!mkdtemp(tmpl)) return Status::Io(std::string("creating a folder for the proof: ") + std::strerror(errno));
-  std::string dir = tmpl;
-  Status st = Status::Ok();
-  for (const auto& f : files) {
-    st = WriteFileAtomic(dir + "/" + f.name, f.content);
-    if (!st.ok()) break;
-  }
-  if (st.ok()) st = ReplayMigrations(s, dir, naming);
-  std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
-  return st;
-}
-
 std::string Summary(const std::vector<Change>& changes) {
   std::string out;
   size_t shown = 0;
@@ -233,6 +216,21 @@ std::string VersionPlus(const std::string& v, size_t i, Naming naming) {
 }
 
 }  // namespace
+
+Status ReplayFiles(Session* s, const std::vector<GeneratedFile>& files, Naming naming) {
+  char tmpl[] = "/tmp/strata-replay-XXXXXX";
+  if (!mkdtemp(tmpl)) return Status::Io(std::string("creating a folder for the replay: ") + std::strerror(errno));
+  std::string dir = tmpl;
+  Status st = Status::Ok();
+  for (const auto& f : files) {
+    st = WriteFileAtomic(dir + "/" + f.name, f.content);
+    if (!st.ok()) break;
+  }
+  if (st.ok()) st = ReplayMigrations(s, dir, naming);
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  return st;
+}
 
 Result<RenameHint> ParseRenameHint(const std::string& text) {
   size_t colon = text.find(':'), eq = text.find('=');
@@ -585,7 +583,7 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
     }
     phase("write and lint files, proof database");
     std::unique_ptr<Session> conn;
-    if (owned_replay && replay_session) {
+    if (replay_session) {  // the replay's own database, not a copy
       conn = std::move(replay_session);
     } else {
       auto opened = Connection::Open(proof_url);
@@ -594,7 +592,7 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
     }
     conn->Exec("SET client_min_messages = warning; SET synchronous_commit = off");
     std::vector<GeneratedFile> migrations(out.files.begin(), out.files.begin() + parts.size());
-    Status st = ApplyFiles(conn.get(), migrations, r.naming);
+    Status st = ReplayFiles(conn.get(), migrations, r.naming);
     if (!st.ok()) return Status::InvalidInput("the generated migration fails on the replayed schema; nothing was written:\n  " + st.message());
     phase("proof: apply the files");
     auto after = Introspect(conn.get());
@@ -609,7 +607,6 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
     }
   }
   out.files.insert(out.files.end(), rollbacks.begin(), rollbacks.end());
-  // Dropping a big shadow database takes a while: drop them side by side.
   // The last shadow is dropped by the server while strata writes the files and exits.
   if (owned_replay) owned_replay->DropWithoutWaiting();
   owned_replay.reset();

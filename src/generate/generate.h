@@ -19,6 +19,8 @@
 
 namespace strata {
 
+class Session;
+
 // --rename KIND:OLD=NEW. kind "table": from/to "schema.table"; kind "column":
 // "schema.table.column" (the schema defaults to public; NEW may be just the column).
 struct RenameHint {
@@ -54,6 +56,11 @@ struct GeneratedFile {
   std::string name;  // file name in the migrations folder
   std::string content;
 };
+
+// Runs `files` with `strata migrate`'s runner (verify sections, partitioned index builds and
+// all) from a folder of their own on `s` (a shadow database): generate's proof and trace's
+// shadow run what migrate runs.
+Status ReplayFiles(Session* s, const std::vector<GeneratedFile>& files, Naming naming);
 
 struct GenerateOutcome {
   Plan plan;

@@ -129,7 +129,7 @@ Status RunStatements(Session* s, const std::string& path, const std::string& tex
     Status st = Status::Ok();
     if (!r.ok()) {
       const DbError& e = s->last_error();
-      size_t i = std::min(static_cast<size_t>(std::max(e.statement_index, 0)), pending.size() - 1);
+      size_t i = e.FailedStatement(pending.size());
       size_t at = begin + pending[i]->offset;
       if (e.position > 0) {
         size_t in_batch = CharPositionToOffset(joined, e.position);
@@ -203,9 +203,13 @@ Status ReplayMigrations(Session* s, const std::string& dir, Naming naming) {
   std::vector<FileError> errs;
   auto mdir = MigrationDir::Load(dir, naming, &errs);
   if (!mdir.ok()) return mdir.status();
+  return ReplayMigrations(s, *mdir, errs, naming);
+}
+
+Status ReplayMigrations(Session* s, const MigrationDir& dir, const std::vector<FileError>& load_errors, Naming naming) {
   // A misplaced directive stops migrate: it stops the replay the same way.
-  STRATA_RETURN_IF_ERROR(FileErrorsStatus(*mdir, errs));
-  if (mdir->files.empty()) return Status::Ok();
+  STRATA_RETURN_IF_ERROR(FileErrorsStatus(dir, load_errors));
+  if (dir.files.empty()) return Status::Ok();
   // RESET ALL after each file keeps the database's settings: a throwaway needs no WAL flush.
   s->Exec("DO $strata$ BEGIN EXECUTE format('ALTER DATABASE %I SET synchronous_commit = off', current_database()); "
           "END $strata$");
@@ -213,7 +217,7 @@ Status ReplayMigrations(Session* s, const std::string& dir, Naming naming) {
   cfg.naming = naming;
   cfg.history_table = {kReplayHistorySchema, "history"};
   cfg.lock_timeout = "";
-  Runner runner(s, cfg, *mdir, nullptr);
+  Runner runner(s, cfg, dir, nullptr);
   MigrateOptions opts;
   opts.lock_mode = LockMode::kNone;
   opts.applied_by = "strata replay";
@@ -241,25 +245,31 @@ Result<LoadedSource> LoadSourceKept(const SourceSpec& spec, const std::string& s
     out.catalog = std::move(*c);
     return out;
   }
-  // The replay parses its files while the server makes the database (ParseMigration keeps
-  // what it parsed for the runner).
-  std::future<void> ahead;
+  // The replay reads and parses its files while the server makes the database
+  // (ParseMigration keeps what it parsed for the runner).
+  struct Folder {
+    Result<MigrationDir> dir;
+    std::vector<FileError> errors;
+  };
+  std::future<Folder> ahead;
   if (spec.kind == SourceSpec::Kind::kMigrationsDir) {
     ahead = std::async(std::launch::async, [&] {
       std::vector<FileError> errs;
       auto dir = MigrationDir::Load(spec.value, naming, &errs);
-      if (!dir.ok()) return;
-      std::vector<std::future<void>> each;
-      for (const MigrationFile& f : dir->files) {
-        each.push_back(std::async(std::launch::async, [&f] {
-          std::vector<FileError> e;
-          ParseMigration(f, &e);
-        }));
-        if (each.size() >= 4) {  // a few at a time: large folders have hundreds of files
-          each.front().wait();
-          each.erase(each.begin());
+      if (dir.ok()) {
+        std::vector<std::future<void>> each;
+        for (const MigrationFile& f : dir->files) {
+          each.push_back(std::async(std::launch::async, [&f] {
+            std::vector<FileError> e;
+            ParseMigration(f, &e);
+          }));
+          if (each.size() >= 4) {  // a few at a time: large folders have hundreds of files
+            each.front().wait();
+            each.erase(each.begin());
+          }
         }
       }
+      return Folder{std::move(dir), std::move(errs)};
     });
   }
   auto shadow = ShadowDatabase::Create(shadow_admin_url);
@@ -269,9 +279,14 @@ Result<LoadedSource> LoadSourceKept(const SourceSpec& spec, const std::string& s
   if (!conn.ok()) return conn.status();
   // A throwaway database: no need to wait for the WAL flush of every statement.
   (*conn)->Exec("SET client_min_messages = warning; SET synchronous_commit = off");
-  if (ahead.valid()) ahead.wait();
-  Status st = spec.kind == SourceSpec::Kind::kSchemaDir ? ApplySchemaSources(conn->get(), spec, rendered)
-                                                        : ReplayMigrations(conn->get(), spec.value, naming);
+  Status st = Status::Ok();
+  if (ahead.valid()) {
+    Folder folder = ahead.get();
+    if (!folder.dir.ok()) return folder.dir.status();
+    st = ReplayMigrations(conn->get(), *folder.dir, folder.errors, naming);
+  } else {
+    st = ApplySchemaSources(conn->get(), spec, rendered);
+  }
   if (!st.ok()) return st;
   // The replay is the longer of the two builds: by the time it is read, the schema's
   // build is done and a second session has a core to itself.

@@ -10,6 +10,7 @@
 #include "catalog/catalog.h"
 #include "config/config.h"
 #include "devdb/shadow.h"
+#include "migrate/migration_dir.h"
 #include "pg/session.h"
 
 namespace strata {
@@ -58,6 +59,8 @@ Result<LoadedSource> LoadSourceKept(const SourceSpec& spec, const std::string& s
 // `strata migrate` of the folder `dir` on `s` (a shadow database): the same runner, with
 // its history table in a schema of its own that is dropped afterwards.
 Status ReplayMigrations(Session* s, const std::string& dir, Naming naming);
+// The same for a folder already loaded, with the errors its Load reported.
+Status ReplayMigrations(Session* s, const MigrationDir& dir, const std::vector<FileError>& load_errors, Naming naming);
 
 // Runs each statement of text[begin, end) on `s` (so that CONCURRENTLY works), pointing
 // at path:line:col of the failing one. `batch` (throwaway databases only): consecutive

@@ -210,7 +210,7 @@ Result<ParsedMigration> ParseUncached(const MigrationFile& file, std::vector<Fil
 }
 
 // Parsing is most of what a replay spends before its first statement reaches the server,
-// so callers parse ahead (ParseAhead) while they wait for it. One process parses a file
+// so the replay parses ahead while it waits for its database. One process parses a file
 // (path and content) once.
 struct Memo {
   Result<ParsedMigration> result;

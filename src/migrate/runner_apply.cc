@@ -154,7 +154,7 @@ Status Runner::RunVerify(const MigrationFile& f, const ParsedMigration& pm, bool
   for (const Statement& st : pm.verify) all += std::string(st.Text(f.content)) + "\n;\n";
   auto results = session_->ExecAll(all);
   if (!results.ok()) {
-    size_t i = std::min(static_cast<size_t>(std::max(session_->last_error().statement_index, 0)), pm.verify.size() - 1);
+    size_t i = session_->last_error().FailedStatement(pm.verify.size());
     Status failed = FileFailure(f, pm.verify[i].offset, "verify query failed: ");
     return Status::Database(failed.message() + "\n  " + outcome);
   }

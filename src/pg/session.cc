@@ -175,12 +175,16 @@ Result<QueryResult> Finish(PGconn* conn, DbError* error, std::vector<QueryResult
 }
 }  // namespace
 
+Status Connection::SendFailed() {
+  error_.message = Trimmed(L().PQerrorMessage(impl_->conn));
+  error_.connection_lost = L().PQstatus(impl_->conn) != CONNECTION_OK;
+  return Status::Database(error_.message);
+}
+
 Result<QueryResult> Connection::Exec(const std::string& sql) {
   error_.Clear();
   if (!L().PQsendQuery(impl_->conn, sql.c_str())) {
-    error_.message = Trimmed(L().PQerrorMessage(impl_->conn));
-    error_.connection_lost = L().PQstatus(impl_->conn) != CONNECTION_OK;
-    return Status::Database(error_.message);
+    return SendFailed();
   }
   return Finish(impl_->conn, &error_);
 }
@@ -188,9 +192,7 @@ Result<QueryResult> Connection::Exec(const std::string& sql) {
 Result<std::vector<QueryResult>> Connection::ExecAll(const std::string& sql) {
   error_.Clear();
   if (!L().PQsendQuery(impl_->conn, sql.c_str())) {
-    error_.message = Trimmed(L().PQerrorMessage(impl_->conn));
-    error_.connection_lost = L().PQstatus(impl_->conn) != CONNECTION_OK;
-    return Status::Database(error_.message);
+    return SendFailed();
   }
   std::vector<QueryResult> all;
   auto last = Finish(impl_->conn, &error_, &all);
@@ -200,9 +202,8 @@ Result<std::vector<QueryResult>> Connection::ExecAll(const std::string& sql) {
 
 Status Connection::SendWithoutWaiting(const std::string& sql) {
   // A blocking connection's PQsendQuery returns once the whole query is sent.
-  if (!L().PQsendQuery(impl_->conn, sql.c_str())) {
-    return Status::Database(Trimmed(L().PQerrorMessage(impl_->conn)));
-  }
+  error_.Clear();
+  if (!L().PQsendQuery(impl_->conn, sql.c_str())) return SendFailed();
   return Status::Ok();
 }
 
@@ -213,9 +214,7 @@ Result<QueryResult> Connection::ExecParams(const std::string& sql,
   for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
   if (!L().PQsendQueryParams(impl_->conn, sql.c_str(), static_cast<int>(values.size()), nullptr,
                          values.data(), nullptr, nullptr, 0)) {
-    error_.message = Trimmed(L().PQerrorMessage(impl_->conn));
-    error_.connection_lost = L().PQstatus(impl_->conn) != CONNECTION_OK;
-    return Status::Database(error_.message);
+    return SendFailed();
   }
   return Finish(impl_->conn, &error_);
 }

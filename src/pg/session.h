@@ -3,6 +3,7 @@
 // includes libpq-fe.h.
 #pragma once
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -28,6 +29,10 @@ struct DbError {
   int position = 0;      // 1-based character offset into the statement text; 0 when none
   // In a multi-statement Exec, how many statements succeeded before the failing one.
   int statement_index = 0;
+  // statement_index as an index into the `count` statements sent (count > 0).
+  size_t FailedStatement(size_t count) const {
+    return std::min(static_cast<size_t>(std::max(statement_index, 0)), count - 1);
+  }
   void Clear() { *this = DbError(); }
   // "message (SQLSTATE x)": the line a user reads first.
   std::string Summary() const {
@@ -111,6 +116,8 @@ class Connection : public Session {
 
  private:
   explicit Connection(std::unique_ptr<Impl> impl);
+  // A query that could not be sent: fills last_error() from the connection.
+  Status SendFailed();
   std::unique_ptr<Impl> impl_;
   DbError error_;
 };

@@ -338,19 +338,20 @@ Status Planner::ColumnAlter(const Table& t, const Column& a, const Column& b) {
     // What the NULL rows become: --backfill's expression, else the column's default.
     std::string fill_with;
     if (existed && b.generated.empty() && !b.identity) {
-      auto given = opt_.backfill.find(t.schema + "." + t.name + "." + b.name);
+      std::string col = t.schema + "." + t.name + "." + b.name;
+      auto given = opt_.backfill.find(col);
       if (given != opt_.backfill.end()) {
         fill_with = given->second;  // empty: filled before the plan runs (a rename's backfill)
       } else if (!b.default_expr.empty()) {
         fill_with = "DEFAULT";
       } else if (opt_.require_backfill) {
-        std::string col = t.schema + "." + t.name + "." + b.name;
         return Status::Refused("column " + col + " becomes NOT NULL and has no default: on a database where a row "
                                "holds NULL there, the migration would fail. Say what those rows get with --backfill " +
                                col + "=EXPR (an SQL expression, e.g. --backfill \"" + col +
                                "='unknown'\"), or give the column a default in the schema");
       }
     }
+    std::string fill_what = fill_with == "DEFAULT" ? "its default" : fill_with;
     if (existed && opt_.concurrently && !Partitioned(key)) {
       // The seeds' three steps: a NOT VALID check, validated without blocking writes, lets
       // SET NOT NULL skip its own full-table scan; then the check goes.
@@ -366,8 +367,7 @@ Status Planner::ColumnAlter(const Table& t, const Column& a, const Column& b) {
         // that VALIDATE finds none. Only NULL rows are touched: a re-run (or a resume
         // after a crash) does what is left.
         std::string col = QuoteIdent(b.name);
-        Step fill = S(ck, "backfill NULLs in " + what + (fill_with == "DEFAULT" ? " with its default" : " with " + fill_with) +
-                              ", in batches",
+        Step fill = S(ck, "backfill NULLs in " + what + " with " + fill_what + ", in batches",
                       "DO $strata$\n"
                       "-- re-runnable: only rows still NULL are updated\n"
                       "DECLARE\n  batch bigint;\n  total bigint := 0;\n"
@@ -378,9 +378,7 @@ Status Planner::ColumnAlter(const Table& t, const Column& a, const Column& b) {
                       "    RAISE NOTICE 'backfilled % rows of %', total, " + QuoteLiteral(Unquoted(tq) + "." + b.name) + ";\n"
                       "    COMMIT;\n  END LOOP;\nEND\n$strata$;");
         fill.transactional = false;
-        fill.hazards.push_back({Hazard::kCorrectness, std::string("sets NULL rows to ") +
-                                                          (fill_with == "DEFAULT" ? "the column's default" : fill_with) +
-                                                          ", 10,000 rows per commit"});
+        fill.hazards.push_back({Hazard::kCorrectness, "sets NULL rows to " + fill_what + ", 10,000 rows per commit"});
         fill.verify = "SELECT NOT EXISTS (SELECT 1 FROM " + tq + " WHERE " + col + " IS NULL)";
         add(std::move(fill));
       }
@@ -399,10 +397,10 @@ Status Planner::ColumnAlter(const Table& t, const Column& a, const Column& b) {
       add(std::move(s4));
     } else {
       if (!fill_with.empty()) {
-        Step fill = S(ck, "backfill NULLs in " + what + (fill_with == "DEFAULT" ? " with its default" : " with " + fill_with),
+        Step fill = S(ck, "backfill NULLs in " + what + " with " + fill_what,
                       "UPDATE " + tq + " SET " + QuoteIdent(b.name) + " = " + fill_with + " WHERE " + QuoteIdent(b.name) +
                           " IS NULL;");
-        fill.hazards.push_back({Hazard::kCorrectness, "sets NULL rows to the column's default"});
+        fill.hazards.push_back({Hazard::kCorrectness, "sets NULL rows to " + fill_what});
         add(std::move(fill));
       }
       Step s = S(ck, "set NOT NULL on " + what, alter + " SET NOT NULL;");

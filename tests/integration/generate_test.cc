@@ -17,6 +17,14 @@ std::vector<std::string> Files(const TempProject& p) {
   return names.ok() ? *names : std::vector<std::string>{};
 }
 
+// The stem (name without .sql) of the migration whose name ends with `suffix`, for --to.
+std::string MigrationStem(const TempProject& p, const std::string& suffix) {
+  for (const auto& n : Files(p)) {
+    if (EndsWith(n, suffix)) return n.substr(0, n.size() - 4);
+  }
+  return "";
+}
+
 std::string ReadMigration(const TempProject& p, const std::string& suffix) {
   for (const auto& n : Files(p)) {
     if (EndsWith(n, suffix)) return *ReadFile(p.dir() + "/migrations/" + n);
@@ -395,12 +403,7 @@ TEST_F(GenerateTest, AColumnRenameLosesNoWriteDuringTheRollingDeploy) {
   p_.Write("schema/01.sql", "CREATE TABLE agents (id int PRIMARY KEY, display_name text NOT NULL);\n");
   auto r = Gen({"rename", "--rename", "column:agents.name=display_name"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  auto stem = [&](const std::string& suffix) {
-    for (const auto& n : Files(p_)) {
-      if (EndsWith(n, suffix)) return n.substr(0, n.size() - 4);
-    }
-    return std::string();
-  };
+  auto stem = [&](const std::string& suffix) { return MigrationStem(p_, suffix); };
   ASSERT_FALSE(stem("_rename_backfill.sql").empty()) << r.out;
   // Expand only: the new application's column exists, the old one is still written.
   ASSERT_EQ(Run({"migrate", "--to", stem("_rename.sql")}).exit_code, 0);
@@ -464,11 +467,7 @@ TEST_F(GenerateTest, ARenamedColumnWithADefaultKeepsTheWrittenValue) {
   p_.Write("schema/01.sql", "CREATE TABLE agents (id int PRIMARY KEY, vendor text NOT NULL DEFAULT 'claude');\n");
   auto r = Gen({"rename", "--rename", "column:agents.provider=vendor"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  std::string expand;
-  for (const auto& n : Files(p_)) {
-    if (EndsWith(n, "_rename.sql")) expand = n.substr(0, n.size() - 4);
-  }
-  ASSERT_EQ(Run({"migrate", "--to", expand}).exit_code, 0);
+  ASSERT_EQ(Run({"migrate", "--to", MigrationStem(p_, "_rename.sql")}).exit_code, 0);
   ExecOrDie(url_, "INSERT INTO agents (id, provider) VALUES (1, 'openai')");  // the old version
   ExecOrDie(url_, "INSERT INTO agents (id, vendor) VALUES (2, 'mistral')");   // the new version
   ExecOrDie(url_, "INSERT INTO agents (id) VALUES (3)");                      // neither
