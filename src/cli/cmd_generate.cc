@@ -67,6 +67,7 @@ int RunGenerate(int argc, char** argv) {
   req.slug = slug;
   req.plan.concurrently = !no_concurrently;
   req.plan.require_backfill = true;
+  req.plan.online_type_changes = true;
   for (const auto& b : backfills) {
     size_t eq = b.find('=');
     std::string col = b.substr(0, eq);

@@ -22,7 +22,7 @@ std::vector<MigrationPart> SplitPlan(const Plan& plan, const std::set<std::strin
       continue;
     }
     any_other = true;
-    contracted[i] = contract.count(s.object) && s.HasHazard(Hazard::kDeletesData);
+    contracted[i] = s.contract || (contract.count(s.object) && s.HasHazard(Hazard::kDeletesData));
     deferred[i] = !s.transactional;
     for (int a : s.after) {
       if (deferred[a]) deferred[i] = true;

@@ -167,17 +167,9 @@ Result<std::vector<std::string>> RenameStatements(const RenameHint& h, const Cat
       "  END IF;\n  RETURN NEW;\nEND\n$strata$;",
       "CREATE TRIGGER " + QuoteIdent(sync_name) + " BEFORE INSERT OR UPDATE ON " + q +
           " FOR EACH ROW EXECUTE FUNCTION " + fn + "();"};
-  sync->backfill =
-      "-- Rows written before the trigger: copied in batches of 10,000, a commit after each.\n"
-      "DO $strata$\n"
-      "-- re-runnable: only rows whose two columns differ are updated\n"
-      "DECLARE\n  batch bigint;\n  total bigint := 0;\n"
-      "BEGIN\n  LOOP\n"
-      "    UPDATE " + q + " SET " + n + " = " + o + " WHERE ctid = ANY (ARRAY(SELECT ctid FROM " + q +
-      " WHERE " + n + " IS DISTINCT FROM " + o + " LIMIT 10000));\n"
-      "    GET DIAGNOSTICS batch = ROW_COUNT;\n    EXIT WHEN batch = 0;\n    total := total + batch;\n"
-      "    RAISE NOTICE 'copied % rows of %', total, " + QuoteLiteral(table + "." + col + " to " + new_col) + ";\n"
-      "    COMMIT;\n  END LOOP;\nEND\n$strata$;";
+  sync->backfill = "-- Rows written before the trigger: copied in batches of about 10,000, a commit after each.\n" +
+                   BatchedUpdateSql(q, n + " = " + o, n + " IS DISTINCT FROM " + o, "copied",
+                                    table + "." + col + " to " + new_col, current.server_version);
   sync->verify = "SELECT NOT EXISTS (SELECT 1 FROM " + q + " WHERE " + n + " IS DISTINCT FROM " + o + ")";
   sync->contract = {"DROP TRIGGER IF EXISTS " + QuoteIdent(sync_name) + " ON " + q + ";",
                     "DROP FUNCTION IF EXISTS " + fn + "();"};

@@ -42,6 +42,43 @@ bool Plan::DeletesData() const {
   return std::any_of(steps.begin(), steps.end(), [](const Step& s) { return s.HasHazard(Hazard::kDeletesData); });
 }
 
+std::string BatchedUpdateSql(const std::string& table_sql, const std::string& set, const std::string& pending,
+                             const std::string& verb, const std::string& label, int server_version) {
+  std::string notice = "    RAISE NOTICE '" + verb + " % rows of %";
+  if (server_version != 0 && server_version < 140000) {
+    return "DO $strata$\n-- re-runnable: only pending rows are updated\n"
+           "DECLARE\n  batch bigint;\n  total bigint := 0;\n"
+           "BEGIN\n  LOOP\n"
+           "    UPDATE " + table_sql + " SET " + set + " WHERE ctid = ANY (ARRAY(SELECT ctid FROM " + table_sql +
+           " WHERE " + pending + " LIMIT 10000));\n"
+           "    GET DIAGNOSTICS batch = ROW_COUNT;\n    EXIT WHEN batch = 0;\n    total := total + batch;\n" +
+           notice + "', total, " + QuoteLiteral(label) + ";\n"
+           "    COMMIT;\n  END LOOP;\nEND\n$strata$;";
+  }
+  // One pass over the pages that existed when it started (rows written later went
+  // through whatever keeps them current), a range of pages per commit sized to about
+  // 10,000 rows from the table's statistics, halved when a range held far more.
+  std::string rel = QuoteLiteral(table_sql) + "::regclass";
+  return "DO $strata$\n-- re-runnable: only pending rows are updated\n"
+         "DECLARE\n"
+         "  pages bigint := pg_catalog.pg_relation_size(" + rel + ") / current_setting('block_size')::int;\n"
+         "  step bigint;\n  first bigint := 0;\n  batch bigint;\n  total bigint := 0;\n"
+         "BEGIN\n"
+         "  SELECT greatest(1, 10000 / greatest(1, CASE WHEN relpages > 0 AND reltuples > 0 THEN reltuples / relpages "
+         "ELSE 50 END))::bigint\n    INTO step FROM pg_catalog.pg_class WHERE oid = " + rel + ";\n"
+         "  WHILE first < pages LOOP\n"
+         "    UPDATE " + table_sql + " SET " + set + "\n"
+         "      WHERE ctid >= format('(%s,0)', first)::tid AND ctid < format('(%s,0)', first + step)::tid AND " +
+         pending + ";\n"
+         "    GET DIAGNOSTICS batch = ROW_COUNT;\n"
+         "    first := first + step;\n"
+         "    IF batch > 20000 THEN step := greatest(1, step / 2); END IF;\n"
+         "    IF batch > 0 THEN\n      total := total + batch;\n"
+         "  " + notice + " (%)', total, " + QuoteLiteral(label) + ", least(100, first * 100 / pages) || '%';\n"
+         "    END IF;\n"
+         "    COMMIT;\n  END LOOP;\nEND\n$strata$;";
+}
+
 namespace planning {
 
 std::string CommentOn(const std::string& what, const std::string& comment) {

@@ -50,6 +50,9 @@ struct Step {
   std::string undo;    // SQL that undoes it; empty when nothing can (dropped data)
   std::string verify;  // a query returning one row whose first column is true once applied
   std::vector<int> after;  // indexes of earlier steps it depends on (filled by MakePlan)
+  // Runs only after the deploy, in the contract file: no running application may still
+  // need what it removes (an online type change's old column).
+  bool contract = false;
   bool HasHazard(Hazard h) const;
 };
 
@@ -69,7 +72,20 @@ struct PlanOptions {
   // With neither, refuse (generate) rather than plan a VALIDATE that fails on the first
   // NULL row in production; diff and push plan it and report FAILS_ON_EXISTING_ROWS.
   bool require_backfill = false;
+  // A column type change that would rewrite an existing table under its ACCESS EXCLUSIVE
+  // lock is done as expand/contract instead (generate): a new column kept in step by a
+  // trigger and backfilled in batches, swapped in by the contract file.
+  bool online_type_changes = false;
 };
+
+// A DO block that runs `UPDATE table SET set` on the rows where `pending` holds, about
+// 10,000 rows per commit, printing progress as NOTICEs ("<verb> N rows of <label> (P%)").
+// Re-runnable: only pending rows are touched. On PostgreSQL 14 and later it walks the
+// table once in ranges of pages (a TID range scan); before 14, each batch takes the first
+// pending rows. Rows a concurrent UPDATE moves behind the walk are the caller's concern
+// (a trigger keeps them, or a second pass sweeps them).
+std::string BatchedUpdateSql(const std::string& table_sql, const std::string& set, const std::string& pending,
+                             const std::string& verb, const std::string& label, int server_version);
 
 // The steps that turn `from` into `to`. Unsupported changes (removing an enum value,
 // changing a partition key, ...) are an error naming the object and what to do instead.

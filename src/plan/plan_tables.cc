@@ -253,7 +253,181 @@ void Planner::ColumnExtras(const Table& t, const Column* a, const Column& b) {
   }
 }
 
+namespace {
+
+// Whether `text` (a definition) names `ident` as a whole identifier, bare or quoted.
+bool MentionsIdent(const std::string& text, const std::string& ident) {
+  auto word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$'; };
+  for (size_t at = text.find(ident); at != std::string::npos; at = text.find(ident, at + 1)) {
+    bool left = at == 0 || !word(text[at - 1]);
+    bool right = at + ident.size() >= text.size() || !word(text[at + ident.size()]);
+    if (left && right) return true;
+  }
+  return false;
+}
+
+// Whether anything in `c` besides the column itself would stop the swap (DROP COLUMN
+// refuses, or drops it along) or lose a property: indexes, keys and checks, foreign keys
+// to it, triggers, policies, views over the table, statistics and rules, SQL-standard
+// function bodies, generated columns, inheritance. Conservative: a mention is a use.
+bool ColumnInUse(const Catalog& c, const std::string& key, const Table& t, const std::string& col) {
+  for (const auto& i : c.indexes) {
+    if (i.table_key == key && MentionsIdent(i.definition, col)) return true;
+  }
+  for (const auto& k : c.constraints) {
+    if (k.table_key == key && MentionsIdent(k.definition, col)) return true;
+    if (k.definition.find("REFERENCES") != std::string::npos && MentionsIdent(k.definition, t.name) &&
+        MentionsIdent(k.definition, col)) {
+      return true;
+    }
+  }
+  for (const auto& g : c.triggers) {
+    if (g.table_key == key && MentionsIdent(g.definition, col)) return true;
+  }
+  for (const auto& p : c.policies) {
+    if (p.table_key == key && (MentionsIdent(p.using_expr, col) || MentionsIdent(p.check_expr, col))) return true;
+  }
+  for (const auto& v : c.views) {
+    if (MentionsIdent(v.definition, t.name)) return true;
+  }
+  for (const auto& d : c.defined) {
+    if (d.table_key == key && MentionsIdent(d.definition, col)) return true;
+  }
+  for (const auto& f : c.functions) {
+    if (f.definition.find("ATOMIC") != std::string::npos && MentionsIdent(f.definition, t.name)) return true;
+  }
+  for (const auto& x : c.tables) {
+    std::string xk = Key("table", x.schema, x.name);
+    if (xk == key) {
+      if (!x.inherits.empty() || !x.partition_of.empty() || !x.partition_key.empty()) return true;
+      for (const auto& other : x.columns) {
+        if (other.name != col && MentionsIdent(other.generated, col)) return true;
+      }
+    }
+    for (const auto& parent : x.inherits_keys) {
+      if (parent == key) return true;
+    }
+    if (x.partition_of == key) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool Planner::ColumnRetypeOnline(const Table& t, const Column& a, const Column& b) {
+  std::string tq = QualifiedSql(t.schema, t.name), key = Key("table", t.schema, t.name);
+  if (!opt_.online_type_changes || !Safe(key) || a.name != b.name || a.type == b.type || NoCast(a.type, b.type) ||
+      BinaryCoercible(a.type, b.type)) {
+    return false;
+  }
+  // Only the type changes, on a plain column; anything more stays in place.
+  if (a.collation != b.collation || a.not_null != b.not_null || !a.not_null_name.empty() || !b.not_null_name.empty() ||
+      a.identity || b.identity || !a.generated.empty() || !b.generated.empty() || a.acl || b.acl ||
+      a.statistics != -1 || b.statistics != -1 || !a.storage.empty() || !b.storage.empty() || !a.compression.empty() ||
+      !b.compression.empty() || a.default_expr.find("nextval(") != std::string::npos ||
+      b.default_expr.find("nextval(") != std::string::npos) {
+    return false;
+  }
+  std::string col_key = t.schema + "." + t.name + "." + b.name;
+  if (opt_.backfill.count(col_key)) return false;  // a rename's new half: the rename's trigger keeps it
+  std::string tmp = b.name.substr(0, 52) + "_strata_new";
+  for (const Catalog* c : {&a_, &b_}) {
+    if (ColumnInUse(*c, key, t, b.name)) return false;
+    for (const auto& x : c->tables) {
+      if (Key("table", x.schema, x.name) != key) continue;
+      for (const auto& other : x.columns) {
+        if (other.name == tmp) return false;
+      }
+    }
+  }
+  std::string ck = "column:" + col_key;
+  std::string what = tq + "." + QuoteIdent(b.name), col = QuoteIdent(b.name), nq = QuoteIdent(tmp);
+  std::string fname = ("strata_retype_" + t.name + "_" + b.name).substr(0, 63);
+  std::string fn = QualifiedSql(t.schema, fname);
+  bool via_text = enum_types_.count(Unquoted(a.type)) || enum_types_.count(Unquoted(b.type));
+  auto convert = [&](const std::string& from) { return from + (via_text ? "::text::" : "::") + b.type; };
+  std::string collate = b.collation.empty() ? "" : " COLLATE " + b.collation;
+  auto add = [&](Step s) { Add(NodeKind::kAlter, kAlterColumn, ck, key, std::move(s)); };
+
+  // Expand: the new column beside the old one, kept in step with every write to it.
+  Step s1 = S(ck, "add " + nq + " of type " + b.type + " beside " + what + " (type change done as expand/contract)",
+              "ALTER TABLE " + tq + " ADD COLUMN " + nq + " " + b.type + collate + ";");
+  s1.undo = "ALTER TABLE " + tq + " DROP COLUMN IF EXISTS " + nq + ";";
+  add(std::move(s1));
+  Step s2 = S(ck, "trigger function converting each write of " + what + " to " + b.type,
+              "CREATE FUNCTION " + fn + "() RETURNS trigger LANGUAGE plpgsql AS $strata$\nBEGIN\n  NEW." + nq + " := " +
+                  convert("NEW." + col) + ";\n  RETURN NEW;\nEND\n$strata$;");
+  s2.undo = "DROP FUNCTION IF EXISTS " + fn + "();";
+  add(std::move(s2));
+  Step s3 = S(ck, "keep " + nq + " in step with " + what + " while both application versions run",
+              "CREATE TRIGGER " + QuoteIdent(fname) + " BEFORE INSERT OR UPDATE ON " + tq + " FOR EACH ROW EXECUTE FUNCTION " +
+                  fn + "();");
+  s3.undo = "DROP TRIGGER IF EXISTS " + QuoteIdent(fname) + " ON " + tq + ";";
+  add(std::move(s3));
+  // The rows written before the trigger: converted in batches, a commit after each.
+  std::string differs = nq + " IS DISTINCT FROM " + convert(col);
+  Step fill = S(ck, "convert the rows of " + what + " to " + b.type + " in " + nq + ", in batches",
+                BatchedUpdateSql(tq, nq + " = " + convert(col), differs, "converted", Unquoted(tq) + "." + b.name,
+                                 b_.server_version));
+  fill.transactional = false;
+  fill.hazards.push_back({Hazard::kCorrectness, "converts every row, 10,000 per commit; fails if a value does not convert"});
+  fill.verify = "SELECT NOT EXISTS (SELECT 1 FROM " + tq + " WHERE " + differs + ")";
+  add(std::move(fill));
+  std::string check = ("strata_nn_" + t.name + "_" + tmp).substr(0, 63);
+  if (b.not_null) {
+    // Validated now, without blocking writes, so that SET NOT NULL in the contract skips
+    // its scan under the table lock.
+    Step k = S(ck, "check " + nq + " IS NOT NULL (NOT VALID)",
+               "ALTER TABLE " + tq + " ADD CONSTRAINT " + QuoteIdent(check) + " CHECK (" + nq + " IS NOT NULL) NOT VALID;");
+    k.transactional = false;
+    k.hazards.push_back({Hazard::kAccessExclusiveLock, "brief lock; rows are not checked yet"});
+    add(std::move(k));
+    Step v = S(ck, "validate the check on " + nq, "ALTER TABLE " + tq + " VALIDATE CONSTRAINT " + QuoteIdent(check) + ";");
+    v.transactional = false;
+    v.hazards.push_back({Hazard::kValidatesRows, "scans the table without blocking writes"});
+    add(std::move(v));
+  }
+  // Contract, once no application version writes values only the old type holds: the
+  // new column takes the old one's place in one short transaction.
+  auto contract = [&](Step s) {
+    s.contract = true;
+    add(std::move(s));
+  };
+  contract(S(ck, "stop converting writes of " + what, "DROP TRIGGER IF EXISTS " + QuoteIdent(fname) + " ON " + tq + ";"));
+  contract(S(ck, "drop the trigger function of " + what, "DROP FUNCTION IF EXISTS " + fn + "();"));
+  Step drop = S(ck, "drop the old " + a.type + " column " + what + " (its values are in " + nq + ")",
+                "ALTER TABLE " + tq + " DROP COLUMN " + col + ";");
+  drop.hazards.push_back({Hazard::kAccessExclusiveLock, "brief lock; no rewrite"});
+  contract(std::move(drop));
+  Step ren = S(ck, "rename " + nq + " to " + col, "ALTER TABLE " + tq + " RENAME COLUMN " + nq + " TO " + col + ";");
+  ren.hazards.push_back({Hazard::kAccessExclusiveLock,
+                         "brief lock; the new column takes the name both application versions use"});
+  std::string alter = "ALTER TABLE " + tq + " ALTER COLUMN " + col;
+  if (b.default_expr.empty() && !b.not_null && b.comment.empty()) ren.verify = ColumnIs(tq, b.name, TypeIs(b.type));
+  contract(std::move(ren));
+  if (!b.default_expr.empty()) {
+    Step d = S(ck, "set default of " + what, alter + " SET DEFAULT " + b.default_expr + ";");
+    if (!b.not_null && b.comment.empty()) d.verify = ColumnIs(tq, b.name, TypeIs(b.type));
+    contract(std::move(d));
+  }
+  if (b.not_null) {
+    Step nn = S(ck, "set NOT NULL on " + what, alter + " SET NOT NULL;");
+    nn.hazards.push_back({Hazard::kAccessExclusiveLock, "brief lock; the validated check spares the scan"});
+    contract(std::move(nn));
+    Step k = S(ck, "drop the helper check on " + what, "ALTER TABLE " + tq + " DROP CONSTRAINT " + QuoteIdent(check) + ";");
+    if (b.comment.empty()) k.verify = ColumnIs(tq, b.name, TypeIs(b.type) + " AND attnotnull");
+    contract(std::move(k));
+  }
+  if (!b.comment.empty()) {
+    Step c = S(ck, "comment on " + what, CommentOn("COLUMN " + what, b.comment));
+    c.verify = ColumnIs(tq, b.name, TypeIs(b.type));
+    contract(std::move(c));
+  }
+  return true;
+}
+
 Status Planner::ColumnAlter(const Table& t, const Column& a, const Column& b) {
+  if (ColumnRetypeOnline(t, a, b)) return Status::Ok();
   std::string tq = QualifiedSql(t.schema, t.name), key = Key("table", t.schema, t.name);
   std::string ck = "column:" + t.schema + "." + t.name + "." + b.name;
   std::string what = tq + "." + QuoteIdent(b.name);
@@ -357,31 +531,31 @@ Status Planner::ColumnAlter(const Table& t, const Column& a, const Column& b) {
       // SET NOT NULL skip its own full-table scan; then the check goes.
       std::string check = ("strata_nn_" + t.name + "_" + b.name).substr(0, 63);
       std::string on = "ALTER TABLE " + tq + " ";
+      // The runbook's middle step: the rows that are NULL get the value, in batches with a
+      // commit after each, so that VALIDATE finds none. Only NULL rows are touched: a re-run
+      // (or a resume after a crash) does what is left.
+      auto fill = [&](const std::string& description) {
+        std::string col = QuoteIdent(b.name);
+        Step f = S(ck, description,
+                   BatchedUpdateSql(tq, col + " = " + fill_with, col + " IS NULL", "backfilled",
+                                    Unquoted(tq) + "." + b.name, b_.server_version));
+        f.transactional = false;
+        f.hazards.push_back({Hazard::kCorrectness, "sets NULL rows to " + fill_what + ", 10,000 rows per commit"});
+        f.verify = "SELECT NOT EXISTS (SELECT 1 FROM " + tq + " WHERE " + col + " IS NULL)";
+        return f;
+      };
+      // The check goes on after the backfill: a NOT VALID check still applies to every
+      // new row version, so before it an UPDATE of any other column of a row still NULL
+      // would fail (found by bench/online under live writes).
+      if (!fill_with.empty()) add(fill("backfill NULLs in " + what + " with " + fill_what + ", in batches"));
       Step s1 = S(ck, "check " + what + " IS NOT NULL (NOT VALID)",
                   on + "ADD CONSTRAINT " + QuoteIdent(check) + " CHECK (" + QuoteIdent(b.name) + " IS NOT NULL) NOT VALID;");
       s1.hazards.push_back({Hazard::kAccessExclusiveLock, "brief lock; rows are not checked yet"});
+      s1.transactional = fill_with.empty();
       add(std::move(s1));
-      if (!fill_with.empty()) {
-        // The runbook's middle step: the rows that are NULL get the new default, in
-        // batches with a commit after each (the check keeps new NULLs out meanwhile), so
-        // that VALIDATE finds none. Only NULL rows are touched: a re-run (or a resume
-        // after a crash) does what is left.
-        std::string col = QuoteIdent(b.name);
-        Step fill = S(ck, "backfill NULLs in " + what + " with " + fill_what + ", in batches",
-                      "DO $strata$\n"
-                      "-- re-runnable: only rows still NULL are updated\n"
-                      "DECLARE\n  batch bigint;\n  total bigint := 0;\n"
-                      "BEGIN\n  LOOP\n"
-                      "    UPDATE " + tq + " SET " + col + " = " + fill_with + " WHERE ctid = ANY (ARRAY(SELECT ctid FROM " + tq +
-                          " WHERE " + col + " IS NULL LIMIT 10000));\n"
-                      "    GET DIAGNOSTICS batch = ROW_COUNT;\n    EXIT WHEN batch = 0;\n    total := total + batch;\n"
-                      "    RAISE NOTICE 'backfilled % rows of %', total, " + QuoteLiteral(Unquoted(tq) + "." + b.name) + ";\n"
-                      "    COMMIT;\n  END LOOP;\nEND\n$strata$;");
-        fill.transactional = false;
-        fill.hazards.push_back({Hazard::kCorrectness, "sets NULL rows to " + fill_what + ", 10,000 rows per commit"});
-        fill.verify = "SELECT NOT EXISTS (SELECT 1 FROM " + tq + " WHERE " + col + " IS NULL)";
-        add(std::move(fill));
-      }
+      // A writer that sets NULL explicitly (an application started before the default
+      // existed) may have added rows between the backfill and the check.
+      if (!fill_with.empty()) add(fill("backfill NULLs written in " + what + " before the check (usually none)"));
       Step s2 = S(ck, "validate the check on " + what, on + "VALIDATE CONSTRAINT " + QuoteIdent(check) + ";");
       s2.transactional = false;
       s2.hazards.push_back({Hazard::kValidatesRows, "scans the table without blocking writes; fails if a row is NULL"});

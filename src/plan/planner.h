@@ -126,6 +126,10 @@ class Planner {
   Status TableAlter(const Table& a, const Table& b, const std::vector<std::string>& fields);
   Status ColumnCreate(const Table& t, const Column& c);
   Status ColumnAlter(const Table& t, const Column& a, const Column& b);
+  // A rewriting type change of a plain column done as expand/contract; false when the
+  // column is used by anything the swap would break (an index, a key, a view, ...) and
+  // the change stays an in-place ALTER COLUMN TYPE.
+  bool ColumnRetypeOnline(const Table& t, const Column& a, const Column& b);
   void ColumnExtras(const Table& t, const Column* a, const Column& b);
   void ConstraintCreate(const Constraint& k);
   void ConstraintDrop(const Constraint& k);

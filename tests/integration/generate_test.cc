@@ -325,23 +325,36 @@ TEST_F(GenerateTest, TimingsShowWhereTheTimeGoes) {
 // becomes NOT NULL with a default gets its NULL rows set to it in batches (a commit after
 // each) before VALIDATE, so the migration succeeds on a table holding NULLs.
 TEST_F(GenerateTest, NotNullWithADefaultBackfillsTheNullRows) {
-  p_.Write("schema/01.sql", "CREATE TABLE agents (id bigint PRIMARY KEY, provider text);\n");
+  p_.Write("schema/01.sql", "CREATE TABLE agents (id bigint PRIMARY KEY, provider text, note text);\n");
   ASSERT_EQ(Gen({"agents"}).exit_code, 0);
   ASSERT_EQ(Run({"migrate"}).exit_code, 0);
   ExecOrDie(url_, "INSERT INTO agents SELECT g, CASE WHEN g % 3 = 0 THEN 'openai' END FROM generate_series(1, 25000) g");
-  p_.Write("schema/01.sql", "CREATE TABLE agents (id bigint PRIMARY KEY, provider text NOT NULL DEFAULT 'claude');\n");
+  p_.Write("schema/01.sql", "CREATE TABLE agents (id bigint PRIMARY KEY, provider text NOT NULL DEFAULT 'claude', note text);\n");
   auto g = Gen({"provider"});
   ASSERT_EQ(g.exit_code, 0) << g.err << g.out;
   std::string m = ReadMigration(p_, "_provider_concurrently.sql");
-  EXPECT_NE(m.find("-- re-runnable: only rows still NULL are updated"), std::string::npos) << m;
-  EXPECT_NE(m.find("UPDATE \"public\".\"agents\" SET \"provider\" = DEFAULT WHERE ctid = ANY"), std::string::npos) << m;
-  EXPECT_LT(m.find("SET \"provider\" = DEFAULT"), m.find("VALIDATE CONSTRAINT")) << m;
+  EXPECT_NE(m.find("-- re-runnable: only pending rows are updated"), std::string::npos) << m;
+  // Backfill, then the NOT VALID check, then a second pass for NULLs written in between,
+  // then VALIDATE.
+  size_t fill = m.find("UPDATE \"public\".\"agents\" SET \"provider\" = DEFAULT");  // by ctid, in batches
+  size_t check = m.find("CHECK (\"provider\" IS NOT NULL) NOT VALID");
+  ASSERT_NE(fill, std::string::npos) << m;
+  ASSERT_NE(check, std::string::npos) << m;
+  EXPECT_LT(fill, check) << m;
+  EXPECT_LT(check, m.find("SET \"provider\" = DEFAULT", check)) << m;
+  EXPECT_LT(m.find("SET \"provider\" = DEFAULT", check), m.find("VALIDATE CONSTRAINT")) << m;
+  // Between the first file and the backfill the application keeps updating rows that are
+  // still NULL (a check added before the backfill failed those with 23514).
+  ASSERT_EQ(Run({"migrate", "--to", MigrationStem(p_, "_provider.sql")}).exit_code, 0);
+  ExecOrDie(url_, "UPDATE agents SET note = 'written while provider is still NULL' WHERE id = 1");
+  ExecOrDie(url_, "INSERT INTO agents (id, provider) VALUES (30000, NULL)");  // an explicit NULL, before the check
   auto mig = Run({"migrate"});
   ASSERT_EQ(mig.exit_code, 0) << mig.err << mig.out;
-  EXPECT_NE(mig.err.find("backfilled 16667 rows of public.agents.provider"), std::string::npos) << mig.err;
+  EXPECT_NE(mig.err.find("backfilled 16668 rows of public.agents.provider"), std::string::npos) << mig.err;
   EXPECT_EQ(Value("SELECT string_agg(provider || ':' || n, ',' ORDER BY provider) FROM "
                   "(SELECT provider, count(*) n FROM agents GROUP BY 1) x"),
-            "claude:16667,openai:8333");
+            "claude:16668,openai:8333");
+  EXPECT_EQ(Value("SELECT note FROM agents WHERE id = 1"), "written while provider is still NULL");
   EXPECT_EQ(Value("SELECT attnotnull FROM pg_attribute WHERE attrelid = 'agents'::regclass AND attname = 'provider'"), "t");
   EXPECT_EQ(Run({"check", "--db", "--dev-url", TestServer::Get().AdminUrl()}, {{"CI", "true"}}).exit_code, 0);
 }
@@ -372,7 +385,8 @@ TEST_F(GenerateTest, DataLossNeedsAFlagAndRenamesNeedAHint) {
   EXPECT_EQ(expand.find("DROP COLUMN"), std::string::npos) << expand;
   std::string fill = ReadMigration(p_, "_rename_note_backfill.sql");
   EXPECT_NE(fill.find("-- strata:no-transaction"), std::string::npos) << fill;
-  EXPECT_NE(fill.find("UPDATE \"public\".\"t\" SET \"remark\" = \"note\" WHERE ctid = ANY"), std::string::npos) << fill;
+  EXPECT_NE(fill.find("UPDATE \"public\".\"t\" SET \"remark\" = \"note\""), std::string::npos) << fill;
+  EXPECT_NE(fill.find("COMMIT;"), std::string::npos) << fill;
   EXPECT_NE(contract.find("DROP TRIGGER IF EXISTS \"strata_sync_t_note_remark\""), std::string::npos) << contract;
   EXPECT_NE(contract.find("DROP COLUMN \"note\""), std::string::npos) << contract;
   ExecOrDie(url_, "SELECT 1");
@@ -434,6 +448,59 @@ TEST_F(GenerateTest, AColumnRenameLosesNoWriteDuringTheRollingDeploy) {
   EXPECT_EQ(Value("SELECT count(*) FROM pg_trigger WHERE tgrelid = 'agents'::regclass AND NOT tgisinternal"), "0");
   EXPECT_EQ(Value("SELECT count(*) FROM pg_proc WHERE proname LIKE 'strata_sync%'"), "0");
   EXPECT_EQ(Run({"check", "--db", "--dev-url", TestServer::Get().AdminUrl()}, {{"CI", "true"}}).exit_code, 0);
+}
+
+// A type change that would rewrite the table under ACCESS EXCLUSIVE (integer -> bigint)
+// is done as expand/contract: a new column kept in step by a trigger, converted in
+// batches, swapped in by the contract file. Nothing written during the deploy is lost and
+// the table is never rewritten. A column an index uses keeps the in-place change.
+TEST_F(GenerateTest, ATypeChangeLosesNoWriteAndRewritesNothing) {
+  p_.Write("schema/01.sql", "CREATE TABLE counters (id int PRIMARY KEY, hits integer NOT NULL DEFAULT 0, note text);\n"
+                            "CREATE TABLE ranked (id int PRIMARY KEY, score integer);\n"
+                            "CREATE INDEX ranked_score_idx ON ranked (score);\n");
+  ASSERT_EQ(Gen({"init"}).exit_code, 0);
+  ASSERT_EQ(Run({"migrate"}).exit_code, 0);
+  ExecOrDie(url_, "INSERT INTO counters SELECT g, g % 1000 FROM generate_series(1, 25000) g");
+  std::string file = Value("SELECT pg_relation_filenode('counters')");
+  p_.Write("schema/01.sql", "CREATE TABLE counters (id int PRIMARY KEY, hits bigint NOT NULL DEFAULT 0, note text);\n"
+                            "CREATE TABLE ranked (id int PRIMARY KEY, score bigint);\n"
+                            "CREATE INDEX ranked_score_idx ON ranked (score);\n");
+  auto r = Gen({"widen"});
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  std::string expand = ReadMigration(p_, "_widen.sql"), contract = ReadMigration(p_, "_widen_contract.sql");
+  EXPECT_NE(expand.find("ADD COLUMN \"hits_strata_new\" bigint;"), std::string::npos) << expand;
+  EXPECT_NE(expand.find("CREATE TRIGGER \"strata_retype_counters_hits\" BEFORE INSERT OR UPDATE"), std::string::npos)
+      << expand;
+  EXPECT_EQ((expand + contract).find("ALTER COLUMN \"hits\" TYPE"), std::string::npos);
+  EXPECT_NE(expand.find("ALTER TABLE \"public\".\"ranked\" ALTER COLUMN \"score\" TYPE bigint"), std::string::npos)
+      << expand;
+  EXPECT_NE(contract.find("-- CONTRACT: apply once no running application"), std::string::npos) << contract;
+  // Expand: both application versions write hits (integer) meanwhile.
+  ASSERT_EQ(Run({"migrate", "--to", MigrationStem(p_, "_widen.sql")}).exit_code, 0);
+  ExecOrDie(url_, "UPDATE counters SET hits = 77 WHERE id = 5");
+  ExecOrDie(url_, "INSERT INTO counters (id, hits) VALUES (30001, 5)");
+  ExecOrDie(url_, "INSERT INTO counters (id) VALUES (30002)");
+  auto fill = Run({"migrate", "--to", MigrationStem(p_, "_widen_concurrently.sql")});
+  ASSERT_EQ(fill.exit_code, 0) << fill.err;
+  EXPECT_NE(fill.err.find("converted 24999 rows of public.counters.hits"), std::string::npos) << fill.err;
+  ExecOrDie(url_, "UPDATE counters SET hits = 88 WHERE id = 6");
+  EXPECT_EQ(Value("SELECT count(*) FROM counters WHERE hits_strata_new IS DISTINCT FROM hits"), "0");
+  auto last = Run({"migrate"});
+  ASSERT_EQ(last.exit_code, 0) << last.err;
+  EXPECT_EQ(Value("SELECT format_type(atttypid, atttypmod) || ' ' || attnotnull FROM pg_attribute "
+                  "WHERE attrelid = 'counters'::regclass AND attname = 'hits'"),
+            "bigint true");
+  EXPECT_EQ(Value("SELECT string_agg(hits::text, ',' ORDER BY id) FROM counters WHERE id IN (5, 6, 7, 30001, 30002)"),
+            "77,88,7,5,0");
+  EXPECT_EQ(Value("SELECT sum(hits) FROM counters"), std::to_string(12487500 - 5 + 77 - 6 + 88 + 5));
+  EXPECT_EQ(Value("SELECT pg_relation_filenode('counters')"), file);  // never rewritten
+  EXPECT_EQ(Value("SELECT count(*) FROM pg_attribute WHERE attrelid = 'counters'::regclass AND attname LIKE '%strata%'"),
+            "0");
+  EXPECT_EQ(Value("SELECT count(*) FROM pg_proc WHERE proname LIKE 'strata_retype%'"), "0");
+  EXPECT_EQ(Run({"check", "--db", "--dev-url", TestServer::Get().AdminUrl()}, {{"CI", "true"}}).exit_code, 0);
+  auto again = Gen({"again"});
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("no changes"), std::string::npos) << again.out;
 }
 
 // --cache (always on with the embedded dev database): the replay and the schema are kept
