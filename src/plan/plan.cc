@@ -62,11 +62,12 @@ std::string BatchedUpdateSql(const std::string& table_sql, const std::string& se
   return "DO $strata$\n-- re-runnable: only pending rows are updated\n"
          "DECLARE\n"
          "  pages bigint := pg_catalog.pg_relation_size(" + rel + ") / current_setting('block_size')::int;\n"
-         "  step bigint;\n  first bigint := 0;\n  batch bigint;\n  total bigint := 0;\n"
+         "  step bigint;\n  first bigint := 0;\n  batch bigint;\n  total bigint := 0;\n  started timestamptz;\n"
          "BEGIN\n"
          "  SELECT greatest(1, 10000 / greatest(1, CASE WHEN relpages > 0 AND reltuples > 0 THEN reltuples / relpages "
          "ELSE 50 END))::bigint\n    INTO step FROM pg_catalog.pg_class WHERE oid = " + rel + ";\n"
          "  WHILE first < pages LOOP\n"
+         "    started := clock_timestamp();\n"
          "    UPDATE " + table_sql + " SET " + set + "\n"
          "      WHERE ctid >= format('(%s,0)', first)::tid AND ctid < format('(%s,0)', first + step)::tid AND " +
          pending + ";\n"
@@ -76,7 +77,10 @@ std::string BatchedUpdateSql(const std::string& table_sql, const std::string& se
          "    IF batch > 0 THEN\n      total := total + batch;\n"
          "  " + notice + " (%)', total, " + QuoteLiteral(label) + ", least(100, first * 100 / pages) || '%';\n"
          "    END IF;\n"
-         "    COMMIT;\n  END LOOP;\nEND\n$strata$;";
+         "    COMMIT;\n"
+         "    -- as long again idle: the backfill takes at most half of what the server can write\n"
+         "    PERFORM pg_catalog.pg_sleep(extract(epoch FROM clock_timestamp() - started));\n"
+         "  END LOOP;\nEND\n$strata$;";
 }
 
 namespace planning {

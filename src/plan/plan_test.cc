@@ -104,6 +104,56 @@ TEST(Plan, IndexOnNewTableIsPlainAndAfterTheTable) {
   EXPECT_TRUE(p->steps[1].transactional);
 }
 
+// generate's online type change: expand (new column + trigger), a batched conversion
+// outside the transaction, and a contract part; in place when a view reads the table or
+// an index uses the column, and always without the option (push, diff).
+TEST(Plan, RewritingTypeChangeIsExpandContractUnlessSomethingUsesTheColumn) {
+  Catalog a = WithOrders(), b = WithOrders();
+  b.tables[0].columns[1].type = "text";
+  PlanOptions online;
+  online.online_type_changes = true;
+  auto p = MakePlan(a, b, online);
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  EXPECT_EQ(Find(*p, "ALTER COLUMN \"total\" TYPE"), nullptr);
+  ASSERT_NE(Find(*p, "ADD COLUMN \"total_strata_new\" text;"), nullptr);
+  const Step* fill = Find(*p, "SET \"total_strata_new\" = \"total\"::text");
+  ASSERT_NE(fill, nullptr);
+  EXPECT_FALSE(fill->transactional);
+  auto parts = SplitPlan(*p);
+  ASSERT_EQ(parts.size(), 3u);
+  EXPECT_EQ(parts[1].suffix, "_concurrently");
+  EXPECT_EQ(parts[2].suffix, "_contract");
+  EXPECT_NE(parts[2].body.find("RENAME COLUMN \"total_strata_new\" TO \"total\""), std::string::npos);
+  EXPECT_LT(parts[2].body.find("DROP TRIGGER"), parts[2].body.find("DROP COLUMN \"total\""));
+
+  auto plain = MakePlan(a, b);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_NE(Find(*plain, "ALTER COLUMN \"total\" TYPE text"), nullptr);
+
+  Catalog va = a, vb = b;
+  View v;
+  v.schema = "public";
+  v.name = "order_totals";
+  v.definition = " SELECT orders.total FROM orders";
+  va.views.push_back(v);
+  vb.views.push_back(v);
+  auto viewed = MakePlan(va, vb, online);
+  ASSERT_TRUE(viewed.ok()) << viewed.status().message();
+  EXPECT_EQ(Find(*viewed, "total_strata_new"), nullptr);
+
+  Catalog ia = a, ib = b;
+  Index i;
+  i.table_key = "table:public.orders";
+  i.schema = "public";
+  i.name = "orders_total_idx";
+  i.definition = "CREATE INDEX orders_total_idx ON public.orders USING btree (total)";
+  ia.indexes.push_back(i);
+  ib.indexes.push_back(i);
+  auto indexed = MakePlan(ia, ib, online);
+  ASSERT_TRUE(indexed.ok()) << indexed.status().message();
+  EXPECT_EQ(Find(*indexed, "total_strata_new"), nullptr);
+}
+
 TEST(Plan, NotNullOnExistingColumnGoesThroughAValidatedCheck) {
   Catalog a = WithOrders(), b = WithOrders();
   b.tables[0].columns[1].not_null = true;
