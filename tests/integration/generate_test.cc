@@ -1,6 +1,9 @@
 // strata generate, push and diff --format sql|json end to end: generate → migrate reaches
 // the desired schema (pg_dump equal), a second generate finds nothing, safe forms are
 // used, data loss and suspected renames need a flag, and push refuses protected targets.
+#include <chrono>
+#include <thread>
+
 #include <nlohmann/json.hpp>
 
 #include "base/fs.h"
@@ -501,6 +504,46 @@ TEST_F(GenerateTest, ATypeChangeLosesNoWriteAndRewritesNothing) {
   auto again = Gen({"again"});
   EXPECT_EQ(again.exit_code, 0) << again.err;
   EXPECT_NE(again.out.find("no changes"), std::string::npos) << again.out;
+}
+
+// A backfill whose backend is terminated halfway (a killed session, a failover): the
+// batches committed so far stay, the next `strata migrate` runs the block again (it only
+// touches rows still to do) and finishes; nothing is converted twice or lost.
+TEST_F(GenerateTest, AKilledBackfillFinishesOnTheNextRun) {
+  p_.Write("schema/01.sql", "CREATE TABLE counters (id int PRIMARY KEY, hits integer NOT NULL DEFAULT 0);\n");
+  ASSERT_EQ(Gen({"init"}).exit_code, 0);
+  ASSERT_EQ(Run({"migrate"}).exit_code, 0);
+  ExecOrDie(url_, "INSERT INTO counters SELECT g, g % 1000 FROM generate_series(1, 300000) g");
+  ExecOrDie(url_, "VACUUM ANALYZE counters");
+  p_.Write("schema/01.sql", "CREATE TABLE counters (id int PRIMARY KEY, hits bigint NOT NULL DEFAULT 0);\n");
+  ASSERT_EQ(Gen({"widen"}).exit_code, 0);
+  ASSERT_EQ(Run({"migrate", "--to", MigrationStem(p_, "_widen.sql")}).exit_code, 0);
+  ProcessResult first;
+  std::thread run([&] { first = Run({"migrate", "--to", MigrationStem(p_, "_widen_concurrently.sql")}); });
+  std::string done = "0";
+  for (int i = 0; i < 600 && std::stoi(done) < 30000; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    done = Value("SELECT count(*) FROM counters WHERE hits_strata_new IS NOT NULL");
+  }
+  std::string killed = Value("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                             "WHERE query LIKE 'DO $strata$%' AND state = 'active'");
+  run.join();
+  ASSERT_EQ(killed, "1") << "the backfill was not running; converted so far: " << done;
+  EXPECT_EQ(first.exit_code, 1) << first.err;
+  EXPECT_NE(first.err.find("57P01"), std::string::npos) << first.err;
+  std::string partial = Value("SELECT count(*) FROM counters WHERE hits_strata_new IS NOT NULL");
+  EXPECT_GE(std::stoi(partial), 30000);
+  EXPECT_LT(std::stoi(partial), 300000);
+  auto again = Run({"migrate"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.err.find("running it again changes nothing, so it runs again"), std::string::npos) << again.err;
+  EXPECT_EQ(Value("SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+                  "WHERE attrelid = 'counters'::regclass AND attname = 'hits'"),
+            "bigint");
+  EXPECT_EQ(Value("SELECT count(*) || ':' || sum(hits) FROM counters"),
+            "300000:" + Value("SELECT sum(g % 1000) FROM generate_series(1, 300000) g"));
+  EXPECT_EQ(Value("SELECT string_agg(kind, ',' ORDER BY name) FROM strata_migrations"), "applied,applied,applied,applied");
+  EXPECT_EQ(Run({"status"}).exit_code, 0);
 }
 
 // --cache (always on with the embedded dev database): the replay and the schema are kept
