@@ -30,7 +30,7 @@ nlohmann::json TraceJson(const std::vector<TracedFile>& files) {
                          {"held", s.in_transaction ? "until commit" : "while the statement runs"}});
       }
       stmts.push_back({{"index", s.index}, {"line", s.line}, {"sql", s.sql}, {"duration_ms", s.duration_ms},
-                       {"locks", locks}, {"rewrites", s.rewrites}, {"validated", s.validated},
+                       {"locks", locks}, {"rewrites", s.rewrites}, {"validated", s.validated}, {"proven_without_scan", s.proven},
                        {"index_builds", s.builds}, {"error", s.error}});
     }
     out.push_back({{"file", f.name}, {"transaction", f.transactional}, {"statements", stmts}, {"warnings", f.warnings}});
@@ -59,6 +59,7 @@ std::string Text(const Context& ctx, const std::vector<TracedFile>& files) {
       }
       for (const auto& r : s.rewrites) out += "       rewrote " + r + "\n";
       for (const auto& v : s.validated) out += "       checked every row: " + v + "\n";
+      for (const auto& v : s.proven) out += "       no scan: " + v + " (a validated check proves it)\n";
       for (const auto& b : s.builds) out += "       built index " + b + "\n";
       if (!s.error.empty()) out += "       " + ctx.Paint("failed: " + s.error, "31") + "\n";
     }
@@ -85,6 +86,7 @@ std::string Markdown(const std::vector<TracedFile>& files) {
       std::string work;
       for (const auto& r : s.rewrites) work += (work.empty() ? "" : "<br>") + std::string("rewrites ") + r;
       for (const auto& v : s.validated) work += (work.empty() ? "" : "<br>") + std::string("scans for ") + v;
+      for (const auto& v : s.proven) work += (work.empty() ? "" : "<br>") + v + " (no scan)";
       for (const auto& b : s.builds) work += (work.empty() ? "" : "<br>") + std::string("builds ") + b;
       if (!s.error.empty()) work += (work.empty() ? "" : "<br>") + std::string("**failed**: ") + s.error;
       out += fmt::format("| {} | {} | `{}` | {} | {} | {:.1f} |\n", s.index, s.line, cell(s.sql), cell(locks), cell(work),

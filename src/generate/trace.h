@@ -33,6 +33,8 @@ struct TracedStatement {
   std::vector<TracedLock> locks;   // the relation locks it took (not held before it)
   std::vector<std::string> rewrites;   // existing tables and indexes given a new relfilenode
   std::vector<std::string> validated;  // existing rows checked: constraints, NOT NULL
+  // NOT NULL set without a scan: a validated CHECK (col IS NOT NULL) already proved it.
+  std::vector<std::string> proven;
   std::vector<std::string> builds;     // indexes built on tables that existed
   std::string error;                   // the server's message when it failed
 };

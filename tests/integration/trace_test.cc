@@ -74,6 +74,33 @@ TEST_F(TraceTest, AConcurrentIndexBuildTakesShareUpdateExclusiveOnly) {
   EXPECT_TRUE(HasLock(Statements(p)[0], "public.t", "SHARE")) << p.out;
 }
 
+// SET NOT NULL after a validated CHECK (col IS NOT NULL) skips its scan (PostgreSQL 12+):
+// reported as proven, not as a scan, and no warning about a lock held across one. (The
+// contract file of an online type change does this inside its transaction.)
+TEST_F(TraceTest, ANotNullAValidatedCheckProvesIsNotAScan) {
+  p_.Migration(Version(1) + "_t.sql", "CREATE TABLE t (id int PRIMARY KEY, x int, z int);\n"
+                                      "INSERT INTO t SELECT g, g, g FROM generate_series(1, 100) g;\n"
+                                      "ALTER TABLE t ADD CONSTRAINT t_x_nn CHECK (x IS NOT NULL);\n");
+  p_.Migration(Version(2) + "_nn.sql", "ALTER TABLE t ADD COLUMN y int;\n"
+                                       "ALTER TABLE t ALTER COLUMN x SET NOT NULL;\n"
+                                       "ALTER TABLE t ALTER COLUMN z SET NOT NULL;\n");
+  auto r = Trace({Version(2) + "_nn.sql", "--format", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  auto st = Statements(r);
+  ASSERT_EQ(st.size(), 3u) << r.out;
+  EXPECT_EQ(st[1]["proven_without_scan"], nlohmann::json::array({"NOT NULL on t.x"})) << st[1].dump();
+  EXPECT_EQ(st[1]["validated"].size(), 0u) << st[1].dump();
+  // Without a check, SET NOT NULL reads every row, under the lock statement 1 took.
+  EXPECT_EQ(st[2]["validated"], nlohmann::json::array({"NOT NULL on t.z"})) << st[2].dump();
+  auto warnings = nlohmann::json::parse(r.out)["files"][0]["warnings"];
+  ASSERT_EQ(warnings.size(), 1u) << warnings.dump();
+  EXPECT_NE(warnings[0].get<std::string>().find("statement 3 checks every row for NOT NULL on t.z"), std::string::npos)
+      << warnings.dump();
+  auto text = Trace({Version(2) + "_nn.sql"});
+  EXPECT_NE(text.out.find("no scan: NOT NULL on t.x (a validated check proves it)"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("checked every row: NOT NULL on t.z"), std::string::npos) << text.out;
+}
+
 TEST_F(TraceTest, PendingMigrationsByDefaultAndALockHeldAcrossAScan) {
   p_.Migration(Version(1) + "_t.sql", "CREATE TABLE a (id int PRIMARY KEY);\nCREATE TABLE b (id int PRIMARY KEY, a_id int);\n");
   ASSERT_EQ(Run({"migrate"}).exit_code, 0);
