@@ -312,12 +312,26 @@ bool ColumnInUse(const Catalog& c, const std::string& key, const Table& t, const
   return false;
 }
 
+// Whether every value of `from` converts to `to`, whatever the session's settings: the
+// trigger converts each write while the old application runs, and a conversion that can
+// fail (text -> integer, json -> jsonb) or depends on TimeZone (timestamp -> timestamptz)
+// would fail or skew writes that succeeded before. Such changes stay in place, where a bad
+// value fails the migration instead.
+bool ConversionCannotFail(const std::string& from, const std::string& to) {
+  static const std::set<std::pair<std::string, std::string>> kWidening = {
+      {"smallint", "integer"},         {"smallint", "bigint"},         {"smallint", "numeric"},
+      {"smallint", "real"},            {"smallint", "double precision"}, {"integer", "bigint"},
+      {"integer", "numeric"},          {"integer", "double precision"}, {"bigint", "numeric"},
+      {"real", "double precision"},    {"date", "timestamp without time zone"}};
+  return to == "text" || kWidening.count({from, to}) > 0;  // every value has a text form
+}
+
 }  // namespace
 
 bool Planner::ColumnRetypeOnline(const Table& t, const Column& a, const Column& b) {
   std::string tq = QualifiedSql(t.schema, t.name), key = Key("table", t.schema, t.name);
   if (!opt_.online_type_changes || !Safe(key) || a.name != b.name || a.type == b.type || NoCast(a.type, b.type) ||
-      BinaryCoercible(a.type, b.type)) {
+      BinaryCoercible(a.type, b.type) || !ConversionCannotFail(a.type, b.type)) {
     return false;
   }
   // Only the type changes, on a plain column; anything more stays in place.

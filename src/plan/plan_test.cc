@@ -130,6 +130,14 @@ TEST(Plan, RewritingTypeChangeIsExpandContractUnlessSomethingUsesTheColumn) {
   ASSERT_TRUE(plain.ok());
   EXPECT_NE(Find(*plain, "ALTER COLUMN \"total\" TYPE text"), nullptr);
 
+  // A conversion that can fail on a value the old application writes stays in place.
+  Catalog na = a, nb = b;
+  na.tables[0].columns[1].type = "text";
+  nb.tables[0].columns[1].type = "integer";
+  auto narrowing = MakePlan(na, nb, online);
+  ASSERT_TRUE(narrowing.ok()) << narrowing.status().message();
+  EXPECT_NE(Find(*narrowing, "ALTER COLUMN \"total\" TYPE integer"), nullptr);
+
   Catalog va = a, vb = b;
   View v;
   v.schema = "public";
