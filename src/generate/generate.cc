@@ -584,10 +584,15 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
     }
     conn->Exec("SET client_min_messages = warning; SET synchronous_commit = off");
     std::vector<GeneratedFile> migrations(out.files.begin(), out.files.begin() + parts.size());
+    // The read-back goes over two sessions, like the replay's; the second connects while
+    // the files run.
+    auto second = std::async(std::launch::async, Connection::Opener(proof_url));
     Status st = ReplayFiles(conn.get(), migrations, r.naming);
     if (!st.ok()) return Status::InvalidInput("the generated migration fails on the replayed schema; nothing was written:\n  " + st.message());
     phase("proof: apply the files");
-    auto after = Introspect(conn.get());
+    IntrospectOptions io;
+    io.open_second = [&second] { return second.get(); };
+    auto after = Introspect(conn.get(), io);
     phase("proof: introspect");
     if (!after.ok()) return after.status();
     ApplyScope(&*after, *scope);

@@ -291,7 +291,9 @@ bool ColumnInUse(const Catalog& c, const std::string& key, const Table& t, const
     if (MentionsIdent(v.definition, t.name)) return true;
   }
   for (const auto& d : c.defined) {
-    if (d.table_key == key && MentionsIdent(d.definition, col)) return true;
+    // Statistics and rules name their table; a publication's column list names it in text.
+    bool on_table = d.table_key == key || (d.table_key.empty() && MentionsIdent(d.definition, t.name));
+    if (on_table && MentionsIdent(d.definition, col)) return true;
   }
   for (const auto& f : c.functions) {
     if (f.definition.find("ATOMIC") != std::string::npos && MentionsIdent(f.definition, t.name)) return true;

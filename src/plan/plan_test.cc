@@ -149,6 +149,17 @@ TEST(Plan, RewritingTypeChangeIsExpandContractUnlessSomethingUsesTheColumn) {
   ASSERT_TRUE(viewed.ok()) << viewed.status().message();
   EXPECT_EQ(Find(*viewed, "total_strata_new"), nullptr);
 
+  Catalog pa = a, pb = b;
+  DefinedObject pub;
+  pub.kind = DefinedKind::kPublication;
+  pub.name = "orders_feed";
+  pub.definition = "CREATE PUBLICATION orders_feed FOR TABLE ONLY public.orders (id, total);\n";
+  pa.defined.push_back(pub);
+  pb.defined.push_back(pub);
+  auto published = MakePlan(pa, pb, online);
+  ASSERT_TRUE(published.ok()) << published.status().message();
+  EXPECT_EQ(Find(*published, "total_strata_new"), nullptr);
+
   Catalog ia = a, ib = b;
   Index i;
   i.table_key = "table:public.orders";
