@@ -311,6 +311,16 @@ Status Runner::SettleInDoubt(PendingMigration* m, const MigrateOptions& opts) {
     }
     return rerun("had not completed (index " + st.index_name + " does not exist); it runs again");
   }
+  if (!st.adds_constraint.empty()) {
+    // One ALTER TABLE in its own transaction: the constraint exists exactly when it committed.
+    std::string table = (st.table_schema.empty() ? "" : QuoteIdent(st.table_schema) + ".") + QuoteIdent(st.table_name);
+    auto k = session_->ExecParams(
+        "SELECT count(*) FROM pg_catalog.pg_constraint WHERE conrelid = to_regclass($1) AND conname = $2",
+        {table, st.adds_constraint});
+    if (!k.ok()) return FileFailure(f, st.offset, "looking for the constraint: ");
+    if (k->Get(0, 0) != "0") return done("had completed: constraint " + st.adds_constraint + " exists");
+    return rerun("had not completed (constraint " + st.adds_constraint + " does not exist); it runs again");
+  }
   if (st.rerunnable) return rerun("may have completed; running it again changes nothing, so it runs again");
   return Status::Conflict(
       PointAt(f.path, f.content, st.offset,

@@ -24,6 +24,9 @@ struct Statement {
   // For CREATE INDEX: the index name (empty when PostgreSQL picks one) and its table.
   // For CREATE TABLE (creates_table): the table.
   bool creates_index = false;
+  // ALTER TABLE ... ADD CONSTRAINT <name> (one command, named): whether it completed
+  // shows in pg_constraint. The table is in table_schema / table_name.
+  std::string adds_constraint;
   bool creates_table = false;
   bool concurrent = false;
   std::string index_name;

@@ -86,6 +86,16 @@ void Classify(const PgQuery__Node* node, Statement* st) {
                         c->alter_table_cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_ValidateConstraintRecurse);
       }
       st->rerunnable = all_validate;
+      if (at->n_cmds == 1 && at->cmds[0]->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_CMD &&
+          at->cmds[0]->alter_table_cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint && at->relation) {
+        const PgQuery__Node* def = at->cmds[0]->alter_table_cmd->def;
+        if (def && def->node_case == PG_QUERY__NODE__NODE_CONSTRAINT && def->constraint->conname &&
+            *def->constraint->conname) {
+          st->adds_constraint = def->constraint->conname;
+          st->table_schema = at->relation->schemaname ? at->relation->schemaname : "";
+          st->table_name = at->relation->relname ? at->relation->relname : "";
+        }
+      }
       break;
     }
     case PG_QUERY__NODE__NODE_REINDEX_STMT:

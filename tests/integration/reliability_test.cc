@@ -319,6 +319,39 @@ TEST_F(CliTest, InDoubtStatementBlocksLaterFilesUntilSettled) {
   EXPECT_EQ(Run({"status"}).exit_code, 0);
 }
 
+// An in-doubt ALTER TABLE ... ADD CONSTRAINT <name> (the NOT VALID check of a generated
+// NOT NULL backfill) settles from pg_constraint: it exists exactly when the statement
+// committed. Completed: recorded as done, not run twice (which would fail: it exists).
+// Not completed: it runs again.
+TEST_F(CliTest, InDoubtAddConstraintSettlesFromTheCatalog) {
+  p_.Migration(Version(1) + "_base.sql", "CREATE TABLE a (x int);\nCREATE TABLE b (x int);\n");
+  p_.Migration(Version(2) + "_nn.sql", "-- strata:no-transaction\n"
+                                       "ALTER TABLE a ADD CONSTRAINT a_x_nn CHECK (x IS NOT NULL) NOT VALID;\n"
+                                       "ALTER TABLE b ADD CONSTRAINT b_x_nn CHECK (x IS NOT NULL) NOT VALID;\n"
+                                       "ALTER TABLE a VALIDATE CONSTRAINT a_x_nn;\n");
+  ASSERT_EQ(Run({"migrate", "--count", "1"}).exit_code, 0);
+  // Killed while statement 1 ran; it had completed.
+  ExecOrDie(url_, "ALTER TABLE a ADD CONSTRAINT a_x_nn CHECK (x IS NOT NULL) NOT VALID; "
+                  "INSERT INTO strata_migrations (name, checksum, kind, statements_done, statement_started, runner) "
+                  "VALUES ('" + Version(2) + "_nn.sql', '', 'partial', 0, 1, 'strata migrate deadbeef')");
+  auto r = Run({"migrate"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("statement 1 had completed: constraint a_x_nn exists"), std::string::npos) << r.err;
+  EXPECT_EQ(Value("SELECT string_agg(conname || ':' || convalidated, ',' ORDER BY conname) FROM pg_constraint "
+                  "WHERE conname IN ('a_x_nn', 'b_x_nn')"),
+            "a_x_nn:true,b_x_nn:false");
+  // Killed while statement 2 waited for its lock: it had not completed.
+  ExecOrDie(url_, "ALTER TABLE b DROP CONSTRAINT b_x_nn; UPDATE strata_migrations SET kind = 'partial', "
+                  "statements_done = 1, statement_started = 2, runner = 'strata migrate deadbeef' "
+                  "WHERE name = '" + Version(2) + "_nn.sql'");
+  r = Run({"migrate"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("statement 2 had not completed (constraint b_x_nn does not exist); it runs again"),
+            std::string::npos) << r.err;
+  EXPECT_EQ(Value("SELECT count(*) FROM pg_constraint WHERE conname = 'b_x_nn'"), "1");
+  EXPECT_EQ(Run({"status"}).exit_code, 0);
+}
+
 TEST_F(CliTest, KilledDuringFirstStatementResumesInsteadOfDuplicatingTheRow) {
   p_.Migration(Version(1) + "_base.sql", "CREATE TABLE big AS SELECT g AS id FROM generate_series(1, 1000) g;\n");
   p_.Migration(Version(2) + "_idx.sql", "-- strata:no-transaction\nCREATE INDEX CONCURRENTLY big_id ON big (id);\n");
