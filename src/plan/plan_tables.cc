@@ -349,11 +349,10 @@ bool Planner::ColumnRetypeOnline(const Table& t, const Column& a, const Column& 
   std::string tmp = b.name.substr(0, 52) + "_strata_new";
   for (const Catalog* c : {&a_, &b_}) {
     if (ColumnInUse(*c, key, t, b.name)) return false;
-    for (const auto& x : c->tables) {
-      if (Key("table", x.schema, x.name) != key) continue;
-      for (const auto& other : x.columns) {
-        if (other.name == tmp) return false;
-      }
+  }
+  for (const auto* tables : {&tables_a_, &tables_b_}) {  // Safe(): the table is in both
+    for (const auto& other : tables->at(key)->columns) {
+      if (other.name == tmp) return false;
     }
   }
   std::string ck = "column:" + col_key;
@@ -405,39 +404,34 @@ bool Planner::ColumnRetypeOnline(const Table& t, const Column& a, const Column& 
   }
   // Contract, once no application version writes values only the old type holds: the
   // new column takes the old one's place in one short transaction.
-  auto contract = [&](Step s) {
-    s.contract = true;
-    add(std::move(s));
-  };
-  contract(S(ck, "stop converting writes of " + what, "DROP TRIGGER IF EXISTS " + QuoteIdent(fname) + " ON " + tq + ";"));
-  contract(S(ck, "drop the trigger function of " + what, "DROP FUNCTION IF EXISTS " + fn + "();"));
+  std::vector<Step> contract;
+  contract.push_back(S(ck, "stop converting writes of " + what, "DROP TRIGGER IF EXISTS " + QuoteIdent(fname) + " ON " + tq + ";"));
+  contract.push_back(S(ck, "drop the trigger function of " + what, "DROP FUNCTION IF EXISTS " + fn + "();"));
   Step drop = S(ck, "drop the old " + a.type + " column " + what + " (its values are in " + nq + ")",
                 "ALTER TABLE " + tq + " DROP COLUMN " + col + ";");
   drop.hazards.push_back({Hazard::kAccessExclusiveLock, "brief lock; no rewrite"});
-  contract(std::move(drop));
+  contract.push_back(std::move(drop));
   Step ren = S(ck, "rename " + nq + " to " + col, "ALTER TABLE " + tq + " RENAME COLUMN " + nq + " TO " + col + ";");
   ren.hazards.push_back({Hazard::kAccessExclusiveLock,
                          "brief lock; the new column takes the name both application versions use"});
+  contract.push_back(std::move(ren));
   std::string alter = "ALTER TABLE " + tq + " ALTER COLUMN " + col;
-  if (b.default_expr.empty() && !b.not_null && b.comment.empty()) ren.verify = ColumnIs(tq, b.name, TypeIs(b.type));
-  contract(std::move(ren));
   if (!b.default_expr.empty()) {
-    Step d = S(ck, "set default of " + what, alter + " SET DEFAULT " + b.default_expr + ";");
-    if (!b.not_null && b.comment.empty()) d.verify = ColumnIs(tq, b.name, TypeIs(b.type));
-    contract(std::move(d));
+    contract.push_back(S(ck, "set default of " + what, alter + " SET DEFAULT " + b.default_expr + ";"));
   }
   if (b.not_null) {
     Step nn = S(ck, "set NOT NULL on " + what, alter + " SET NOT NULL;");
     nn.hazards.push_back({Hazard::kAccessExclusiveLock, "brief lock; the validated check spares the scan"});
-    contract(std::move(nn));
-    Step k = S(ck, "drop the helper check on " + what, "ALTER TABLE " + tq + " DROP CONSTRAINT " + QuoteIdent(check) + ";");
-    if (b.comment.empty()) k.verify = ColumnIs(tq, b.name, TypeIs(b.type) + " AND attnotnull");
-    contract(std::move(k));
+    contract.push_back(std::move(nn));
+    contract.push_back(
+        S(ck, "drop the helper check on " + what, "ALTER TABLE " + tq + " DROP CONSTRAINT " + QuoteIdent(check) + ";"));
   }
-  if (!b.comment.empty()) {
-    Step c = S(ck, "comment on " + what, CommentOn("COLUMN " + what, b.comment));
-    c.verify = ColumnIs(tq, b.name, TypeIs(b.type));
-    contract(std::move(c));
+  if (!b.comment.empty()) contract.push_back(S(ck, "comment on " + what, CommentOn("COLUMN " + what, b.comment)));
+  // The file's last step verifies the swap.
+  contract.back().verify = ColumnIs(tq, b.name, TypeIs(b.type) + (b.not_null ? " AND attnotnull" : ""));
+  for (Step& s : contract) {
+    s.contract = true;
+    add(std::move(s));
   }
   return true;
 }
