@@ -55,16 +55,17 @@ std::string ColumnSql(const Column& c) {
   return s;
 }
 
-std::string TableSql(const Table& t) {
+std::string TableSql(const Table& t, const std::vector<const Constraint*>& constraints) {
   std::string q = QualifiedSql(t.schema, t.name);
   std::string s;
   if (!t.partition_of.empty() && t.columns.empty()) {
     s = "CREATE TABLE " + q + " PARTITION OF " + t.partition_parent_sql + " " + t.partition_bound;
   } else {
     s = std::string("CREATE ") + (t.unlogged ? "UNLOGGED " : "") + "TABLE " + q + " (\n";
-    for (size_t i = 0; i < t.columns.size(); ++i) {
-      s += "    " + ColumnSql(t.columns[i]) + (i + 1 < t.columns.size() ? ",\n" : "\n");
-    }
+    std::vector<std::string> items;
+    for (const Column& c : t.columns) items.push_back(ColumnSql(c));
+    for (const Constraint* k : constraints) items.push_back("CONSTRAINT " + QuoteIdent(k->name) + " " + k->definition);
+    for (size_t i = 0; i < items.size(); ++i) s += "    " + items[i] + (i + 1 < items.size() ? ",\n" : "\n");
     s += ")";
     if (!t.inherits.empty()) {
       s += " INHERITS (";

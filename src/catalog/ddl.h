@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 #include "catalog/catalog.h"
@@ -24,7 +25,9 @@ std::string DomainSql(const Domain& d);
 std::string CompositeSql(const CompositeType& t);
 std::string SequenceSql(const Sequence& s);  // without OWNED BY
 std::string FunctionSql(const Function& f);
-std::string TableSql(const Table& t);
+// `constraints`: written into the column list (a new table's keys, checks and foreign
+// keys, in one statement instead of one ALTER TABLE each).
+std::string TableSql(const Table& t, const std::vector<const Constraint*>& constraints = {});
 std::string ViewSql(const View& v);
 std::string IndexSql(const Index& i);  // without ATTACH
 std::string TriggerSql(const Trigger& t);

@@ -34,6 +34,14 @@ Status Planner::ConstraintChange(const Change& c) {
 
 void Planner::ConstraintCreate(const Constraint& k) {
   std::string key = ConstraintKey(k);
+  if (inline_keys_.count(key)) {  // written into its table's CREATE TABLE
+    if (!k.comment.empty()) {
+      Add(NodeKind::kCreate, kLast, key, k.table_key,
+          S(key, "comment on constraint " + k.name + " on " + k.table_sql,
+            CommentOn("CONSTRAINT " + QuoteIdent(k.name) + " ON " + k.table_sql, k.comment)));
+    }
+    return;
+  }
   if (!k.attached_to.empty()) {
     // A partition's key attached to its parent's index. New partitions get it from the
     // parent, and so does every partition when the parent key is added now (ADD
@@ -152,6 +160,153 @@ void Planner::ConstraintCreate(const Constraint& k) {
   if (!k.comment.empty()) {
     Add(NodeKind::kCreate, kLast, key, k.table_key,
         S(key, "comment on " + what, CommentOn("CONSTRAINT " + QuoteIdent(k.name) + " ON " + k.table_sql, k.comment)));
+  }
+}
+
+void Planner::ChooseInlineConstraints(const std::vector<Change>& changes) {
+  // New plain tables: not partitioned, no partition, no inheritance either way (a parent's
+  // checks reach children that exist when they are added).
+  std::set<std::string> fresh;
+  for (const Table& t : b_.tables) {
+    std::string key = Key("table", t.schema, t.name);
+    if (tables_a_.count(key) || !t.partition_of.empty() || !t.partition_key.empty() || !t.inherits.empty() ||
+        attach_later_.count(key)) {
+      continue;
+    }
+    fresh.insert(key);
+  }
+  for (const Table& t : b_.tables) {
+    for (const auto& parent : t.inherits_keys) fresh.erase(parent);
+  }
+  // Tables an existing key may be referenced on only when nothing of theirs changes.
+  std::set<std::string> touched;
+  for (const Change& c : changes) {
+    if (c.kind == "table") {
+      const Table& t = c.to_pos >= 0 ? b_.tables[c.to_pos] : a_.tables[c.from_pos];
+      touched.insert(Key("table", t.schema, t.name));
+    } else if (c.kind == "column") {
+      const Table& t = c.table_to_pos >= 0 ? b_.tables[c.table_to_pos] : a_.tables[c.table_from_pos];
+      touched.insert(Key("table", t.schema, t.name));
+    } else if (c.kind == "constraint") {
+      touched.insert((c.to_pos >= 0 ? b_.constraints[c.to_pos] : a_.constraints[c.from_pos]).table_key);
+    } else if (c.kind == "index") {
+      touched.insert((c.to_pos >= 0 ? b_.indexes[c.to_pos] : a_.indexes[c.from_pos]).table_key);
+    }
+  }
+  std::set<std::string> in_a;
+  for (const Constraint& k : a_.constraints) in_a.insert(ConstraintKey(k));
+  for (const Index& i : a_.indexes) in_a.insert(Key("index", i.schema, i.name));
+  std::multimap<std::string, std::string> needs;  // constraint key -> what it depends on
+  for (const Dependency& d : b_.dependencies) {
+    if (StartsWith(d.object, "constraint:")) needs.emplace(d.object, d.depends_on);
+  }
+  std::vector<const Constraint*> chosen, fks;
+  for (const Constraint& k : b_.constraints) {
+    bool checked = !EndsWith(k.definition, " NOT VALID") && k.definition.find(" NOT ENFORCED") == std::string::npos;
+    if (!fresh.count(k.table_key) || !k.attached_to.empty() || !checked) continue;
+    if (k.type == 'f') {
+      fks.push_back(&k);
+      continue;
+    }
+    if (k.type != 'p' && k.type != 'u' && k.type != 'c' && k.type != 'x') continue;
+    // Only what exists before any table: a check calling a function stays after the
+    // tables, which a SQL function's body may read when it is created.
+    bool early = true;
+    auto r = needs.equal_range(ConstraintKey(k));
+    for (auto it = r.first; it != r.second; ++it) {
+      const std::string& on = it->second;
+      early &= on == k.table_key || StartsWith(on, "type:") || StartsWith(on, "collation:") ||
+               StartsWith(on, "schema:") || StartsWith(on, "extension:");
+    }
+    if (early) chosen.push_back(&k);
+  }
+  std::set<std::string> keys;
+  for (const Constraint* k : chosen) keys.insert(ConstraintKey(*k));
+  // A foreign key goes in when every object it needs is there before its table: its own
+  // table, a new table's key written into that table, or an untouched table's key. Its
+  // referenced key must be among them (pg_depend names it; a catalog without
+  // dependencies keeps every foreign key an ALTER TABLE).
+  std::map<std::string, std::set<std::string>> edges;  // table -> new tables it references
+  std::vector<std::pair<const Constraint*, std::string>> candidates;  // fk, referenced new table
+  auto untouched = [&](const std::string& table) { return TableExisted(table) && !touched.count(table); };
+  for (const Constraint* k : fks) {
+    bool ok = true, key_found = false;
+    std::string target;
+    auto r = needs.equal_range(ConstraintKey(*k));
+    for (auto it = r.first; it != r.second && ok; ++it) {
+      const std::string& on = it->second;
+      if (on == k->table_key) continue;
+      if (StartsWith(on, "table:")) {
+        if (fresh.count(on)) target = on;
+        else ok = untouched(on);
+      } else if (StartsWith(on, "constraint:")) {
+        std::string table = on.substr(11, on.rfind('/') - 11);
+        ok = keys.count(on) || (in_a.count(on) && !recreate_.count(on) && untouched(table));
+        key_found = true;
+      } else if (StartsWith(on, "index:")) {
+        auto t = b_index_table_.find(on);
+        ok = in_a.count(on) && !recreate_.count(on) && t != b_index_table_.end() && untouched(t->second);
+        key_found = true;
+      } else {
+        ok = false;
+      }
+    }
+    if (!ok || !key_found) continue;
+    candidates.push_back({k, target});
+    if (!target.empty()) edges[k->table_key].insert(target);
+  }
+  // Foreign keys that close a cycle among new tables stay ALTER TABLEs after them:
+  // strongly connected components (Tarjan's, with an explicit stack: a chain of
+  // thousands of tables must not overflow the call stack), and an edge inside one is
+  // not taken.
+  std::map<std::string, int> index, low, component;
+  std::vector<std::string> stack;
+  std::set<std::string> on_stack;
+  int counter = 0, components = 0;
+  for (const auto& [root, unused] : edges) {
+    if (index.count(root)) continue;
+    // Frames: a table and the next of its edges to look at.
+    std::vector<std::pair<std::string, std::set<std::string>::const_iterator>> frames;
+    auto enter = [&](const std::string& v) {
+      index[v] = low[v] = counter++;
+      stack.push_back(v);
+      on_stack.insert(v);
+      frames.push_back({v, edges[v].cbegin()});
+    };
+    enter(root);
+    while (!frames.empty()) {
+      std::string v = frames.back().first;
+      auto& next = frames.back().second;
+      if (next != edges[v].cend()) {
+        std::string w = *next++;
+        if (!index.count(w)) enter(w);
+        else if (on_stack.count(w)) low[v] = std::min(low[v], index[w]);
+        continue;
+      }
+      frames.pop_back();
+      if (!frames.empty()) low[frames.back().first] = std::min(low[frames.back().first], low[v]);
+      if (low[v] == index[v]) {
+        std::string w;
+        do {
+          w = stack.back();
+          stack.pop_back();
+          on_stack.erase(w);
+          component[w] = components;
+        } while (w != v);
+        ++components;
+      }
+    }
+  }
+  for (const auto& [k, target] : candidates) {
+    if (!target.empty() && target != k->table_key && component[target] == component[k->table_key]) continue;
+    chosen.push_back(k);
+  }
+  // Keys first, then exclusions, checks and foreign keys (each kind by name).
+  auto rank = [](const Constraint* k) { return std::string("pux cf").find(k->type); };
+  std::stable_sort(chosen.begin(), chosen.end(), [&](const Constraint* x, const Constraint* y) { return rank(x) < rank(y); });
+  for (const Constraint* k : chosen) {
+    inline_[k->table_key].push_back(k);
+    inline_keys_.insert(ConstraintKey(*k));
   }
 }
 

@@ -212,6 +212,7 @@ void Planner::Order(Plan* plan) {
       for (size_t i = 0; i < n; ++i) {
         if (!done[i] && (pick < 0 || nodes_[i].prio < nodes_[pick].prio)) pick = static_cast<int>(i);
       }
+      cycle_broken_ = true;
       if (std::getenv("STRATA_TRACE_PLAN")) std::fprintf(stderr, "plan: cycle broken at %s\n", nodes_[pick].step.description.c_str());
       waiting[pick] = 0;
       ready.push({nodes_[pick].prio, pick});

@@ -47,10 +47,15 @@ Status Planner::TableChange(const Change& c) {
     int id = Add(NodeKind::kCreate, kAlterTable, "attach:" + key, key, std::move(attach));
     late_deps_.push_back({id, key});
   } else if (create) {
-    Step s = S(key, "create table " + q, TableSql(*b));
+    auto inlined = inline_.find(key);
+    Step s = S(key, "create table " + q, inlined == inline_.end() ? TableSql(*b) : TableSql(*b, inlined->second));
     s.undo = "DROP TABLE " + q + ";";
     s.verify = "SELECT to_regclass(" + Lit(q) + ") IS NOT NULL";
     int id = Add(NodeKind::kCreate, kCreateTable, key, "", std::move(s));
+    // The constraints it holds are this step: what depends on them waits for it.
+    if (inlined != inline_.end()) {
+      for (const Constraint* k : inlined->second) by_object_.emplace(ConstraintKey(*k), id);
+    }
     if (!b->partition_of.empty()) {
       // Created after its parent's new indexes, so that it gets its own from them —
       // unless its own key is what the parent index adopts (then the other way round).

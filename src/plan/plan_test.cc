@@ -106,6 +106,99 @@ TEST(Plan, IndexOnNewTableIsPlainAndAfterTheTable) {
   EXPECT_TRUE(p->steps[1].transactional);
 }
 
+// A new table's keys, checks and foreign keys go into its CREATE TABLE, which then comes
+// after the new tables it references. They stay ALTER TABLEs when they cannot: a cycle
+// of foreign keys, NOT VALID, a referenced table that changes too, a catalog without the
+// dependencies that name the referenced key, or with the option off.
+TEST(Plan, NewTablesCarryTheirConstraintsUnlessACycleOrAChangeForbidsIt) {
+  auto table = [](const std::string& name, std::vector<std::string> cols) {
+    Table t;
+    t.schema = "public";
+    t.name = name;
+    for (const auto& c : cols) {
+      Column col;
+      col.name = c;
+      col.type = "bigint";
+      t.columns.push_back(col);
+    }
+    return t;
+  };
+  auto sql = [](const std::string& t) { return "\"public\".\"" + t + "\""; };
+  auto key = [](const std::string& t, const char* type, const std::string& def) {
+    return Constraint{"table:public." + t, "\"public\".\"" + t + "\"", t + "_" + type, type[0] == 'p' ? 'p' : type[0] == 'c' ? 'c' : 'f',
+                      def, "", "", ""};
+  };
+  auto fk = [&](Catalog* c, const std::string& from, const std::string& to, const std::string& suffix = "") {
+    Constraint k = key(from, "fkey", "FOREIGN KEY (ref) REFERENCES public." + to + "(id)" + suffix);
+    c->constraints.push_back(k);
+    c->dependencies.push_back({"constraint:table:public." + from + "/" + k.name, "table:public." + from});
+    c->dependencies.push_back({"constraint:table:public." + from + "/" + k.name, "table:public." + to});
+    c->dependencies.push_back({"constraint:table:public." + from + "/" + k.name, "constraint:table:public." + to + "/" + to + "_pkey"});
+  };
+  Catalog a = WithOrders();
+  a.constraints.push_back(key("orders", "pkey", "PRIMARY KEY (id)"));
+  Catalog b = a;
+  for (const char* t : {"child", "parent", "ping", "pong", "lazy", "self"}) {
+    b.tables.push_back(table(t, {"id", "ref"}));
+    b.constraints.push_back(key(t, "pkey", "PRIMARY KEY (id)"));
+  }
+  b.tables.push_back(table("buyer", {"id", "ref"}));
+  b.constraints.push_back(key("child", "check", "CHECK ((ref > 0))"));
+  fk(&b, "child", "parent");
+  fk(&b, "ping", "pong");
+  fk(&b, "pong", "ping");
+  fk(&b, "lazy", "parent", " NOT VALID");
+  fk(&b, "self", "self");
+  fk(&b, "buyer", "orders");
+
+  auto p = MakePlan(a, b);
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  const Step* child = Find(*p, "CREATE TABLE \"public\".\"child\"");
+  ASSERT_NE(child, nullptr);
+  EXPECT_NE(child->sql.find("    CONSTRAINT \"child_pkey\" PRIMARY KEY (id),\n"
+                            "    CONSTRAINT \"child_check\" CHECK ((ref > 0)),\n"
+                            "    CONSTRAINT \"child_fkey\" FOREIGN KEY (ref) REFERENCES public.parent(id)\n);"),
+            std::string::npos) << child->sql;
+  EXPECT_LT(IndexOf(*p, "CREATE TABLE \"public\".\"parent\""), IndexOf(*p, "CREATE TABLE \"public\".\"child\""));
+  EXPECT_EQ(Find(*p, "ADD CONSTRAINT \"child_"), nullptr);
+  EXPECT_EQ(Find(*p, "ADD CONSTRAINT \"parent_pkey\""), nullptr);
+  EXPECT_NE(Find(*p, "CONSTRAINT \"self_fkey\" FOREIGN KEY (ref) REFERENCES public.self(id)\n);"), nullptr);
+  EXPECT_NE(Find(*p, "CONSTRAINT \"buyer_fkey\" FOREIGN KEY (ref) REFERENCES public.orders(id)\n);"), nullptr);
+  // The cycle: both keys in their tables, both foreign keys after both tables.
+  EXPECT_NE(Find(*p, "CONSTRAINT \"ping_pkey\" PRIMARY KEY (id)\n);"), nullptr);
+  size_t ping_fk = IndexOf(*p, "ADD CONSTRAINT \"ping_fkey\""), pong_fk = IndexOf(*p, "ADD CONSTRAINT \"pong_fkey\"");
+  ASSERT_LT(ping_fk, p->steps.size());
+  ASSERT_LT(pong_fk, p->steps.size());
+  EXPECT_GT(ping_fk, IndexOf(*p, "CREATE TABLE \"public\".\"pong\""));
+  EXPECT_GT(pong_fk, IndexOf(*p, "CREATE TABLE \"public\".\"ping\""));
+  EXPECT_LT(IndexOf(*p, "ADD CONSTRAINT \"lazy_fkey\" FOREIGN KEY (ref) REFERENCES public.parent(id) NOT VALID;"),
+            p->steps.size());
+
+  // The referenced table changes in the same plan: its foreign key waits, an ALTER TABLE.
+  Catalog changed = b;
+  changed.tables[0].columns.push_back(table("x", {"note"}).columns[0]);
+  p = MakePlan(a, changed);
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  EXPECT_GT(IndexOf(*p, "ADD CONSTRAINT \"buyer_fkey\""), IndexOf(*p, "ADD COLUMN \"note\""));
+  ASSERT_LT(IndexOf(*p, "ADD CONSTRAINT \"buyer_fkey\""), p->steps.size());
+
+  // No dependencies to name the referenced key: the foreign key is not written in.
+  Catalog bare = b;
+  bare.dependencies.clear();
+  p = MakePlan(a, bare);
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  EXPECT_LT(IndexOf(*p, "ADD CONSTRAINT \"child_fkey\""), p->steps.size());
+  EXPECT_EQ(Find(*p, "ADD CONSTRAINT \"child_pkey\""), nullptr);
+
+  PlanOptions off;
+  off.inline_constraints = false;
+  p = MakePlan(a, b, off);
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  EXPECT_LT(IndexOf(*p, "ADD CONSTRAINT \"child_pkey\" PRIMARY KEY (id);"), p->steps.size());
+  EXPECT_LT(IndexOf(*p, "ADD CONSTRAINT \"child_fkey\""), p->steps.size());
+  EXPECT_EQ(Find(*p, "    CONSTRAINT "), nullptr);
+}
+
 // generate's online type change: expand (new column + trigger), a batched conversion
 // outside the transaction, and a contract part; in place when a view reads the table or
 // an index uses the column, and always without the option (push, diff).

@@ -75,6 +75,9 @@ class Planner {
  public:
   Planner(const Catalog& a, const Catalog& b, const PlanOptions& o) : a_(a), b_(b), opt_(o) {}
   Result<Plan> Run();
+  // Run wrote constraints into CREATE TABLE and then had to break a dependency cycle: plan
+  // again with `inline_constraints` off (each constraint its own step, as before).
+  bool InliningBrokeACycle() const { return cycle_broken_ && !inline_keys_.empty(); }
 
  private:
   int Add(NodeKind kind, int prio, const std::string& object, const std::string& owner, Step step);
@@ -141,6 +144,10 @@ class Planner {
   // Which indexes and keys of partitioned tables cascade, are adopted or attached.
   void PartitionBookkeeping();
   void Order(Plan* plan);
+  // Which constraints of new tables go into their CREATE TABLE: keys, checks and
+  // exclusions, and foreign keys whose referenced key is there before the table (an
+  // untouched table's, or one written into an earlier CREATE TABLE; not within a cycle).
+  void ChooseInlineConstraints(const std::vector<Change>& changes);
 
   const Catalog& a_;
   const Catalog& b_;
@@ -170,6 +177,9 @@ class Planner {
     return true;
   }
   std::set<std::string> enum_types_;  // "schema.name" of enums in either catalog
+  std::map<std::string, std::vector<const Constraint*>> inline_;  // table key -> in its CREATE TABLE
+  std::set<std::string> inline_keys_;                             // their constraint keys
+  bool cycle_broken_ = false;
 };
 
 }  // namespace strata::planning
