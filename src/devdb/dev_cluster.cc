@@ -347,7 +347,7 @@ Status DevCluster::PrepareScratch() {
     for (size_t i = 0; i < dbs->rows.size(); ++i) {
       std::string name = dbs->Get(i, 0);
       if (!StartsWith(name, "strata_shadow_") && !StartsWith(name, "strata_replay_") &&
-          !StartsWith(name, "strata_desired_")) {
+          !StartsWith(name, "strata_desired_") && !StartsWith(name, "strata_spare_")) {
         return Status::Conflict("database " + name + " lives in tablespace " + kScratchTablespace);
       }
       auto d = s->Exec("DROP DATABASE IF EXISTS " + QuoteIdent(name) + " WITH (FORCE)");

@@ -42,6 +42,12 @@ const std::string& HostTag() {
   return tag;
 }
 
+// Empty databases a run leaves for the next (a rename is faster than CREATE DATABASE):
+// only on strata's own dev cluster (the one with the scratch tablespace).
+constexpr int kSpares = 2;
+std::string SpareName(int i) { return "strata_spare_" + std::to_string(i); }
+bool HasScratch(const std::string& admin_url);
+
 bool ProcessGone(long pid) { return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH; }
 
 // Sessions on the admin database are kept for the life of the process: opening one (a
@@ -79,6 +85,11 @@ class AdminPool {
     idle_[url].push_back(std::move(c));
   }
 
+  size_t Idle(const std::string& url) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return idle_[url].size();
+  }
+
   std::unique_ptr<Connection> Take(const std::string& url) {
     std::lock_guard<std::mutex> lock(mu_);
     auto& idle = idle_[url];
@@ -93,6 +104,52 @@ class AdminPool {
   std::map<std::string, std::vector<std::unique_ptr<Connection>>> idle_;
 };
 
+// What a server offers the shadows, asked once per server and process: the scratch
+// tablespace, and the spare databases that were there when asked (each taken once).
+struct ServerFacts {
+  bool scratch = false;
+  std::vector<std::string> spares;
+};
+
+std::mutex facts_mu;
+std::map<std::string, ServerFacts>& Facts() {
+  static auto* facts = new std::map<std::string, ServerFacts>;
+  return *facts;
+}
+
+ServerFacts* FactsOf(const std::string& admin_url) {
+  {
+    std::lock_guard<std::mutex> lock(facts_mu);
+    auto it = Facts().find(admin_url);
+    if (it != Facts().end()) return &it->second;
+  }
+  ServerFacts f;
+  auto r = AdminPool::Get().Exec(
+      admin_url, "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tablespace WHERE spcname = " +
+                     QuoteLiteral(kScratchTablespace) + "), d.datname FROM (SELECT 1) one LEFT JOIN "
+                     "pg_catalog.pg_database d ON d.datname LIKE 'strata\\_spare\\_%' ORDER BY d.datname");
+  if (r.ok()) {
+    for (size_t i = 0; i < r->rows.size(); ++i) {
+      f.scratch = r->Get(i, 0) == "t";
+      if (!r->Get(i, 1).empty()) f.spares.push_back(r->Get(i, 1));
+    }
+  }
+  std::lock_guard<std::mutex> lock(facts_mu);
+  return &Facts().emplace(admin_url, std::move(f)).first->second;  // a racing thread's stays
+}
+
+bool HasScratch(const std::string& admin_url) { return FactsOf(admin_url)->scratch; }
+
+// One of the spares seen at the start, or "" (then the caller makes its database).
+std::string TakeSpare(const std::string& admin_url) {
+  ServerFacts* f = FactsOf(admin_url);
+  std::lock_guard<std::mutex> lock(facts_mu);
+  if (!f->scratch || f->spares.empty()) return "";
+  std::string name = f->spares.back();
+  f->spares.pop_back();
+  return name;
+}
+
 }  // namespace
 
 void KeepAdminSession(const std::string& admin_url, std::unique_ptr<Connection> session) {
@@ -102,7 +159,7 @@ void KeepAdminSession(const std::string& admin_url, std::unique_ptr<Connection> 
 Result<std::vector<std::string>> DropLeftoverShadows(const std::string& admin_url, bool all) {
   auto r = AdminPool::Get().Exec(admin_url,
       "SELECT d.datname FROM pg_catalog.pg_database d WHERE (d.datname LIKE 'strata\\_shadow\\_%' " +
-      std::string(all ? "OR d.datname LIKE 'strata\\_replay\\_%'" : "") +
+      std::string(all ? "OR d.datname LIKE 'strata\\_replay\\_%' OR d.datname LIKE 'strata\\_spare\\_%'" : "") +
       ") AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a WHERE a.datid = d.oid) ORDER BY 1");
   if (!r.ok()) return r.status();
   std::vector<std::string> dropped;
@@ -134,16 +191,23 @@ Result<std::unique_ptr<ShadowDatabase>> ShadowDatabase::Create(const std::string
   std::string name = "strata_shadow_" + HostTag() + "_" + std::to_string(::getpid()) + "_" +
                      std::to_string(++counter) + "_" + std::to_string(now % 100000);
   std::string create = "CREATE DATABASE " + QuoteIdent(name) + " TEMPLATE " + QuoteIdent(template_db);
+  auto url = WithDatabase(admin_url, name);
+  if (!url.ok()) return url.status();
   // In the scratch tablespace when the server has one; else (or when it fails) the default.
-  auto found = AdminPool::Get().Exec(admin_url, "SELECT 1 FROM pg_catalog.pg_tablespace WHERE spcname = " +
-                                                     QuoteLiteral(kScratchTablespace));
-  bool scratch = found.ok() && !found->rows.empty();
+  bool scratch = HasScratch(admin_url);
+  if (template_db == "template0") {
+    // An empty database made at the end of an earlier run, taken by renaming it (which
+    // fails when another run took it first, or connected to it).
+    std::string spare = TakeSpare(admin_url);
+    if (!spare.empty() && AdminPool::Get().Exec(admin_url, "ALTER DATABASE " + QuoteIdent(spare) + " RENAME TO " +
+                                                               QuoteIdent(name)).ok()) {
+      return std::unique_ptr<ShadowDatabase>(new ShadowDatabase(admin_url, name, *url));
+    }
+  }
   Result<QueryResult> r = Status::Ok();
   if (scratch) r = AdminPool::Get().Exec(admin_url, create + " TABLESPACE " + kScratchTablespace);
   if (!scratch || !r.ok()) r = AdminPool::Get().Exec(admin_url, create);
   if (!r.ok()) return r.status().Wrap("creating shadow database");
-  auto url = WithDatabase(admin_url, name);
-  if (!url.ok()) return url.status();
   return std::unique_ptr<ShadowDatabase>(new ShadowDatabase(admin_url, name, *url));
 }
 
@@ -182,6 +246,25 @@ void ShadowDatabase::DropWithoutWaiting() {
   }
   if (!conn->SendWithoutWaiting("DROP DATABASE IF EXISTS " + QuoteIdent(name_) + " WITH (FORCE)").ok()) return;
   keep_ = true;  // on its way out
+  // The next run's empty shadows, made by the server after this process is gone (each on
+  // an idle session of its own: a backend stops at the first result it cannot send). One
+  // that exists already fails alone.
+  if (!HasScratch(admin_url_)) return;
+  for (int i = 1; i <= kSpares; ++i) {
+    std::unique_ptr<Connection> c = AdminPool::Get().Take(admin_url_);
+    if (!c) return;
+    // Closed right away: the server finishes the query before it reads the goodbye.
+    c->SendWithoutWaiting("CREATE DATABASE " + SpareName(i) + " TEMPLATE template0 TABLESPACE " + kScratchTablespace);
+  }
+}
+
+void ShadowDatabase::ReadyTheDrop(const std::string& admin_url) {
+  size_t want = HasScratch(admin_url) ? 1 + kSpares : 1;
+  for (size_t have = AdminPool::Get().Idle(admin_url); have < want; ++have) {
+    auto opened = Connection::Open(admin_url);
+    if (!opened.ok()) return;
+    AdminPool::Get().Give(admin_url, std::move(*opened));
+  }
 }
 
 ShadowDatabase::~ShadowDatabase() {

@@ -28,7 +28,12 @@ class ShadowDatabase {
   Status KeepAs(const std::string& name);
   // Drops the database without waiting for the server to finish (it does, after strata
   // has exited). REQUIRES: no session of this process is connected to it.
+  // On strata's own dev cluster it also leaves empty spare databases for the next run's
+  // Create (taken by renaming; a run then starts without waiting for CREATE DATABASE).
   void DropWithoutWaiting();
+  // Opens the idle admin sessions DropWithoutWaiting uses for that (one each): call it
+  // while something else runs, so that the drop itself connects to nothing.
+  static void ReadyTheDrop(const std::string& admin_url);
 
  private:
   ShadowDatabase(std::string admin_url, std::string name, std::string url)
@@ -43,7 +48,7 @@ void KeepAdminSession(const std::string& admin_url, std::unique_ptr<Connection> 
 
 // Drops the shadow databases that runs of strata on this machine left behind when they
 // died (their process is gone and no session uses them) and returns their names. `all`:
-// every shadow and replay cache on the server, whoever made it.
+// every shadow, spare and replay cache on the server, whoever made it.
 Result<std::vector<std::string>> DropLeftoverShadows(const std::string& admin_url, bool all = false);
 
 // The URL of `database` on the same server as `url` (replaces the path of a URL).

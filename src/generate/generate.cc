@@ -561,7 +561,8 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
   }
 
   // The proof: the files, applied to (a copy of) the replay, must reach the desired
-  // schema exactly.
+  // schema exactly. Meanwhile the sessions the last drop needs are opened.
+  auto ready = std::async(std::launch::async, [&] { ShadowDatabase::ReadyTheDrop(r.shadow_admin_url); });
   {
     std::unique_ptr<ShadowDatabase> proof_copy;
     std::string proof_url;
@@ -605,6 +606,7 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
   }
   out.files.insert(out.files.end(), rollbacks.begin(), rollbacks.end());
   // The last shadow is dropped by the server while strata writes the files and exits.
+  ready.get();
   if (owned_replay) owned_replay->DropWithoutWaiting();
   owned_replay.reset();
   renamed_db.reset();

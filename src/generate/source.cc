@@ -3,7 +3,6 @@
 #include <future>
 #include <set>
 
-#include "base/clock.h"
 #include "base/fs.h"
 #include "base/strings.h"
 #include "base/subprocess.h"
@@ -273,17 +272,13 @@ Result<LoadedSource> LoadSourceKept(const SourceSpec& spec, const std::string& s
       return Folder{std::move(dir), std::move(errs)};
     });
   }
-  int64_t T0 = MonotonicMillis();
-  auto TR = [&](const char* w) { if (std::getenv("STRATA_TRACE_LOAD")) std::fprintf(stderr, "load %d %-12s %lld\n", (int)spec.kind, w, (long long)(MonotonicMillis() - T0)); };
   auto shadow = ShadowDatabase::Create(shadow_admin_url);
-  TR("created");
   if (!shadow.ok()) return shadow.status();
   out.shadow = std::move(*shadow);
   auto conn = Connection::Open(out.shadow->url());
   if (!conn.ok()) return conn.status();
   // A throwaway database: no need to wait for the WAL flush of every statement.
   (*conn)->Exec("SET client_min_messages = warning; SET synchronous_commit = off");
-  TR("connected");
   Status st = Status::Ok();
   if (ahead.valid()) {
     Folder folder = ahead.get();
@@ -292,7 +287,6 @@ Result<LoadedSource> LoadSourceKept(const SourceSpec& spec, const std::string& s
   } else {
     st = ApplySchemaSources(conn->get(), spec, rendered);
   }
-  TR("applied");
   if (!st.ok()) return st;
   // The replay is the longer of the two builds: by the time it is read, the schema's
   // build is done and a second session has a core to itself.
@@ -300,7 +294,6 @@ Result<LoadedSource> LoadSourceKept(const SourceSpec& spec, const std::string& s
   if (spec.kind == SourceSpec::Kind::kMigrationsDir) io.open_second = Connection::Opener(out.shadow->url());
   auto c = Introspect(conn->get(), io);
   if (!c.ok()) return c.status();
-  TR("introspected");
   out.catalog = std::move(*c);
   out.session = std::move(*conn);
   return out;

@@ -3,7 +3,10 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <algorithm>
+#include <chrono>
 #include <fstream>
+#include <thread>
 
 #include "base/fs.h"
 #include "base/strings.h"
@@ -38,6 +41,50 @@ TEST(DevDatabase, StartMigrateStatusResetStop) {
   EXPECT_EQ(nlohmann::json::parse(st.out)["running"], true);
   ASSERT_EQ(p.Run({"dev", "stop"}).exit_code, 0);
   EXPECT_EQ(p.Run({"dev", "status"}).exit_code, 3);
+}
+
+// generate on the dev cluster leaves two empty databases in its scratch tablespace, and
+// the next run takes them (by renaming) instead of waiting for CREATE DATABASE; the
+// files are still proven, nothing else is left, and `dev reset` drops them.
+TEST(DevDatabase, GenerateLeavesSparesTheNextRunTakes) {
+  TempProject p;
+  // The scratch tablespace on disk: this machine's /dev/shm may be too small for one.
+  p.Write("scratch/.keep", "");
+  auto st = p.Run({"dev", "start"}, "", {{"STRATA_SCRATCH_DIR", p.Path("scratch")}});
+  ASSERT_EQ(st.exit_code, 0) << st.err;
+  std::string u(Trim(p.Run({"dev", "url"}).out));
+  std::string admin = u.substr(0, u.find("/strata")) + "/postgres" + u.substr(u.find("/strata") + 7);
+  auto spares = [&] {
+    // Made by the server after strata exits: wait for them (and for the drops).
+    std::string got;
+    for (int i = 0; i < 100; ++i) {
+      got = QueryValue(admin, "SELECT coalesce(string_agg(d.datname || '=' || d.oid, ' ' ORDER BY d.datname), '') "
+                              "FROM pg_database d JOIN pg_tablespace t ON t.oid = d.dattablespace "
+                              "WHERE d.datname LIKE 'strata\\_spare\\_%' AND t.spcname = 'strata_scratch'");
+      std::string others = QueryValue(admin, "SELECT count(*) FROM pg_database WHERE datname LIKE 'strata\\_shadow\\_%'");
+      if (std::count(got.begin(), got.end(), '=') == 2 && others == "0") break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return got;
+  };
+  p.Write("schema/01.sql", "CREATE TABLE a (id int PRIMARY KEY);\n");
+  auto r = p.Run({"generate", "one", "--dev-url", admin}, "", {{"CI", "true"}});
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  std::string first = spares();
+  ASSERT_NE(first.find("strata_spare_1="), std::string::npos) << first;
+  ASSERT_NE(first.find("strata_spare_2="), std::string::npos) << first;
+  p.Write("schema/01.sql", "CREATE TABLE a (id int PRIMARY KEY, note text);\n");
+  r = p.Run({"generate", "two", "--dev-url", admin}, "", {{"CI", "true"}});
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  EXPECT_NE(r.out.find("proven"), std::string::npos) << r.out;
+  std::string second = spares();
+  ASSERT_EQ(std::count(second.begin(), second.end(), '='), 2) << second;
+  // Both were taken (the replay and the schema were built in them) and made again.
+  for (const std::string& s : Split(first, ' ')) EXPECT_EQ(second.find(s), std::string::npos) << first << " / " << second;
+  EXPECT_EQ(QueryValue(admin, "SELECT count(*) FROM pg_database WHERE datname LIKE 'strata\\_shadow\\_%'"), "0");
+  ASSERT_EQ(p.Run({"dev", "reset", "--yes"}).exit_code, 0);
+  EXPECT_EQ(QueryValue(admin, "SELECT count(*) FROM pg_database WHERE datname LIKE 'strata\\_spare\\_%'"), "0");
+  EXPECT_EQ(p.Run({"dev", "destroy", "--yes"}).exit_code, 0);
 }
 
 // Another OS user on the machine cannot get in: no trust, a random password kept in an
