@@ -56,6 +56,12 @@ struct Ref {
   int pos;
 };
 
+const json& ListOf(const json& objects, const char* list) {
+  static const json kNone = json::array();
+  auto it = objects.find(list);
+  return it == objects.end() ? kNone : *it;
+}
+
 std::map<std::string, Ref> ById(const json& list) {
   std::map<std::string, Ref> out;
   int pos = 0;
@@ -137,12 +143,13 @@ std::vector<std::pair<const char*, const char*>> AllKinds() {
 }  // namespace
 
 std::vector<Change> Diff(const Catalog& from, const Catalog& to) {
-  json a = CatalogToJson(from)["objects"], b = CatalogToJson(to)["objects"];
+  json whole_a = CatalogToJson(from), whole_b = CatalogToJson(to);
+  const json &a = ListOf(whole_a, "objects"), &b = ListOf(whole_b, "objects");
   std::vector<Change> out;
   static const auto kinds = AllKinds();
   for (const auto& [list, kind] : kinds) {
     bool schemas = std::string(list) == "schemas";
-    auto ma = ById(a[list]), mb = ById(b[list]);
+    auto ma = ById(ListOf(a, list)), mb = ById(ListOf(b, list));
     for (const auto& [id, e] : ma) {
       auto it = mb.find(id);
       if (it == mb.end()) {

@@ -394,6 +394,7 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
   std::set<std::string> contract;
   std::vector<RenameSync> syncs;
   Catalog current;
+  std::vector<Change> changes;  // current -> desired
   std::unique_ptr<ShadowDatabase> renamed_db;
   for (;;) {
     out.rename_sql.clear();
@@ -425,7 +426,7 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
       current = std::move(*c);
       ApplyScope(&current, *scope);
     }
-    std::vector<Change> changes = Diff(current, desired);
+    changes = Diff(current, desired);
     std::vector<RenameCandidate> suspects = SuspectedRenames(changes);
     if (suspects.empty() || r.accept_data_loss) break;
     if (!r.confirm_rename) {
@@ -448,7 +449,7 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
     if (!again) {
       if (!r.accept_data_loss) {
         // Declined every rename: it is a drop + create, which deletes data.
-        auto plan = MakePlan(current, desired, plan_options());
+        auto plan = MakePlan(current, desired, plan_options(), changes);
         if (!plan.ok()) return plan.status();
         if (plan->DeletesData()) return Status::Refused("the plan deletes data; pass --accept-data-loss to allow it");
       }
@@ -456,7 +457,7 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
     }
   }
 
-  auto plan = MakePlan(current, desired, plan_options());
+  auto plan = MakePlan(current, desired, plan_options(), changes);
   if (!plan.ok()) return plan.status();
   out.plan = std::move(*plan);
   if (out.plan.empty() && out.rename_sql.empty()) return out;
@@ -698,7 +699,7 @@ Result<CheckOutcome> Check(const CheckRequest& r) {
   Timings::Scope compare(r.timings, "diff and plan");
   out.schema_changes = Diff(*replay, *desired);
   if (!out.schema_changes.empty()) {
-    auto plan = MakePlan(*replay, *desired);
+    auto plan = MakePlan(*replay, *desired, {}, out.schema_changes);
     if (plan.ok()) out.missing = std::move(*plan);
     else out.plan_error = plan.status().message();
   }

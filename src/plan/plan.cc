@@ -313,7 +313,7 @@ Result<Plan> Planner::Run() {
   for (const auto& t : b_.tables) tables_b_[Key("table", t.schema, t.name)] = &t;
   for (const auto& t : b_.tables) rel_b_.insert(Key("table", t.schema, t.name));
   for (const auto& v : b_.views) rel_b_.insert(Key("view", v.schema, v.name));
-  std::vector<Change> changes = Diff(a_, b_);
+  std::vector<Change> changes = given_changes_ ? *given_changes_ : Diff(a_, b_);
   // First pass: which definitions change (their dependents are recreated too).
   for (const Change& c : changes) {
     if (c.action != ChangeAction::kAlter) continue;
@@ -385,15 +385,21 @@ Result<Plan> Planner::Run() {
 }  // namespace planning
 
 Result<Plan> MakePlan(const Catalog& from, const Catalog& to, const PlanOptions& options) {
+  std::vector<Change> changes = Diff(from, to);
+  return MakePlan(from, to, options, changes);
+}
+
+Result<Plan> MakePlan(const Catalog& from, const Catalog& to, const PlanOptions& options,
+                      const std::vector<Change>& changes) {
   using planning::Planner;
-  Planner p(from, to, options);
+  Planner p(from, to, options, &changes);
   auto plan = p.Run();
   if (!plan.ok() || !p.InliningBrokeACycle()) return plan;
   // Some other dependency (a check calling a function that reads the table, say) ties
   // a CREATE TABLE to what comes after it: every constraint a step of its own again.
   PlanOptions plain = options;
   plain.inline_constraints = false;
-  Planner again(from, to, plain);
+  Planner again(from, to, plain, &changes);
   return again.Run();
 }
 

@@ -94,6 +94,9 @@ std::string BatchedUpdateSql(const std::string& table_sql, const std::string& se
 // The steps that turn `from` into `to`. Unsupported changes (removing an enum value,
 // changing a partition key, ...) are an error naming the object and what to do instead.
 Result<Plan> MakePlan(const Catalog& from, const Catalog& to, const PlanOptions& options = {});
+// The same with Diff(from, to) already at hand (it is not computed again).
+Result<Plan> MakePlan(const Catalog& from, const Catalog& to, const PlanOptions& options,
+                      const std::vector<Change>& changes);
 
 // A dropped and a created object that look like one renamed (a table with the same
 // columns, a column of the same type in the same table).

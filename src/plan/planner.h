@@ -73,7 +73,8 @@ bool HasField(const Change& c, const char* field);
 
 class Planner {
  public:
-  Planner(const Catalog& a, const Catalog& b, const PlanOptions& o) : a_(a), b_(b), opt_(o) {}
+  Planner(const Catalog& a, const Catalog& b, const PlanOptions& o, const std::vector<Change>* changes = nullptr)
+      : a_(a), b_(b), opt_(o), given_changes_(changes) {}
   Result<Plan> Run();
   // Run wrote constraints into CREATE TABLE and then had to break a dependency cycle: plan
   // again with `inline_constraints` off (each constraint its own step, as before).
@@ -152,6 +153,7 @@ class Planner {
   const Catalog& a_;
   const Catalog& b_;
   PlanOptions opt_;
+  const std::vector<Change>* given_changes_;  // Diff(a_, b_) when the caller has it
   std::map<std::string, const Table*> tables_a_, tables_b_;
   std::set<std::string> rel_b_;  // tables and views of `to`
   std::set<std::string> new_indexes_, a_index_keys_;     // created in this plan; present in `from`
