@@ -116,9 +116,14 @@ Status StatementFailed(Session* s, const std::string& path, const std::string& t
 Status RunStatements(Session* s, const std::string& path, const std::string& text, size_t begin, size_t end,
                      bool batch) {
   std::string_view part = std::string_view(text).substr(begin, end - begin);
+  return RunParsed(s, path, text, begin, ParseStatements(part), batch);
+}
+
+Status RunParsed(Session* s, const std::string& path, const std::string& text, size_t begin,
+                 const Result<std::vector<Statement>>& stmts, bool batch) {
   // Syntax the bundled parser cannot read runs as written: the server is the judge.
-  auto stmts = ParseStatements(part);
   if (!stmts.ok()) return Status::InvalidInput(PointAt(path, text, begin, stmts.status().message()));
+  std::string_view part = std::string_view(text).substr(begin);  // the statements' offsets start here
   // A batch runs as one implicit transaction: on a throwaway database only (`batch`).
   std::vector<const Statement*> pending;
   std::string joined;
@@ -179,7 +184,13 @@ Status RunStatements(Session* s, const std::string& path, const std::string& tex
 
 namespace {
 
-Status ApplySchemaSources(Session* s, const SourceSpec& spec, const std::vector<SqlDocument>* rendered) {
+// A schema document with its statements, parsed while the server makes the database.
+struct ParsedDocument {
+  SqlDocument doc;
+  Result<std::vector<Statement>> statements;
+};
+
+Result<std::vector<ParsedDocument>> ParseSchemaSources(const SourceSpec& spec, const std::vector<SqlDocument>* rendered) {
   std::vector<SqlDocument> own;
   if (!rendered) {
     auto docs = RenderSchemaSources(spec);
@@ -187,10 +198,9 @@ Status ApplySchemaSources(Session* s, const SourceSpec& spec, const std::vector<
     own = std::move(*docs);
     rendered = &own;
   }
-  for (const auto& d : *rendered) {
-    STRATA_RETURN_IF_ERROR(RunStatements(s, d.path, d.text, 0, d.text.size(), /*batch=*/true));
-  }
-  return Status::Ok();
+  std::vector<ParsedDocument> out;
+  for (const auto& d : *rendered) out.push_back({d, ParseStatements(d.text)});
+  return out;
 }
 
 }  // namespace
@@ -252,7 +262,10 @@ Result<LoadedSource> LoadSourceKept(const SourceSpec& spec, const std::string& s
     std::vector<FileError> errors;
   };
   std::future<Folder> ahead;
-  if (spec.kind == SourceSpec::Kind::kMigrationsDir) {
+  std::future<Result<std::vector<ParsedDocument>>> schema_ahead;
+  if (spec.kind != SourceSpec::Kind::kMigrationsDir) {
+    schema_ahead = std::async(std::launch::async, [&] { return ParseSchemaSources(spec, rendered); });
+  } else {
     ahead = std::async(std::launch::async, [&] {
       std::vector<FileError> errs;
       auto dir = MigrationDir::Load(spec.value, naming, &errs);
@@ -285,7 +298,12 @@ Result<LoadedSource> LoadSourceKept(const SourceSpec& spec, const std::string& s
     if (!folder.dir.ok()) return folder.dir.status();
     st = ReplayMigrations(conn->get(), *folder.dir, folder.errors, naming);
   } else {
-    st = ApplySchemaSources(conn->get(), spec, rendered);
+    auto docs = schema_ahead.get();
+    if (!docs.ok()) return docs.status();
+    for (const ParsedDocument& d : *docs) {
+      st = RunParsed(conn->get(), d.doc.path, d.doc.text, 0, d.statements, /*batch=*/true);
+      if (!st.ok()) break;
+    }
   }
   if (!st.ok()) return st;
   // The replay is the longer of the two builds: by the time it is read, the schema's

@@ -12,6 +12,7 @@
 #include "devdb/shadow.h"
 #include "migrate/migration_dir.h"
 #include "pg/session.h"
+#include "sql/statement.h"
 
 namespace strata {
 
@@ -68,5 +69,8 @@ Status ReplayMigrations(Session* s, const MigrationDir& dir, const std::vector<F
 // implicit transaction.
 Status RunStatements(Session* s, const std::string& path, const std::string& text, size_t begin, size_t end,
                      bool batch = false);
+// The same with the statements already parsed (ParseStatements of text from `begin`).
+Status RunParsed(Session* s, const std::string& path, const std::string& text, size_t begin,
+                 const Result<std::vector<Statement>>& statements, bool batch = false);
 
 }  // namespace strata
