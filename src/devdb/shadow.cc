@@ -85,9 +85,27 @@ class AdminPool {
     idle_[url].push_back(std::move(c));
   }
 
-  size_t Idle(const std::string& url) {
+  // Sessions set aside for one use (the spares' CREATE DATABASE): not handed out by Take.
+  void Reserve(const std::string& url, std::unique_ptr<Connection> c) {
     std::lock_guard<std::mutex> lock(mu_);
-    return idle_[url].size();
+    reserved_[url].push_back(std::move(c));
+  }
+  size_t Reserved(const std::string& url) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return reserved_[url].size();
+  }
+  // A reserved session, else an idle one, else none.
+  std::unique_ptr<Connection> TakeReserved(const std::string& url) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto& r = reserved_[url];
+      if (!r.empty()) {
+        std::unique_ptr<Connection> c = std::move(r.back());
+        r.pop_back();
+        return c;
+      }
+    }
+    return Take(url);
   }
 
   std::unique_ptr<Connection> Take(const std::string& url) {
@@ -101,7 +119,7 @@ class AdminPool {
 
  private:
   std::mutex mu_;
-  std::map<std::string, std::vector<std::unique_ptr<Connection>>> idle_;
+  std::map<std::string, std::vector<std::unique_ptr<Connection>>> idle_, reserved_;
 };
 
 // What a server offers the shadows, asked once per server and process: the scratch
@@ -251,7 +269,7 @@ void ShadowDatabase::DropWithoutWaiting() {
   // that exists already fails alone.
   if (!HasScratch(admin_url_)) return;
   for (int i = 1; i <= kSpares; ++i) {
-    std::unique_ptr<Connection> c = AdminPool::Get().Take(admin_url_);
+    std::unique_ptr<Connection> c = AdminPool::Get().TakeReserved(admin_url_);
     if (!c) return;
     // Closed right away: the server finishes the query before it reads the goodbye.
     c->SendWithoutWaiting("CREATE DATABASE " + SpareName(i) + " TEMPLATE template0 TABLESPACE " + kScratchTablespace);
@@ -259,11 +277,11 @@ void ShadowDatabase::DropWithoutWaiting() {
 }
 
 void ShadowDatabase::ReadyTheDrop(const std::string& admin_url) {
-  size_t want = HasScratch(admin_url) ? 1 + kSpares : 1;
-  for (size_t have = AdminPool::Get().Idle(admin_url); have < want; ++have) {
+  if (!HasScratch(admin_url)) return;
+  for (size_t have = AdminPool::Get().Reserved(admin_url); have < kSpares; ++have) {
     auto opened = Connection::Open(admin_url);
     if (!opened.ok()) return;
-    AdminPool::Get().Give(admin_url, std::move(*opened));
+    AdminPool::Get().Reserve(admin_url, std::move(*opened));
   }
 }
 

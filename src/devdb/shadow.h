@@ -31,8 +31,8 @@ class ShadowDatabase {
   // On strata's own dev cluster it also leaves empty spare databases for the next run's
   // Create (taken by renaming; a run then starts without waiting for CREATE DATABASE).
   void DropWithoutWaiting();
-  // Opens the idle admin sessions DropWithoutWaiting uses for that (one each): call it
-  // while something else runs, so that the drop itself connects to nothing.
+  // Opens the admin sessions DropWithoutWaiting makes the spares over (one each, set
+  // aside for it): call it while something else runs, so that the drop connects to nothing.
   static void ReadyTheDrop(const std::string& admin_url);
 
  private:
