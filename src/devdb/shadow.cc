@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 
 #include <atomic>
 #include <chrono>
@@ -126,6 +127,7 @@ class AdminPool {
 // tablespace, and the spare databases that were there when asked (each taken once).
 struct ServerFacts {
   bool scratch = false;
+  int version = 0;  // server_version_num
   std::vector<std::string> spares;
 };
 
@@ -144,11 +146,13 @@ ServerFacts* FactsOf(const std::string& admin_url) {
   ServerFacts f;
   auto r = AdminPool::Get().Exec(
       admin_url, "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tablespace WHERE spcname = " +
-                     QuoteLiteral(kScratchTablespace) + "), d.datname FROM (SELECT 1) one LEFT JOIN "
+                     QuoteLiteral(kScratchTablespace) + "), d.datname, current_setting('server_version_num') "
+                     "FROM (SELECT 1) one LEFT JOIN "
                      "pg_catalog.pg_database d ON d.datname LIKE 'strata\\_spare\\_%' ORDER BY d.datname");
   if (r.ok()) {
     for (size_t i = 0; i < r->rows.size(); ++i) {
       f.scratch = r->Get(i, 0) == "t";
+      f.version = std::atoi(r->Get(i, 2).c_str());
       if (!r->Get(i, 1).empty()) f.spares.push_back(r->Get(i, 1));
     }
   }
@@ -222,6 +226,9 @@ Result<std::unique_ptr<ShadowDatabase>> ShadowDatabase::Create(const std::string
       return std::unique_ptr<ShadowDatabase>(new ShadowDatabase(admin_url, name, *url));
     }
   }
+  // A copy of a database with a schema in it: file by file is about twice as fast as
+  // block by block through the WAL (15's default), on the RAM tablespace or not.
+  if (template_db != "template0" && FactsOf(admin_url)->version >= 150000) create += " STRATEGY FILE_COPY";
   Result<QueryResult> r = Status::Ok();
   if (scratch) r = AdminPool::Get().Exec(admin_url, create + " TABLESPACE " + kScratchTablespace);
   if (!scratch || !r.ok()) r = AdminPool::Get().Exec(admin_url, create);
@@ -274,6 +281,16 @@ void ShadowDatabase::DropWithoutWaiting() {
     // Closed right away: the server finishes the query before it reads the goodbye.
     c->SendWithoutWaiting("CREATE DATABASE " + SpareName(i) + " TEMPLATE template0 TABLESPACE " + kScratchTablespace);
   }
+}
+
+void DropDatabaseWithoutWaiting(const std::string& admin_url, const std::string& name) {
+  std::unique_ptr<Connection> conn = AdminPool::Get().Take(admin_url);
+  if (!conn) {
+    auto opened = Connection::Open(admin_url);
+    if (!opened.ok()) return;
+    conn = std::move(*opened);
+  }
+  conn->SendWithoutWaiting("DROP DATABASE IF EXISTS " + QuoteIdent(name) + " WITH (FORCE)");
 }
 
 void ShadowDatabase::ReadyTheDrop(const std::string& admin_url) {

@@ -41,11 +41,11 @@ Result<CachedSource> LoadCachedSource(const SourceSpec& spec, const std::string&
   if (found.ok() && found->Get(0, 0) == "1") {
     auto url = WithDatabase(admin_url, name);
     if (!url.ok()) return url.status();
+    // A cache being dropped (by a run that moved on, just now) is no cache: built again.
     auto conn = Connection::Open(*url);
     if (conn.ok()) {
       auto c = Introspect(conn->get());
-      if (!c.ok()) return c.status();
-      return CachedSource{std::move(*c), name, true};
+      if (c.ok()) return CachedSource{std::move(*c), name, true};
     }
   }
   auto loaded = LoadSourceKept(spec, admin_url, naming, spec.kind == SourceSpec::Kind::kSchemaDir ? &docs : nullptr);
@@ -53,7 +53,7 @@ Result<CachedSource> LoadCachedSource(const SourceSpec& spec, const std::string&
   auto stale = (*admin)->ExecParams("SELECT datname FROM pg_catalog.pg_database WHERE starts_with(datname, $1)", {prefix});
   if (stale.ok()) {
     for (size_t i = 0; i < stale->rows.size(); ++i) {
-      (*admin)->Exec("DROP DATABASE IF EXISTS " + QuoteIdent(stale->Get(i, 0)) + " WITH (FORCE)");
+      DropDatabaseWithoutWaiting(admin_url, stale->Get(i, 0));  // nothing waits for it
     }
   }
   loaded->session.reset();  // a database with a session on it cannot be renamed
