@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "base/strings.h"
@@ -49,15 +50,26 @@ Status AnnotateLintFindings(std::vector<GeneratedFile>* files) {
   // run are about objects an earlier file of this generate creates (new, so empty): safe,
   // and said so in the allow.
   std::map<std::string, std::vector<Diagnostic>> found;  // by file
-  for (auto& d : LintFiles(LintOptions{}, nullptr, sources, /*one_run=*/false, 1)) found[d.file].push_back(std::move(d));
-  std::set<std::string> in_run;  // "file:line:rule"
-  for (const auto& d : LintFiles(LintOptions{}, nullptr, sources, /*one_run=*/true, 1)) {
-    in_run.insert(d.file + ":" + std::to_string(d.line) + ":" + d.rule);
-  }
+  // The files are parsed on both cores (nothing else runs while generate writes).
+  for (auto& d : LintFiles(LintOptions{}, nullptr, sources, /*one_run=*/false, 2)) found[d.file].push_back(std::move(d));
+  std::optional<std::set<std::string>> in_run;  // "file:line:rule"; linted only when a finding has no hazard
+  auto found_in_run = [&](const std::string& key) {
+    if (!in_run) {
+      in_run.emplace();
+      for (const auto& d : LintFiles(LintOptions{}, nullptr, sources, /*one_run=*/true, 2)) {
+        in_run->insert(d.file + ":" + std::to_string(d.line) + ":" + d.rule);
+      }
+    }
+    return in_run->count(key) > 0;
+  };
   std::string unexplained;
   for (size_t f = 0; f < files->size(); ++f) {
     GeneratedFile& gf = (*files)[f];
     const MigrationFile& mf = migrations[f];
+    const std::vector<Diagnostic>& mine = found[gf.name];
+    if (std::none_of(mine.begin(), mine.end(), [](const Diagnostic& d) { return d.severity == Severity::kError; })) {
+      continue;  // nothing to allow: the file stays as written
+    }
     auto parsed = ParseSql(mf.content);
     if (!parsed.ok()) return parsed.status();
     std::vector<std::string> lines = Split(mf.content, '\n');
@@ -75,7 +87,7 @@ Status AnnotateLintFindings(std::vector<GeneratedFile>* files) {
         }
       }
       std::string reason = Reason(lines, first);
-      if (reason.empty() && !in_run.count(gf.name + ":" + std::to_string(d.line) + ":" + d.rule)) {
+      if (reason.empty() && !found_in_run(gf.name + ":" + std::to_string(d.line) + ":" + d.rule)) {
         reason = "its table is created by an earlier file of the same strata generate (still empty)";
       }
       if (reason.empty()) {
