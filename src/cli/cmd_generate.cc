@@ -1,6 +1,7 @@
 // strata generate <slug> — the migration(s) that take migrations/ to schema/, proven on
 // the replayed shadow database before anything is written.
 #include <algorithm>
+#include <future>
 
 #include <fmt/format.h>
 
@@ -11,6 +12,7 @@
 #include "cli/context.h"
 #include "cli/plan_print.h"
 #include "cli/project.h"
+#include "devdb/shadow.h"
 #include "generate/generate.h"
 #include "migrate/drizzle_journal.h"
 #include "migrate/migration_dir.h"
@@ -78,6 +80,13 @@ int RunGenerate(int argc, char** argv) {
   }
   req.accept_data_loss = accept_data_loss;
   req.replay_cache = replay_cache || dev_url.empty();
+  // A --dev-url server is reached (and asked what the shadows need) while the folder is
+  // read and checked; the dev database only after them (a failed check starts nothing).
+  auto shadow_f = std::async(dev_url.empty() ? std::launch::deferred : std::launch::async, [&] {
+    auto url = ctx.ShadowServer(dev_url);
+    if (url.ok()) ShadowDatabase::Prepare(*url);
+    return url;
+  });
   if (Status mk = MakeDirs(req.migrations_dir); !mk.ok()) return ctx.Fail(mk);
   std::vector<FileError> errs;
   auto dir = MigrationDir::Load(req.migrations_dir, cfg->naming, &errs);
@@ -89,7 +98,7 @@ int RunGenerate(int argc, char** argv) {
       return a == "y" || a == "Y" || a == "yes";
     };
   }
-  auto shadow = ctx.ShadowServer(dev_url);
+  auto shadow = shadow_f.get();
   if (!shadow.ok()) return ctx.Fail(shadow.status());
   req.shadow_admin_url = *shadow;
   req.timings = report.get();

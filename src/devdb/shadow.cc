@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -62,28 +63,42 @@ class AdminPool {
   }
   // Runs `sql` on a kept session to `url`, or on a new one when none is idle or the kept
   // one has lost its connection (the server restarted).
+  // When every session is busy with a statement of this kind (a few milliseconds: a
+  // rename, a lookup), waiting for one beats opening another (a backend start and a
+  // SCRAM exchange, about 10 ms).
   Result<QueryResult> Exec(const std::string& url, const std::string& sql) {
     for (int attempt = 0; attempt < 2; ++attempt) {
-      std::unique_ptr<Connection> c = Take(url);
+      std::unique_ptr<Connection> c = TakeOrWait(url, std::chrono::milliseconds(attempt == 0 ? 5 : 0));
       bool reused = c != nullptr;
       if (!c) {
         auto opened = Connection::Open(url);
         if (!opened.ok()) return opened.status();
         c = std::move(*opened);
       }
-      auto r = c->Exec(sql);
-      if (r.ok() || !c->last_error().connection_lost) {
-        Give(url, std::move(c));
-        return r;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        ++in_use_[url];
       }
+      auto r = c->Exec(sql);
+      bool usable = r.ok() || !c->last_error().connection_lost;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        --in_use_[url];
+        if (usable) idle_[url].push_back(std::move(c));
+      }
+      cv_.notify_all();
+      if (usable) return r;
       if (!reused) return r;
     }
     return Status::Database("the shadow server closed the connection");
   }
 
   void Give(const std::string& url, std::unique_ptr<Connection> c) {
-    std::lock_guard<std::mutex> lock(mu_);
-    idle_[url].push_back(std::move(c));
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      idle_[url].push_back(std::move(c));
+    }
+    cv_.notify_all();
   }
 
   // Sessions set aside for one use (the spares' CREATE DATABASE): not handed out by Take.
@@ -109,9 +124,16 @@ class AdminPool {
     return Take(url);
   }
 
-  std::unique_ptr<Connection> Take(const std::string& url) {
-    std::lock_guard<std::mutex> lock(mu_);
+  std::unique_ptr<Connection> Take(const std::string& url) { return TakeOrWait(url, std::chrono::milliseconds(0)); }
+
+  // An idle session; when none is idle but one is running a statement, waits up to `wait`
+  // for it.
+  std::unique_ptr<Connection> TakeOrWait(const std::string& url, std::chrono::milliseconds wait) {
+    std::unique_lock<std::mutex> lock(mu_);
     auto& idle = idle_[url];
+    if (idle.empty() && in_use_[url] > 0 && wait.count() > 0) {
+      cv_.wait_for(lock, wait, [&] { return !idle.empty(); });
+    }
     if (idle.empty()) return nullptr;
     std::unique_ptr<Connection> c = std::move(idle.back());
     idle.pop_back();
@@ -120,7 +142,9 @@ class AdminPool {
 
  private:
   std::mutex mu_;
+  std::condition_variable cv_;
   std::map<std::string, std::vector<std::unique_ptr<Connection>>> idle_, reserved_;
+  std::map<std::string, int> in_use_;  // sessions running a statement of Exec
 };
 
 // What a server offers the shadows, asked once per server and process: the scratch
@@ -138,6 +162,8 @@ std::map<std::string, ServerFacts>& Facts() {
 }
 
 ServerFacts* FactsOf(const std::string& admin_url) {
+  static std::mutex asking;  // one thread asks; the others wait for its answer
+  std::lock_guard<std::mutex> one(asking);
   {
     std::lock_guard<std::mutex> lock(facts_mu);
     auto it = Facts().find(admin_url);
@@ -282,6 +308,8 @@ void ShadowDatabase::DropWithoutWaiting() {
     c->SendWithoutWaiting("CREATE DATABASE " + SpareName(i) + " TEMPLATE template0 TABLESPACE " + kScratchTablespace);
   }
 }
+
+void ShadowDatabase::Prepare(const std::string& admin_url) { FactsOf(admin_url); }
 
 void DropDatabaseWithoutWaiting(const std::string& admin_url, const std::string& name) {
   std::unique_ptr<Connection> conn = AdminPool::Get().Take(admin_url);

@@ -20,6 +20,9 @@ class ShadowDatabase {
   // `template_db`: a copy of that database (no one may be connected to it).
   static Result<std::unique_ptr<ShadowDatabase>> Create(const std::string& admin_url,
                                                         const std::string& template_db = "template0");
+  // Asks `admin_url`'s server what Create needs to know (asked once per process): call
+  // it early, while other work runs.
+  static void Prepare(const std::string& admin_url);
   ~ShadowDatabase();
   const std::string& url() const { return url_; }
   const std::string& name() const { return name_; }
