@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "base/fs.h"
 #include "base/subprocess.h"
@@ -119,6 +121,16 @@ std::string QueryValue(const std::string& url, const std::string& sql) {
     return "";
   }
   return r->rows.empty() ? "" : r->Get(0, 0);
+}
+
+std::string EventualValue(const std::string& url, const std::string& sql, const std::string& want) {
+  std::string got;
+  for (int i = 0; i < 250; ++i) {
+    got = QueryValue(url, sql);
+    if (got == want) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return got;
 }
 
 void ExecOrDie(const std::string& url, const std::string& sql) {

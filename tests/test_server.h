@@ -44,6 +44,9 @@ std::string ClientBin(const std::string& name);
 // Runs a query on `url` and returns the first column of the first row ("" when none).
 std::string QueryValue(const std::string& url, const std::string& sql);
 void ExecOrDie(const std::string& url, const std::string& sql);
+// QueryValue, asked again (every 20 ms, for up to 5 s) until it returns `want`: for what
+// the server finishes after strata exits (the last shadow's DROP DATABASE).
+std::string EventualValue(const std::string& url, const std::string& sql, const std::string& want);
 // `pg_dump --schema-only --no-owner` of `url` without strata's history table and without
 // the lines that differ from run to run (\restrict keys, version banners). On a server
 // newer than pg_dump (which refuses it), `strata inspect --format sql` stands in.

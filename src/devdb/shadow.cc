@@ -285,10 +285,10 @@ Status ShadowDatabase::KeepAs(const std::string& name) {
   return Status::Ok();
 }
 
-void ShadowDatabase::DropWithoutWaiting() {
+void ShadowDatabase::DropWithoutWaiting(bool leave_spares) {
   if (keep_) return;
-  AwaitSessionsGone(admin_url_, name_);
-  // A kept session (it is closed after: its result is never read).
+  // No waiting for this process's sessions to be gone: FORCE ends any still exiting, and
+  // nothing here waits for the DROP. A kept session (it is closed after: its result is never read).
   std::unique_ptr<Connection> conn = AdminPool::Get().Take(admin_url_);
   if (!conn) {
     auto opened = Connection::Open(admin_url_);
@@ -300,7 +300,7 @@ void ShadowDatabase::DropWithoutWaiting() {
   // The next run's empty shadows, made by the server after this process is gone (each on
   // an idle session of its own: a backend stops at the first result it cannot send). One
   // that exists already fails alone.
-  if (!HasScratch(admin_url_)) return;
+  if (!leave_spares || !HasScratch(admin_url_)) return;
   for (int i = 1; i <= kSpares; ++i) {
     std::unique_ptr<Connection> c = AdminPool::Get().TakeReserved(admin_url_);
     if (!c) return;

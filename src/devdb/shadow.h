@@ -33,7 +33,7 @@ class ShadowDatabase {
   // has exited). REQUIRES: no session of this process is connected to it.
   // On strata's own dev cluster it also leaves empty spare databases for the next run's
   // Create (taken by renaming; a run then starts without waiting for CREATE DATABASE).
-  void DropWithoutWaiting();
+  void DropWithoutWaiting(bool leave_spares = true);
   // Opens the admin sessions DropWithoutWaiting makes the spares over (one each, set
   // aside for it): call it while something else runs, so that the drop connects to nothing.
   static void ReadyTheDrop(const std::string& admin_url);

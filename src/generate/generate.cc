@@ -376,7 +376,13 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
   const Catalog& desired = des->catalog;
   const std::string replay_db = cur->database;
   // The desired schema's database has given its catalog: drop it while the rest runs.
-  auto drop_desired = std::async(std::launch::async, [&] { owned_desired.reset(); });
+  // (Without waiting for the server; the leftovers of killed runs are swept meanwhile.)
+  auto drop_desired = std::async(std::launch::async, [&] {
+    if (!owned_desired) return;
+    owned_desired->DropWithoutWaiting(/*leave_spares=*/false);
+    owned_desired.reset();
+    DropLeftoverShadows(r.shadow_admin_url);
+  });
   phase("load sources (side by side)");
 
   std::vector<RenameHint> renames = r.renames;

@@ -103,14 +103,14 @@ TEST_F(CliTest, DiffMigrationsAgainstSchemaThroughShadowDatabases) {
   EXPECT_NE(r.out.find("~ column public.users.email: not_null: false -> true"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("- index public.users_email"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("+ constraint public.orders.orders_user_id_fkey"), std::string::npos) << r.out;
-  EXPECT_EQ(QueryValue(admin, "SELECT count(*) FROM pg_database WHERE datname LIKE 'strata_shadow_%'"), "0");
+  EXPECT_EQ(EventualValue(admin, "SELECT count(*) FROM pg_database WHERE datname LIKE 'strata_shadow_%'", "0"), "0");
   // An error in a schema file names the file, line and column, and still cleans up.
   p_.Write("schema/03_bad.sql", "CREATE TABLE ok (id int);\nCREATE TABLE broken (id nosuchtype);\n");
   r = Run({"diff", "--from", "migrations:migrations", "--to", "schema:schema", "--dev-url", admin});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("schema/03_bad.sql:2:"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("nosuchtype"), std::string::npos) << r.err;
-  EXPECT_EQ(QueryValue(admin, "SELECT count(*) FROM pg_database WHERE datname LIKE 'strata_shadow_%'"), "0");
+  EXPECT_EQ(EventualValue(admin, "SELECT count(*) FROM pg_database WHERE datname LIKE 'strata_shadow_%'", "0"), "0");
 }
 
 }  // namespace

@@ -138,7 +138,7 @@ TEST_F(GenerateTest, GenerateThenMigrateReachesTheDesiredSchemaWithSafeSql) {
   EXPECT_NE(r.out.find("no changes"), std::string::npos) << r.out;
   EXPECT_EQ(Files(p_).size(), files);
   EXPECT_EQ(Run({"status"}).exit_code, 0);
-  EXPECT_EQ(QueryValue(TestServer::Get().AdminUrl(), "SELECT count(*) FROM pg_database WHERE datname LIKE 'strata_shadow_%'"), "0");
+  EXPECT_EQ(EventualValue(TestServer::Get().AdminUrl(), "SELECT count(*) FROM pg_database WHERE datname LIKE 'strata_shadow_%'", "0"), "0");
 }
 
 // A new table is one statement with its keys, checks and foreign keys (no ALTER TABLE
