@@ -288,7 +288,8 @@ Status ShadowDatabase::KeepAs(const std::string& name) {
 void ShadowDatabase::DropWithoutWaiting(bool leave_spares) {
   if (keep_) return;
   // No waiting for this process's sessions to be gone: FORCE ends any still exiting, and
-  // nothing here waits for the DROP. A kept session (it is closed after: its result is never read).
+  // nothing here waits for the DROP. On a kept session (closed after: the result is never
+  // read).
   std::unique_ptr<Connection> conn = AdminPool::Get().Take(admin_url_);
   if (!conn) {
     auto opened = Connection::Open(admin_url_);

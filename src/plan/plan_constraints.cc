@@ -8,6 +8,7 @@
 #include <map>
 #include <queue>
 #include <set>
+#include <string_view>
 
 #include "plan/planner.h"
 
@@ -302,8 +303,9 @@ void Planner::ChooseInlineConstraints(const std::vector<Change>& changes) {
     chosen.push_back(k);
   }
   // Keys first, then exclusions, checks and foreign keys (each kind by name).
-  auto rank = [](const Constraint* k) { return std::string("pux cf").find(k->type); };
-  std::stable_sort(chosen.begin(), chosen.end(), [&](const Constraint* x, const Constraint* y) { return rank(x) < rank(y); });
+  auto rank = [](const Constraint* k) { return std::string_view("puxcf").find(k->type); };
+  std::stable_sort(chosen.begin(), chosen.end(),
+                   [&](const Constraint* x, const Constraint* y) { return rank(x) < rank(y); });
   for (const Constraint* k : chosen) {
     inline_[k->table_key].push_back(k);
     inline_keys_.insert(ConstraintKey(*k));
