@@ -161,14 +161,11 @@ std::map<std::string, ServerFacts>& Facts() {
   return *facts;
 }
 
+// One thread asks (holding facts_mu); the others wait for its answer.
 ServerFacts* FactsOf(const std::string& admin_url) {
-  static std::mutex asking;  // one thread asks; the others wait for its answer
-  std::lock_guard<std::mutex> one(asking);
-  {
-    std::lock_guard<std::mutex> lock(facts_mu);
-    auto it = Facts().find(admin_url);
-    if (it != Facts().end()) return &it->second;
-  }
+  std::lock_guard<std::mutex> lock(facts_mu);
+  auto it = Facts().find(admin_url);
+  if (it != Facts().end()) return &it->second;
   ServerFacts f;
   auto r = AdminPool::Get().Exec(
       admin_url, "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tablespace WHERE spcname = " +
@@ -182,8 +179,7 @@ ServerFacts* FactsOf(const std::string& admin_url) {
       if (!r->Get(i, 1).empty()) f.spares.push_back(r->Get(i, 1));
     }
   }
-  std::lock_guard<std::mutex> lock(facts_mu);
-  return &Facts().emplace(admin_url, std::move(f)).first->second;  // a racing thread's stays
+  return &Facts().emplace(admin_url, std::move(f)).first->second;
 }
 
 bool HasScratch(const std::string& admin_url) { return FactsOf(admin_url)->scratch; }
@@ -196,6 +192,13 @@ std::string TakeSpare(const std::string& admin_url) {
   std::string name = f->spares.back();
   f->spares.pop_back();
   return name;
+}
+
+// Once per run, when the first shadow goes (generate drops the desired schema's while it
+// plans): the shadows that runs killed on this machine left behind go too. Best effort.
+void SweepLeftoversOnce(const std::string& admin_url) {
+  static std::atomic<bool> swept{false};
+  if (!swept.exchange(true)) DropLeftoverShadows(admin_url);
 }
 
 }  // namespace
@@ -288,16 +291,10 @@ Status ShadowDatabase::KeepAs(const std::string& name) {
 void ShadowDatabase::DropWithoutWaiting(bool leave_spares) {
   if (keep_) return;
   // No waiting for this process's sessions to be gone: FORCE ends any still exiting, and
-  // nothing here waits for the DROP. On a kept session (closed after: the result is never
-  // read).
-  std::unique_ptr<Connection> conn = AdminPool::Get().Take(admin_url_);
-  if (!conn) {
-    auto opened = Connection::Open(admin_url_);
-    if (!opened.ok()) return;  // the destructor drops it
-    conn = std::move(*opened);
-  }
-  if (!conn->SendWithoutWaiting("DROP DATABASE IF EXISTS " + QuoteIdent(name_) + " WITH (FORCE)").ok()) return;
+  // nothing here waits for the DROP.
+  if (!DropDatabaseWithoutWaiting(admin_url_, name_)) return;  // the destructor drops it
   keep_ = true;  // on its way out
+  SweepLeftoversOnce(admin_url_);
   // The next run's empty shadows, made by the server after this process is gone (each on
   // an idle session of its own: a backend stops at the first result it cannot send). One
   // that exists already fails alone.
@@ -312,14 +309,15 @@ void ShadowDatabase::DropWithoutWaiting(bool leave_spares) {
 
 void ShadowDatabase::Prepare(const std::string& admin_url) { FactsOf(admin_url); }
 
-void DropDatabaseWithoutWaiting(const std::string& admin_url, const std::string& name) {
+bool DropDatabaseWithoutWaiting(const std::string& admin_url, const std::string& name) {
+  // On a kept session, closed after: the result is never read.
   std::unique_ptr<Connection> conn = AdminPool::Get().Take(admin_url);
   if (!conn) {
     auto opened = Connection::Open(admin_url);
-    if (!opened.ok()) return;
+    if (!opened.ok()) return false;
     conn = std::move(*opened);
   }
-  conn->SendWithoutWaiting("DROP DATABASE IF EXISTS " + QuoteIdent(name) + " WITH (FORCE)");
+  return conn->SendWithoutWaiting("DROP DATABASE IF EXISTS " + QuoteIdent(name) + " WITH (FORCE)").ok();
 }
 
 void ShadowDatabase::ReadyTheDrop(const std::string& admin_url) {
@@ -335,10 +333,7 @@ ShadowDatabase::~ShadowDatabase() {
   if (keep_) return;
   AwaitSessionsGone(admin_url_, name_);
   AdminPool::Get().Exec(admin_url_, "DROP DATABASE IF EXISTS " + QuoteIdent(name_) + " WITH (FORCE)");
-  // Once per run, when the first shadow goes (generate drops that one while it plans):
-  // the shadows that runs killed on this machine left behind go too. Best effort.
-  static std::atomic<bool> swept{false};
-  if (!swept.exchange(true)) DropLeftoverShadows(admin_url_);
+  SweepLeftoversOnce(admin_url_);
 }
 
 }  // namespace strata

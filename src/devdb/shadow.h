@@ -55,8 +55,8 @@ void KeepAdminSession(const std::string& admin_url, std::unique_ptr<Connection> 
 Result<std::vector<std::string>> DropLeftoverShadows(const std::string& admin_url, bool all = false);
 
 // Sends DROP DATABASE ... WITH (FORCE) for `name` and returns without waiting for it
-// (best effort: the server finishes it, also after strata exits).
-void DropDatabaseWithoutWaiting(const std::string& admin_url, const std::string& name);
+// (the server finishes it, also after strata exits); false when it could not be sent.
+bool DropDatabaseWithoutWaiting(const std::string& admin_url, const std::string& name);
 
 // The URL of `database` on the same server as `url` (replaces the path of a URL).
 Result<std::string> WithDatabase(const std::string& url, const std::string& database);

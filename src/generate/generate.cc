@@ -378,10 +378,8 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
   // The desired schema's database has given its catalog: drop it while the rest runs.
   // (Without waiting for the server; the leftovers of killed runs are swept meanwhile.)
   auto drop_desired = std::async(std::launch::async, [&] {
-    if (!owned_desired) return;
-    owned_desired->DropWithoutWaiting(/*leave_spares=*/false);
+    if (owned_desired) owned_desired->DropWithoutWaiting(/*leave_spares=*/false);
     owned_desired.reset();
-    DropLeftoverShadows(r.shadow_admin_url);
   });
   phase("load sources (side by side)");
 
