@@ -45,7 +45,7 @@ Result<CachedSource> LoadCachedSource(const SourceSpec& spec, const std::string&
     auto conn = Connection::Open(*url);
     if (conn.ok()) {
       auto c = Introspect(conn->get());
-      if (c.ok()) return CachedSource{std::move(*c), name, true};
+      if (c.ok()) return CachedSource{std::move(*c), name, true, std::move(*conn)};
     }
   }
   auto loaded = LoadSourceKept(spec, admin_url, naming, spec.kind == SourceSpec::Kind::kSchemaDir ? &docs : nullptr);
@@ -60,7 +60,7 @@ Result<CachedSource> LoadCachedSource(const SourceSpec& spec, const std::string&
   if (Status st = loaded->shadow->KeepAs(name); !st.ok()) {
     return st.Wrap("keeping the shadow database as " + name + " (another strata running at the same time?)");
   }
-  return CachedSource{std::move(loaded->catalog), name, false};
+  return CachedSource{std::move(loaded->catalog), name, false, nullptr};
 }
 
 Result<Catalog> LoadCatalog(const SourceSpec& spec, const std::string& admin_url, Naming naming, bool cache) {

@@ -12,6 +12,7 @@
 #include "catalog/catalog.h"
 #include "config/config.h"
 #include "generate/source.h"
+#include "pg/session.h"
 
 namespace strata {
 
@@ -26,6 +27,9 @@ struct CachedSource {
   Catalog catalog;
   std::string database;  // the cache database; copy it (TEMPLATE) before changing anything
   bool hit = false;
+  // The session that read it, still open on it (its catalog caches are warm); close it
+  // before copying the database.
+  std::unique_ptr<Session> session;
 };
 
 // REQUIRES: spec.NeedsShadow().

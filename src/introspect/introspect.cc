@@ -67,7 +67,8 @@ std::vector<std::string> Strings(const json& j) {
 
 class Loader {
  public:
-  Loader(Session* s, const IntrospectOptions& o) : s_(s), open_second_(o.open_second) {
+  Loader(Session* s, const IntrospectOptions& o)
+      : s_(s), open_second_(o.inside_transaction ? nullptr : o.open_second), inside_(o.inside_transaction) {
     params_ = {ArrayLiteral(o.schemas), ArrayLiteral(o.exclude_schemas)};
   }
 
@@ -132,6 +133,7 @@ class Loader {
 
   Session* s_;
   std::function<Result<std::unique_ptr<Session>>()> open_second_;
+  bool inside_ = false;  // in the caller's transaction: neither BEGIN nor COMMIT
   std::vector<std::optional<std::string>> params_;
   std::unordered_map<std::string, std::string> keys_;  // "c1234" -> object key
   std::unordered_map<std::string, std::string> seq_owner_;  // "c<seq oid>" -> owner node key
@@ -531,7 +533,7 @@ void Loader::LoadDependencies(const json& rows, Catalog* c) {
 
 Result<std::unique_ptr<Session>> Loader::Begin() {
   const char* kBegin = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; ";
-  auto b = s_->Exec(std::string(kBegin) + "SET LOCAL search_path = ''");
+  auto b = s_->Exec(std::string(inside_ ? "" : kBegin) + "SET LOCAL search_path = ''");
   if (!b.ok()) return b.status();
   std::unique_ptr<Session> second;
   if (!open_second_) return second;
@@ -590,7 +592,7 @@ Status Loader::Run(Catalog* c) {
     first_half.insert(first_half.end(), second_half.begin(), second_half.end());
     read_columns(s_);
     Status st = RunQueries(s_, first_half, &r);
-    s_->Exec("COMMIT");
+    if (!inside_) s_->Exec("COMMIT");
     STRATA_RETURN_IF_ERROR(st);
   }
   if (!r["unsupported"].empty()) {

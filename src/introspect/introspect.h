@@ -19,6 +19,10 @@ struct IntrospectOptions {
   // When set, a second session reads half of the catalog in parallel, on the same
   // snapshot (pg_export_snapshot), like pg_dump --jobs.
   std::function<Result<std::unique_ptr<Session>>()> open_second;
+  // The session is inside a transaction block of the caller's (whose uncommitted DDL is
+  // to be read): no BEGIN/COMMIT of its own, no second session (it could not see that
+  // DDL); search_path is set with SET LOCAL, so the caller's rollback restores it.
+  bool inside_transaction = false;
 };
 
 // Reads every supported object, in one REPEATABLE READ transaction with search_path ''

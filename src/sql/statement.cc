@@ -337,6 +337,43 @@ void ClassifyByKeywords(std::string_view text, Statement* st) {
   }
 }
 
+std::string InTransactionEquivalent(std::string_view text) {
+  // The words before CONCURRENTLY are keywords and names: no literal can hold the word,
+  // but a quoted name or a comment can. (ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY
+  // has none: it leaves a CHECK constraint on the partition that a plain DETACH does not.)
+  std::vector<std::pair<std::string, size_t>> words;  // lower-cased unquoted words, offsets
+  size_t i = 0, n = text.size();
+  while (i < n && words.size() < 64) {
+    i = SkipSpaceAndComments(text, i);
+    if (i >= n) break;
+    size_t past = SkipQuotedOrComment(text, i);
+    if (past != i) {
+      words.push_back({"", i});
+      i = past;
+    } else if (IsWordStart(text[i])) {
+      size_t j = i;
+      while (j < n && IsIdentChar(text[j])) ++j;
+      words.push_back({Lower(text.substr(i, j - i)), i});
+      i = j;
+    } else {
+      words.push_back({std::string(1, text[i]), i});
+      ++i;
+    }
+  }
+  auto at = [&](size_t k) { return k < words.size() ? words[k].first : std::string(); };
+  size_t k = at(0) == "create" && at(1) == "unique" ? 2 : 1;
+  bool index = (at(0) == "create" || at(0) == "drop") && at(k) == "index";
+  bool reindex = at(0) == "reindex" && at(1) != "(";
+  if (!index && !reindex) return "";
+  for (size_t w = 1; w < words.size(); ++w) {
+    if (words[w].first != "concurrently") continue;
+    size_t from = words[w].second, to = from + std::string_view("concurrently").size();
+    while (to < n && (text[to] == ' ' || text[to] == '\t')) ++to;  // one separator kept before
+    return std::string(text.substr(0, from)) + std::string(text.substr(to));
+  }
+  return "";
+}
+
 size_t CharCount(std::string_view text) {
   size_t n = 0;
   for (unsigned char c : text) n += (c & 0xC0) != 0x80;

@@ -68,6 +68,14 @@ std::vector<std::pair<size_t, size_t>> SplitLeniently(std::string_view sql);
 // (transaction control, statements that refuse a transaction block, CREATE INDEX names).
 void ClassifyByKeywords(std::string_view text, Statement* st);
 
+// The statement PostgreSQL runs inside a transaction block that leaves the catalog as
+// `text` does outside one: CREATE [UNIQUE] INDEX, DROP INDEX and REINDEX without
+// CONCURRENTLY (the same index, built or removed while holding the stronger lock). Empty
+// for any other statement that refuses a transaction block (VACUUM, CREATE DATABASE,
+// DETACH PARTITION ... CONCURRENTLY, which also leaves a CHECK constraint behind): it has
+// no such equivalent.
+std::string InTransactionEquivalent(std::string_view text);
+
 // "strata's bundled parser (PostgreSQL 15 grammar)", for messages.
 std::string BundledParserNote();
 

@@ -200,5 +200,28 @@ TEST(ParseStatements, ADoBlockThatSaysItMayRunAgainIsRerunnable) {
   EXPECT_FALSE((*r)[1].rerunnable);
 }
 
+TEST(Statement, ConcurrentDetachRefusesATransactionBlock) {
+  auto r = ParseStatements("ALTER TABLE p DETACH PARTITION p1 CONCURRENTLY; ALTER TABLE p DETACH PARTITION p2;");
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE((*r)[0].needs_no_transaction);
+  EXPECT_FALSE((*r)[1].needs_no_transaction);
+}
+
+TEST(InTransactionEquivalent, DropsConcurrentlyFromTheStatementsThatHaveAPlainForm) {
+  EXPECT_EQ(InTransactionEquivalent("CREATE INDEX CONCURRENTLY i ON t (a)"), "CREATE INDEX i ON t (a)");
+  EXPECT_EQ(InTransactionEquivalent("create unique index /* c */ concurrently if not exists \"concurrently\" on t (a)"),
+            "create unique index /* c */ if not exists \"concurrently\" on t (a)");
+  EXPECT_EQ(InTransactionEquivalent("DROP INDEX CONCURRENTLY IF EXISTS public.i"), "DROP INDEX IF EXISTS public.i");
+  EXPECT_EQ(InTransactionEquivalent("REINDEX INDEX CONCURRENTLY i"), "REINDEX INDEX i");
+  // No plain form: the caller proves these another way. (A concurrent DETACH leaves a
+  // CHECK constraint on the partition: ProofTest.InTransactionForms... found it.)
+  EXPECT_EQ(InTransactionEquivalent("ALTER TABLE p DETACH PARTITION p1 CONCURRENTLY"), "");
+  EXPECT_EQ(InTransactionEquivalent("ALTER TABLE p DETACH PARTITION p1 FINALIZE"), "");
+  EXPECT_EQ(InTransactionEquivalent("VACUUM t"), "");
+  EXPECT_EQ(InTransactionEquivalent("CREATE DATABASE x"), "");
+  EXPECT_EQ(InTransactionEquivalent("REINDEX (CONCURRENTLY) INDEX i"), "");
+  EXPECT_EQ(InTransactionEquivalent("CREATE INDEX \"CONCURRENTLY\" ON t (a)"), "");
+}
+
 }  // namespace
 }  // namespace strata

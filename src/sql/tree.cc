@@ -86,6 +86,16 @@ void Classify(const PgQuery__Node* node, Statement* st) {
                         c->alter_table_cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_ValidateConstraintRecurse);
       }
       st->rerunnable = all_validate;
+      // DETACH PARTITION ... CONCURRENTLY refuses a transaction block (25001).
+      for (size_t i = 0; i < at->n_cmds; ++i) {
+        const PgQuery__Node* c = at->cmds[i];
+        if (c->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_CMD &&
+            c->alter_table_cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_DetachPartition && c->alter_table_cmd->def &&
+            c->alter_table_cmd->def->node_case == PG_QUERY__NODE__NODE_PARTITION_CMD &&
+            c->alter_table_cmd->def->partition_cmd->concurrent) {
+          st->needs_no_transaction = true;
+        }
+      }
       if (at->n_cmds == 1 && at->cmds[0]->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_CMD &&
           at->cmds[0]->alter_table_cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint && at->relation) {
         const PgQuery__Node* def = at->cmds[0]->alter_table_cmd->def;

@@ -7,9 +7,11 @@
 #include <nlohmann/json.hpp>
 
 #include "base/fs.h"
+#include "base/sha256.h"
 #include "base/strings.h"
 #include "base/subprocess.h"
 #include "devdb/dev_cluster.h"
+#include "devdb/shadow.h"
 #include "integration/cli_fixture.h"
 
 namespace strata::testing {
@@ -630,6 +632,60 @@ TEST_F(GenerateTest, TheCacheKeepsTheReplayAndTheSchemaBetweenRuns) {
   EXPECT_EQ(Run({"check", "--db", "--dev-url", admin}, {{"CI", "true"}}).exit_code, 0);
   r = Gen({"again", "--cache"});
   EXPECT_NE(r.out.find("no changes"), std::string::npos) << r.out << r.err;
+}
+
+// With a cached replay, the proof runs the files inside a transaction on the cache and
+// rolls it back: no copy of the database is made, and the cache is left as it was. What
+// cannot run in one transaction (an enum value used where it is added) is proven on a copy.
+TEST_F(GenerateTest, TheCachedReplayIsProvenInATransactionWithoutACopy) {
+  p_.Write("schema/01.sql", "CREATE TYPE status AS ENUM ('new');\n"
+                            "CREATE TABLE t (id int PRIMARY KEY, a int, s status);\n");
+  ASSERT_EQ(Gen({"init", "--cache"}).exit_code, 0);
+  ASSERT_EQ(Run({"migrate"}).exit_code, 0);
+  ExecOrDie(url_, "INSERT INTO t (id) SELECT g FROM generate_series(1, 1000) g");
+  std::string admin = TestServer::Get().AdminUrl();
+  std::string prefix = "strata_replay_" + Sha256::Hex(AbsolutePath(p_.dir() + "/migrations")).substr(0, 8) + "_";
+  auto caches = [&] {
+    return QueryValue(admin, "SELECT string_agg(datname, ',') FROM pg_database WHERE starts_with(datname, '" + prefix + "')");
+  };
+  // A column, a NOT NULL with a default (a batched backfill) and an index built
+  // CONCURRENTLY in a no-transaction file.
+  p_.Write("schema/01.sql", "CREATE TYPE status AS ENUM ('new');\n"
+                            "CREATE TABLE t (id int PRIMARY KEY, a int NOT NULL DEFAULT 0, s status, note text);\n"
+                            "CREATE INDEX t_a_idx ON t (a);\n");
+  ASSERT_EQ(Gen({"warm", "--cache", "--dry-run"}).exit_code, 0);  // the replay is cached now
+  std::string cache = caches();
+  ASSERT_EQ(cache.find(','), std::string::npos) << cache;
+  ASSERT_FALSE(cache.empty());
+  auto g = Gen({"more", "--cache", "--timings"});
+  ASSERT_EQ(g.exit_code, 0) << g.err << g.out;
+  EXPECT_NE(g.err.find("proof: in a transaction on the cached replay"), std::string::npos) << g.err;
+  EXPECT_EQ(g.err.find("proof database (a copy of the cached replay)"), std::string::npos) << g.err;
+  EXPECT_NE(ReadMigration(p_, "_more_concurrently.sql").find("CREATE INDEX CONCURRENTLY t_a_idx"), std::string::npos);
+  // The cache holds the migrations before this run's files, untouched by the proof.
+  auto cache_url = WithDatabase(admin, cache);
+  ASSERT_TRUE(cache_url.ok());
+  EXPECT_EQ(QueryValue(*cache_url, "SELECT count(*) FROM pg_attribute WHERE attrelid = 't'::regclass AND attname = 'note'"), "0");
+  EXPECT_EQ(QueryValue(*cache_url, "SELECT to_regclass('public.t_a_idx') IS NULL"), "t");
+  auto m = Run({"migrate"});
+  ASSERT_EQ(m.exit_code, 0) << m.err;
+  EXPECT_EQ(Value("SELECT count(*) FROM t WHERE a = 0"), "1000");
+  EXPECT_EQ(Run({"check", "--db", "--dev-url", admin}, {{"CI", "true"}}).exit_code, 0);
+  EXPECT_NE(Gen({"again", "--cache"}).out.find("no changes"), std::string::npos);
+
+  // The new enum value is the column's default: the value is added in a file of its own,
+  // committed before it is used, which one transaction cannot do. Proven on a copy.
+  p_.Write("schema/01.sql", "CREATE TYPE status AS ENUM ('new', 'done');\n"
+                            "CREATE TABLE t (id int PRIMARY KEY, a int NOT NULL DEFAULT 0, s status DEFAULT 'done', note text);\n"
+                            "CREATE INDEX t_a_idx ON t (a);\n");
+  g = Gen({"done", "--cache", "--timings"});
+  ASSERT_EQ(g.exit_code, 0) << g.err << g.out;
+  EXPECT_NE(g.err.find("proof database (a copy of the cached replay)"), std::string::npos) << g.err;
+  EXPECT_NE(g.out.find("proven: applied to the replayed migrations"), std::string::npos) << g.out;
+  ASSERT_EQ(Run({"migrate"}).exit_code, 0);
+  ExecOrDie(url_, "INSERT INTO t (id) VALUES (5000)");
+  EXPECT_EQ(Value("SELECT s FROM t WHERE id = 5000"), "done");
+  EXPECT_EQ(Run({"check", "--db", "--dev-url", admin}, {{"CI", "true"}}).exit_code, 0);
 }
 
 // Both names have a default: an insert by either version sets its own column and gets
