@@ -3,7 +3,11 @@
 #include "base/fs.h"
 #include "base/sha256.h"
 #include "base/strings.h"
+#include <cstdio>
+#include <cstdlib>
+
 #include "devdb/shadow.h"
+#include "generate/incremental.h"
 #include "introspect/introspect.h"
 #include "migrate/migration_dir.h"
 #include "migrate/sum_file.h"
@@ -28,7 +32,8 @@ Result<std::string> SourceDigest(const SourceSpec& spec, Naming naming, std::vec
   return ToHex(d.data(), d.size());
 }
 
-Result<CachedSource> LoadCachedSource(const SourceSpec& spec, const std::string& admin_url, Naming naming) {
+Result<CachedSource> LoadCachedSource(const SourceSpec& spec, const std::string& admin_url, Naming naming,
+                                      bool incremental) {
   std::vector<SqlDocument> docs;
   auto digest = SourceDigest(spec, naming, &docs);
   if (!digest.ok()) return digest.status();
@@ -48,17 +53,52 @@ Result<CachedSource> LoadCachedSource(const SourceSpec& spec, const std::string&
       if (c.ok()) return CachedSource{std::move(*c), name, true, std::move(*conn)};
     }
   }
-  auto loaded = LoadSourceKept(spec, admin_url, naming, spec.kind == SourceSpec::Kind::kSchemaDir ? &docs : nullptr);
-  if (!loaded.ok()) return loaded.status();
-  auto stale = (*admin)->ExecParams("SELECT datname FROM pg_catalog.pg_database WHERE starts_with(datname, $1)", {prefix});
-  if (stale.ok()) {
+  const bool schema = spec.kind == SourceSpec::Kind::kSchemaDir;
+  auto stale = (*admin)->ExecParams(
+      "SELECT datname, coalesce(pg_catalog.shobj_description(oid, 'pg_database'), '') FROM pg_catalog.pg_database "
+      "WHERE starts_with(datname, $1) ORDER BY oid DESC",
+      {prefix});
+  auto drop_stale = [&](const std::string& keep) {
+    if (!stale.ok()) return;
     for (size_t i = 0; i < stale->rows.size(); ++i) {
-      DropDatabaseWithoutWaiting(admin_url, stale->Get(i, 0));  // nothing waits for it
+      if (stale->Get(i, 0) != keep) DropDatabaseWithoutWaiting(admin_url, stale->Get(i, 0));  // nothing waits for it
+    }
+  };
+  // An edited schema: the newest older cache that recorded its build is changed in part.
+  if (schema && incremental && stale.ok()) {
+    for (size_t i = 0; i < stale->rows.size(); ++i) {
+      std::string old = stale->Get(i, 0);
+      auto manifest = BuildManifest::FromText(stale->Get(i, 1));
+      if (!manifest || EndsWith(old, "_inc")) continue;
+      auto parsed = ParseSchemaSources(spec, &docs);
+      if (!parsed.ok()) break;
+      std::string why;
+      auto rebuilt = RebuildIncrementally(admin_url, old, *manifest, name, *parsed, &why);
+      if (std::getenv("STRATA_TRACE_GENERATE")) {
+        std::fprintf(stderr, "generate: desired schema %s\n",
+                     rebuilt.ok() && *rebuilt ? ("rebuilt in part from " + old + ": " +
+                                                 std::to_string((*rebuilt)->statements_run) + " statements run, " +
+                                                 std::to_string((*rebuilt)->foreign_keys_restored) + " foreign keys put back")
+                                                    .c_str()
+                                              : ("built from scratch (" + (rebuilt.ok() ? why : rebuilt.status().message()) + ")").c_str());
+      }
+      if (rebuilt.ok() && *rebuilt) {
+        drop_stale(old);
+        return CachedSource{std::move((*rebuilt)->catalog), name, false, nullptr};
+      }
+      break;
     }
   }
+  BuildManifest manifest;
+  auto loaded = LoadSourceKept(spec, admin_url, naming, schema ? &docs : nullptr, schema ? &manifest : nullptr);
+  if (!loaded.ok()) return loaded.status();
+  drop_stale("");
   loaded->session.reset();  // a database with a session on it cannot be renamed
   if (Status st = loaded->shadow->KeepAs(name); !st.ok()) {
     return st.Wrap("keeping the shadow database as " + name + " (another strata running at the same time?)");
+  }
+  if (!manifest.statements.empty()) {
+    (*admin)->Exec("COMMENT ON DATABASE " + QuoteIdent(name) + " IS " + QuoteLiteral(manifest.ToText()));
   }
   return CachedSource{std::move(loaded->catalog), name, false, nullptr};
 }

@@ -32,8 +32,11 @@ struct CachedSource {
   std::unique_ptr<Session> session;
 };
 
-// REQUIRES: spec.NeedsShadow().
-Result<CachedSource> LoadCachedSource(const SourceSpec& spec, const std::string& admin_url, Naming naming);
+// REQUIRES: spec.NeedsShadow(). `incremental` (generate outside CI): an edited schema
+// source changes the newest older cache in part (generate/incremental.h) instead of
+// building again from scratch.
+Result<CachedSource> LoadCachedSource(const SourceSpec& spec, const std::string& admin_url, Naming naming,
+                                      bool incremental = false);
 
 // The catalog of `spec`, through the cache when `cache` is set, else through a shadow
 // database dropped afterwards (LoadSource).

@@ -352,7 +352,10 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
   std::unique_ptr<Session> replay_session;  // the proof runs on it: its catalog caches are warm
   auto load = [&](const SourceSpec& spec) -> Result<CachedSource> {
     if (r.replay_cache) {
-      auto c = LoadCachedSource(spec, r.shadow_admin_url, r.naming);
+      // CI builds from scratch: an incremental mistake must never reach a merged migration.
+      const char* ci = std::getenv("CI");
+      bool incremental = spec.kind == SourceSpec::Kind::kSchemaDir && !(ci && *ci);
+      auto c = LoadCachedSource(spec, r.shadow_admin_url, r.naming, incremental);
       if (c.ok() && spec.kind == SourceSpec::Kind::kMigrationsDir) replay_session = std::move(c->session);
       if (c.ok()) c->session.reset();
       return c;

@@ -7,6 +7,7 @@
 #include "base/strings.h"
 #include "base/subprocess.h"
 #include "generate/drizzle.h"
+#include "generate/incremental.h"
 #include "devdb/shadow.h"
 #include "introspect/introspect.h"
 #include "migrate/migration_dir.h"
@@ -120,7 +121,7 @@ Status RunStatements(Session* s, const std::string& path, const std::string& tex
 }
 
 Status RunParsed(Session* s, const std::string& path, const std::string& text, size_t begin,
-                 const Result<std::vector<Statement>>& stmts, bool batch) {
+                 const Result<std::vector<Statement>>& stmts, bool batch, int* label) {
   // Syntax the bundled parser cannot read runs as written: the server is the judge.
   if (!stmts.ok()) return Status::InvalidInput(PointAt(path, text, begin, stmts.status().message()));
   std::string_view part = std::string_view(text).substr(begin);  // the statements' offsets start here
@@ -134,7 +135,8 @@ Status RunParsed(Session* s, const std::string& path, const std::string& text, s
     Status st = Status::Ok();
     if (!r.ok()) {
       const DbError& e = s->last_error();
-      size_t i = e.FailedStatement(pending.size());
+      size_t per = label ? 2 : 1;  // each statement after its label
+      size_t i = e.FailedStatement(pending.size() * per) / per;
       size_t at = begin + pending[i]->offset;
       if (e.position > 0) {
         size_t in_batch = CharPositionToOffset(joined, e.position);
@@ -149,7 +151,9 @@ Status RunParsed(Session* s, const std::string& path, const std::string& text, s
     return st;
   };
   for (const Statement& st : *stmts) {
+    std::string labelled = label ? "SET strata.stmt = " + std::to_string((*label)++) + ";\n" : "";
     if (batch && Batchable(st)) {
+      joined += labelled;
       starts.push_back(joined.size());
       joined += st.Text(part);
       joined += "\n;\n";
@@ -158,6 +162,7 @@ Status RunParsed(Session* s, const std::string& path, const std::string& text, s
       continue;
     }
     STRATA_RETURN_IF_ERROR(flush());
+    if (label && !s->Exec(labelled).ok()) return StatementFailed(s, path, text, begin + st.offset);
     // CONCURRENTLY on a partitioned table: partition by partition, as `strata migrate` runs it.
     auto expands = ConcurrentOnPartitioned(s, st);
     bool ok;
@@ -182,14 +187,6 @@ Status RunParsed(Session* s, const std::string& path, const std::string& text, s
   return flush();
 }
 
-namespace {
-
-// A schema document with its statements, parsed while the server makes the database.
-struct ParsedDocument {
-  SqlDocument doc;
-  Result<std::vector<Statement>> statements;
-};
-
 Result<std::vector<ParsedDocument>> ParseSchemaSources(const SourceSpec& spec, const std::vector<SqlDocument>* rendered) {
   std::vector<SqlDocument> own;
   if (!rendered) {
@@ -202,8 +199,6 @@ Result<std::vector<ParsedDocument>> ParseSchemaSources(const SourceSpec& spec, c
   for (const auto& d : *rendered) out.push_back({d, ParseStatements(d.text)});
   return out;
 }
-
-}  // namespace
 
 // The replay is `strata migrate` on the shadow database: the same runner, so each file
 // runs in its own transaction (or statement by statement under -- strata:no-transaction),
@@ -245,7 +240,7 @@ Result<Catalog> LoadSource(const SourceSpec& spec, const std::string& shadow_adm
 }
 
 Result<LoadedSource> LoadSourceKept(const SourceSpec& spec, const std::string& shadow_admin_url, Naming naming,
-                                    const std::vector<SqlDocument>* rendered) {
+                                    const std::vector<SqlDocument>* rendered, BuildManifest* manifest) {
   LoadedSource out;
   if (!spec.NeedsShadow()) {
     auto conn = Connection::Open(spec.value);
@@ -300,9 +295,19 @@ Result<LoadedSource> LoadSourceKept(const SourceSpec& spec, const std::string& s
   } else {
     auto docs = schema_ahead.get();
     if (!docs.ok()) return docs.status();
+    // Without superuser rights there are no event triggers: the build goes unrecorded.
+    bool logged = manifest && StartBuildLog(conn->get()).ok();
+    int label = 0;
     for (const ParsedDocument& d : *docs) {
-      st = RunParsed(conn->get(), d.doc.path, d.doc.text, 0, d.statements, /*batch=*/true);
+      st = RunParsed(conn->get(), d.doc.path, d.doc.text, 0, d.statements, /*batch=*/true, logged ? &label : nullptr);
       if (!st.ok()) break;
+    }
+    if (st.ok() && logged) {
+      auto statements = StatementsOf(*docs);
+      std::vector<BuiltStatement> none;
+      auto clean = FinishBuildLog(conn->get(), statements ? &*statements : &none);
+      if (!clean.ok()) return clean.status().Wrap("removing the build log's event triggers");
+      if (*clean && statements) manifest->statements = std::move(*statements);
     }
   }
   if (!st.ok()) return st;

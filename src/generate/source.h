@@ -42,6 +42,14 @@ struct SqlDocument {
 // output of drizzle-kit export and of commands.
 Result<std::vector<SqlDocument>> RenderSchemaSources(const SourceSpec& spec);
 
+// A schema document with its statements (parsed while the server makes the database).
+struct ParsedDocument {
+  SqlDocument doc;
+  Result<std::vector<Statement>> statements;
+};
+// `rendered`: the documents when the caller has rendered them already.
+Result<std::vector<ParsedDocument>> ParseSchemaSources(const SourceSpec& spec, const std::vector<SqlDocument>* rendered);
+
 // REQUIRES: `shadow_admin_url` names a database on a server where strata may create
 // databases, when spec.NeedsShadow(). Errors in the SQL name file:line:col.
 Result<Catalog> LoadSource(const SourceSpec& spec, const std::string& shadow_admin_url, Naming naming);
@@ -54,8 +62,13 @@ struct LoadedSource {
   std::unique_ptr<Session> session;
 };
 // `rendered`: the schema source's documents when the caller has rendered them already.
+// `manifest` (schema sources only): what each statement made is recorded while it runs
+// (generate/incremental.h), when the server lets strata install event triggers; left
+// empty otherwise.
+struct BuildManifest;
 Result<LoadedSource> LoadSourceKept(const SourceSpec& spec, const std::string& shadow_admin_url, Naming naming,
-                                    const std::vector<SqlDocument>* rendered = nullptr);
+                                    const std::vector<SqlDocument>* rendered = nullptr,
+                                    BuildManifest* manifest = nullptr);
 
 // `strata migrate` of the folder `dir` on `s` (a shadow database): the same runner, with
 // its history table in a schema of its own that is dropped afterwards.
@@ -70,7 +83,9 @@ Status ReplayMigrations(Session* s, const MigrationDir& dir, const std::vector<F
 Status RunStatements(Session* s, const std::string& path, const std::string& text, size_t begin, size_t end,
                      bool batch = false);
 // The same with the statements already parsed (ParseStatements of text from `begin`).
+// `label` (when given): each statement is numbered for the build log (SET strata.stmt = N
+// before it, N = *label, incremented; see generate/incremental.h).
 Status RunParsed(Session* s, const std::string& path, const std::string& text, size_t begin,
-                 const Result<std::vector<Statement>>& statements, bool batch = false);
+                 const Result<std::vector<Statement>>& statements, bool batch = false, int* label = nullptr);
 
 }  // namespace strata
