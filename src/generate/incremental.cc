@@ -150,8 +150,15 @@ std::string OidArray(const std::vector<uint32_t>& v) {
 
 }  // namespace
 
+constexpr char kRebuiltMark[] = " rebuilt-in-part";
+
+bool RebuiltInPart(const std::string& comment) {
+  std::string first = comment.substr(0, comment.find('\n'));
+  return first == std::string(kManifestHeader) + kRebuiltMark;
+}
+
 std::string BuildManifest::ToText() const {
-  std::string out = std::string(kManifestHeader) + "\n";
+  std::string out = std::string(kManifestHeader) + (rebuilt_in_part ? kRebuiltMark : "") + "\n";
   for (const auto& s : statements) {
     out += s.fingerprint + " " + s.role;
     for (size_t i = 0; i < s.owners.size(); ++i) {
@@ -165,8 +172,10 @@ std::string BuildManifest::ToText() const {
 std::optional<BuildManifest> BuildManifest::FromText(const std::string& text) {
   std::istringstream in(text);
   std::string line;
-  if (!std::getline(in, line) || line != kManifestHeader) return std::nullopt;
+  if (!std::getline(in, line)) return std::nullopt;
   BuildManifest m;
+  m.rebuilt_in_part = line == std::string(kManifestHeader) + kRebuiltMark;
+  if (line != kManifestHeader && !m.rebuilt_in_part) return std::nullopt;
   while (std::getline(in, line)) {
     std::istringstream ls(line);
     BuiltStatement s;
@@ -287,10 +296,15 @@ Result<std::optional<IncrementalBuild>> RebuildIncrementally(const std::string& 
   auto conn = Connection::Open(*url);
   if (!conn.ok()) return conn.status();
   Session* s = conn->get();
+  // Rolled back, the database holds the old schema again: it gets its name back (a
+  // return to that schema finds it), or is dropped when it cannot.
   auto abandon = [&](const std::string& reason) {
     s->Exec("ROLLBACK");
     conn->reset();
-    DropDatabaseWithoutWaiting(admin_url, work);
+    auto admin = Connection::Open(admin_url);
+    if (!admin.ok() || !(*admin)->Exec("ALTER DATABASE " + QuoteIdent(work) + " RENAME TO " + QuoteIdent(old_name)).ok()) {
+      DropDatabaseWithoutWaiting(admin_url, work);
+    }
     return stop(reason);
   };
   auto failed = [&](const std::string& what) { return abandon(what + ": " + s->last_error().Summary()); };
@@ -486,6 +500,7 @@ $strata$)SQL";
 
   BuildManifest next;
   next.statements = now;
+  next.rebuilt_in_part = true;
   for (size_t k = 0; k < now.size(); ++k) {
     if (rerun.count(k)) {
       auto m = made.find(static_cast<int>(k));

@@ -46,6 +46,9 @@ struct BuiltStatement {
 
 struct BuildManifest {
   std::vector<BuiltStatement> statements;
+  // Made by RebuildIncrementally: only generate outside CI may use such a cache; check,
+  // push and CI build from scratch.
+  bool rebuilt_in_part = false;
   std::string ToText() const;  // for COMMENT ON DATABASE
   static std::optional<BuildManifest> FromText(const std::string& text);
 };
@@ -70,6 +73,9 @@ struct IncrementalBuild {
   size_t statements_run = 0;  // of the new sources, run again or for the first time
   size_t foreign_keys_restored = 0;
 };
+// Whether the comment of a cache database says it was rebuilt in part.
+bool RebuiltInPart(const std::string& comment);
+
 Result<std::optional<IncrementalBuild>> RebuildIncrementally(const std::string& admin_url, const std::string& old_name,
                                                              const BuildManifest& old_manifest,
                                                              const std::string& new_name,
