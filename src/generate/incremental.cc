@@ -80,9 +80,12 @@ BEGIN
     FROM pg_catalog.pg_event_trigger_ddl_commands() c WHERE c.classid IS NOT NULL AND c.classid <> 0;
 END
 $f$;
+CREATE TABLE strata_build_log.gone (stmt int, classid oid, objid oid);
 CREATE FUNCTION strata_build_log.dropped() RETURNS event_trigger LANGUAGE plpgsql AS $f$
 BEGIN
-  INSERT INTO strata_build_log.made VALUES (coalesce(pg_catalog.current_setting('strata.stmt', true), '-1')::int, 0, 0);
+  INSERT INTO strata_build_log.gone
+  SELECT coalesce(pg_catalog.current_setting('strata.stmt', true), '-1')::int, d.classid, d.objid
+    FROM pg_catalog.pg_event_trigger_dropped_objects() d;
 END
 $f$;
 CREATE EVENT TRIGGER strata_build_made ON ddl_command_end EXECUTE FUNCTION strata_build_log.made();
@@ -94,22 +97,30 @@ constexpr char kStopLog[] =
     "DROP SCHEMA strata_build_log CASCADE; RESET strata.stmt";
 
 // What each labelled statement made, by owner; false when one of them dropped something.
-Result<bool> ReadLog(Session* s, std::map<int, std::set<ObjectRef>>* made) {
+// `unlabelled_drops` (when given): what was dropped outside any statement.
+Result<bool> ReadLog(Session* s, std::map<int, std::set<ObjectRef>>* made,
+                     std::set<ObjectRef>* unlabelled_drops = nullptr) {
   // The function is DDL too: recorded under no statement.
   STRATA_RETURN_IF_ERROR(s->Exec(std::string("SET strata.stmt = -1;\n") + kOwnerFunction).status());
   auto r = s->Exec(
-      "SELECT m.stmt, o.ok, o.oo, m.classid FROM strata_build_log.made m "
-      "LEFT JOIN LATERAL pg_temp.strata_owner(m.classid, m.objid) o ON m.classid <> 0");
+      "SELECT m.stmt, o.ok, o.oo FROM strata_build_log.made m "
+      "LEFT JOIN LATERAL pg_temp.strata_owner(m.classid, m.objid) o ON true");
   if (!r.ok()) return r.status();
-  bool dropped = false;
   for (size_t i = 0; i < r->rows.size(); ++i) {
     int stmt = std::stoi(r->Get(i, 0));
-    if (r->Get(i, 3) == "0") {
-      dropped = true;
-      continue;
-    }
     if (stmt < 0 || r->Get(i, 1).empty() || r->Get(i, 2).empty()) continue;
     (*made)[stmt].insert({static_cast<uint32_t>(std::stoul(r->Get(i, 1))), static_cast<uint32_t>(std::stoul(r->Get(i, 2)))});
+  }
+  auto gone = s->Exec("SELECT stmt, classid, objid FROM strata_build_log.gone");
+  if (!gone.ok()) return gone.status();
+  bool dropped = false;
+  for (size_t i = 0; i < gone->rows.size(); ++i) {
+    if (std::stoi(gone->Get(i, 0)) >= 0) {
+      dropped = true;
+    } else if (unlabelled_drops) {
+      unlabelled_drops->insert({static_cast<uint32_t>(std::stoul(gone->Get(i, 1))),
+                                static_cast<uint32_t>(std::stoul(gone->Get(i, 2)))});
+    }
   }
   STRATA_RETURN_IF_ERROR(s->Exec(kStopLog).status());
   STRATA_RETURN_IF_ERROR(s->Exec("DROP FUNCTION pg_temp.strata_owner(oid, oid)").status());
@@ -136,6 +147,8 @@ char RoleOf(const Statement& st, std::string_view text) {
   if (st.kind == "insert_stmt" || st.kind == "update_stmt" || st.kind == "delete_stmt" || st.kind == "merge_stmt") {
     return 'i';
   }
+  // A materialized view depends on what it reads (CREATE TABLE ... AS does not).
+  if (st.kind == "create_table_as_stmt" && lower.rfind("create materialized view", 0) == 0) return 'd';
   if (refused.count(st.kind)) return 'x';
   // CREATE TABLE ... (LIKE other): a copy the catalog does not tie to `other`.
   if (st.kind == "create_stmt" && lower.find("like") != std::string::npos) return 'x';
@@ -320,6 +333,7 @@ Result<std::optional<IncrementalBuild>> RebuildIncrementally(const std::string& 
   for (size_t i = head; i < removed_end; ++i) queue.push_back(i);
   std::set<uint32_t> fks;  // foreign keys to put back, with their tables
   std::map<uint32_t, ObjectRef> fk_table;
+  std::set<ObjectRef> expected;  // what the drops below may take with them
   uint32_t rel = 0;
   {
     auto r = s->Exec("SELECT 'pg_catalog.pg_class'::pg_catalog.regclass::oid");
@@ -349,15 +363,25 @@ d(classid, objid) AS (
   UNION
   SELECT p.classid, p.objid FROM pg_catalog.pg_depend p JOIN d ON p.refclassid = d.classid AND p.refobjid = d.objid
    WHERE p.deptype IN ('n', 'a', 'i', 'e'))
-SELECT o.ok, o.oo, fk.oid, fk.conrelid
+SELECT o.ok, o.oo, root.oid, root.conrelid, d.classid, d.objid
   FROM d
   LEFT JOIN LATERAL pg_temp.strata_owner(d.classid, d.objid) o ON true
   LEFT JOIN pg_catalog.pg_trigger t ON d.classid = 'pg_catalog.pg_trigger'::pg_catalog.regclass AND t.oid = d.objid
   LEFT JOIN pg_catalog.pg_constraint fk ON fk.contype = 'f' AND
-       ((d.classid = 'pg_catalog.pg_constraint'::pg_catalog.regclass AND fk.oid = d.objid) OR fk.oid = t.tgconstraint))SQL",
+       ((d.classid = 'pg_catalog.pg_constraint'::pg_catalog.regclass AND fk.oid = d.objid) OR fk.oid = t.tgconstraint)
+  -- A partition's copy of a foreign key comes back with the key it was copied from.
+  LEFT JOIN LATERAL (
+    WITH RECURSIVE up(oid, parent) AS (
+      SELECT fk.oid, fk.conparentid
+      UNION ALL
+      SELECT c.oid, c.conparentid FROM pg_catalog.pg_constraint c JOIN up ON c.oid = up.parent)
+    SELECT c.oid, c.conrelid FROM up JOIN pg_catalog.pg_constraint c ON c.oid = up.oid WHERE up.parent = 0) root
+    ON fk.oid IS NOT NULL)SQL",
                               {OidArray(classes), OidArray(oids)});
     if (!deps.ok()) return failed("reading dependencies");
+    expected = owners;
     for (size_t k = 0; k < deps->rows.size(); ++k) {
+      expected.insert({static_cast<uint32_t>(std::stoul(deps->Get(k, 4))), static_cast<uint32_t>(std::stoul(deps->Get(k, 5)))});
       if (!deps->Get(k, 2).empty()) {  // a foreign key, or one of its triggers
         uint32_t fk = static_cast<uint32_t>(std::stoul(deps->Get(k, 2)));
         fks.insert(fk);
@@ -378,6 +402,20 @@ SELECT o.ok, o.oo, fk.oid, fk.conrelid
   std::vector<uint32_t> restore;
   for (uint32_t fk : fks) {
     if (!owners.count(fk_table[fk])) restore.push_back(fk);
+  }
+  if (!fks.empty()) {  // a foreign key goes with its partitions' copies and its triggers
+    std::vector<uint32_t> all(fks.begin(), fks.end());
+    auto tree = s->ExecParams(
+        "WITH RECURSIVE tree(oid) AS (SELECT unnest($1::oid[]) UNION "
+        "SELECT c.oid FROM pg_catalog.pg_constraint c JOIN tree ON c.conparentid = tree.oid) "
+        "SELECT 'pg_catalog.pg_constraint'::pg_catalog.regclass::oid, oid FROM tree UNION ALL "
+        "SELECT 'pg_catalog.pg_trigger'::pg_catalog.regclass::oid, t.oid FROM pg_catalog.pg_trigger t "
+        "JOIN tree ON t.tgconstraint = tree.oid",
+        {OidArray(all)});
+    if (!tree.ok()) return failed("reading foreign keys");
+    for (size_t k = 0; k < tree->rows.size(); ++k) {
+      expected.insert({static_cast<uint32_t>(std::stoul(tree->Get(k, 0))), static_cast<uint32_t>(std::stoul(tree->Get(k, 1)))});
+    }
   }
 
   // The foreign keys to put back, written out while they exist. pg_get_constraintdef
@@ -417,6 +455,8 @@ SELECT o.ok, o.oo, fk.oid, fk.conrelid
       if (listed.insert(o).second) order.push_back(o);
     }
   }
+  // Logged from here on: every drop is checked against what the walk expected.
+  if (!s->Exec(std::string("SET strata.stmt = -1;\n") + kStartLog).ok()) return failed("the build log");
   if (!order.empty()) {
     std::vector<uint32_t> classes, oids;
     for (const auto& o : order) classes.push_back(o.first), oids.push_back(o.second);
@@ -464,7 +504,6 @@ $strata$)SQL";
     if (!s->Exec(drop).ok()) return failed("dropping what the edit changes");
   }
 
-  if (!s->Exec(kStartLog).ok()) return failed("the build log");
   // Many statements per round trip, each after its label.
   size_t ran = 0, index = 0, pending = 0;
   std::string batch;
@@ -487,9 +526,13 @@ $strata$)SQL";
     if (!s->Exec(sql).ok()) return failed("putting a foreign key back");
   }
   std::map<int, std::set<ObjectRef>> made;
-  auto clean = ReadLog(s, &made);
+  std::set<ObjectRef> gone;
+  auto clean = ReadLog(s, &made, &gone);
   if (!clean.ok()) return failed("reading the build log");
-  if (!*clean) return failed("a statement run again dropped something");
+  if (!*clean) return abandon("a statement run again dropped something");
+  for (const ObjectRef& o : gone) {
+    if (!expected.count(o)) return abandon("a drop reached an object the dependency walk did not");
+  }
   if (!s->Exec("RESET ALL; SET client_min_messages = warning").ok()) return failed("RESET");
   IntrospectOptions io;
   io.inside_transaction = true;
