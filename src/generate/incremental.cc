@@ -443,9 +443,9 @@ SELECT o.ok, o.oo, root.oid, root.conrelid, d.classid, d.objid
     else if (i >= removed_end) rerun.insert(i - before.size() + now.size());
   }
   for (size_t i = head; i < added_end; ++i) rerun.insert(i);
-  // Past half of the statements, a build from scratch (batched, no dependency walk) is
-  // the faster way.
-  if (rerun.size() * 2 > now.size()) return abandon("most of the schema changed");
+  // Past half of the statements of a large schema, a build from scratch (batched, no
+  // dependency walk) is the faster way.
+  if (now.size() >= 100 && rerun.size() * 2 > now.size()) return abandon("most of the schema changed");
 
   // Dropped, latest statement's first, each with whatever depends on it.
   std::vector<ObjectRef> order;

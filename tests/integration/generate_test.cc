@@ -2,6 +2,7 @@
 // the desired schema (pg_dump equal), a second generate finds nothing, safe forms are
 // used, data loss and suspected renames need a flag, and push refuses protected targets.
 #include <chrono>
+#include <cstdlib>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -790,6 +791,77 @@ INSERT INTO untouched VALUES (1, 'one');
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err.find("rebuilt in part"), std::string::npos) << r.err;
   EXPECT_NE(r.out.find("no changes"), std::string::npos) << r.out;
+}
+
+// A rebuild in part whose session is killed, or whose strata is killed with SIGKILL,
+// leaves no wrong cache: the run falls back to a build from scratch (or the next run
+// does), the half-rebuilt database is rolled back and dropped, and the cache equals a
+// database built from the files.
+TEST_F(GenerateTest, AKilledRebuildInPartLeavesNoWrongCache) {
+  const std::string base = "CREATE TABLE a (id int PRIMARY KEY, note text);\n"
+                           "CREATE TABLE b (id int PRIMARY KEY, a_id int REFERENCES a);\n";
+  p_.Write("schema/01.sql", base);
+  std::string admin = TestServer::Get().AdminUrl();
+  std::map<std::string, std::string> no_ci = {{"CI", ""}, {"STRATA_TRACE_GENERATE", "1"}};
+  ASSERT_EQ(Run({"generate", "init", "--cache", "--dev-url", admin}, no_ci).exit_code, 0);
+  std::string prefix = "strata\\_desired\\_" + Sha256::Hex(AbsolutePath(p_.Path("schema"))).substr(0, 8) + "\\_%";
+  auto fresh = [&] {
+    std::string db = TestServer::Get().NewDatabase("fresh");
+    ExecOrDie(db, *ReadFile(p_.Path("schema/01.sql")));
+    return SchemaDump(db);
+  };
+  auto cache = [&] {
+    std::string where = "FROM pg_database WHERE datname LIKE '" + prefix + "' AND datname NOT LIKE '%\\_inc'";
+    EXPECT_EQ(EventualValue(admin, "SELECT count(*) " + where, "1"), "1");
+    return SchemaDump(*WithDatabase(admin, QueryValue(admin, "SELECT datname " + where)));
+  };
+  // The added row sleeps: the rebuild is killed while it waits.
+  auto slow_edit = [&](int n) {
+    p_.Write("schema/01.sql", base + "ALTER TABLE a ADD COLUMN c" + std::to_string(n) + " int;\n"
+                                     "INSERT INTO a SELECT " + std::to_string(n) + ", pg_sleep(1.5)::text;\n");
+  };
+  auto wait_for_rebuild = [&] {
+    for (int i = 0; i < 250; ++i) {
+      if (QueryValue(admin, "SELECT count(*) FROM pg_stat_activity WHERE datname LIKE '%\\_inc' AND "
+                            "query LIKE '%pg_sleep%' AND state = 'active'") == "1") {
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  };
+
+  // 1. The session is terminated: the same run builds from scratch instead.
+  slow_edit(1);
+  ProcessResult r;
+  std::thread run([&] { r = Run({"generate", "one", "--cache", "--dry-run", "--dev-url", admin}, no_ci); });
+  bool caught = wait_for_rebuild();
+  std::string killed = QueryValue(admin, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                         "WHERE datname LIKE '%\\_inc' AND query LIKE '%pg_sleep%'");
+  run.join();
+  ASSERT_TRUE(caught) << r.err;
+  EXPECT_EQ(killed, "1");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("desired schema built from scratch (running the schema's statements again: terminating connection"),
+            std::string::npos) << r.err;
+  EXPECT_EQ(cache(), fresh());
+  EXPECT_EQ(EventualValue(admin, "SELECT count(*) FROM pg_database WHERE datname LIKE '%\\_inc'", "0"), "0");
+
+  // 2. strata itself is killed (SIGKILL) mid-rebuild: the server rolls the transaction
+  // back; the next run builds from scratch and drops what was left.
+  slow_edit(2);
+  std::thread run2([&] { r = Run({"generate", "killme", "--cache", "--dry-run", "--dev-url", admin}, no_ci); });
+  caught = wait_for_rebuild();
+  int pkill = std::system("pkill -KILL -f 'strata generate kill[m]e'");
+  run2.join();
+  ASSERT_TRUE(caught) << r.err;
+  ASSERT_EQ(pkill, 0) << r.err;
+  EXPECT_EQ(r.exit_code, 128 + 9);
+  r = Run({"generate", "after", "--cache", "--dry-run", "--dev-url", admin}, no_ci);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.find("rebuilt in part"), std::string::npos) << r.err;
+  EXPECT_EQ(cache(), fresh());
+  EXPECT_EQ(EventualValue(admin, "SELECT count(*) FROM pg_database WHERE datname LIKE '%\\_inc'", "0"), "0");
 }
 
 // Both names have a default: an insert by either version sets its own column and gets
