@@ -321,7 +321,7 @@ Result<std::optional<IncrementalBuild>> RebuildIncrementally(const std::string& 
     return stop(reason);
   };
   auto failed = [&](const std::string& what) { return abandon(what + ": " + s->last_error().Summary()); };
-  if (!s->Exec("SET client_min_messages = warning; BEGIN").ok()) return failed("BEGIN");
+  if (!s->Exec("SET client_min_messages = warning; SET jit = off; BEGIN").ok()) return failed("BEGIN");
   if (!s->Exec(kOwnerFunction).ok()) return failed("the owner function");
 
   // The statements to run again: the removed ones' owners, everything that depends on
