@@ -647,8 +647,11 @@ TEST_F(GenerateTest, TheCachedReplayIsProvenInATransactionWithoutACopy) {
   ExecOrDie(url_, "INSERT INTO t (id) SELECT g FROM generate_series(1, 1000) g");
   std::string admin = TestServer::Get().AdminUrl();
   std::string prefix = "strata_replay_" + Sha256::Hex(AbsolutePath(p_.dir() + "/migrations")).substr(0, 8) + "_";
+  // The one replay cache of the folder (the one it replaces is dropped without waiting).
   auto caches = [&] {
-    return QueryValue(admin, "SELECT string_agg(datname, ',') FROM pg_database WHERE starts_with(datname, '" + prefix + "')");
+    std::string where = "FROM pg_database WHERE starts_with(datname, '" + prefix + "')";
+    EventualValue(admin, "SELECT count(*) " + where, "1");
+    return QueryValue(admin, "SELECT string_agg(datname, ',') " + where);
   };
   // A column, a NOT NULL with a default (a batched backfill) and an index built
   // CONCURRENTLY in a no-transaction file.
