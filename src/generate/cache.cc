@@ -1,11 +1,11 @@
 #include "generate/cache.h"
 
-#include "base/fs.h"
-#include "base/sha256.h"
-#include "base/strings.h"
 #include <cstdio>
 #include <cstdlib>
 
+#include "base/fs.h"
+#include "base/sha256.h"
+#include "base/strings.h"
 #include "devdb/shadow.h"
 #include "generate/incremental.h"
 #include "introspect/introspect.h"
@@ -85,12 +85,12 @@ Result<CachedSource> LoadCachedSource(const SourceSpec& spec, const std::string&
       std::string why;
       auto rebuilt = RebuildIncrementally(admin_url, old, *manifest, name, *parsed, &why);
       if (std::getenv("STRATA_TRACE_GENERATE")) {
-        std::fprintf(stderr, "generate: desired schema %s\n",
-                     rebuilt.ok() && *rebuilt ? ("rebuilt in part from " + old + ": " +
-                                                 std::to_string((*rebuilt)->statements_run) + " statements run, " +
-                                                 std::to_string((*rebuilt)->foreign_keys_restored) + " foreign keys put back")
-                                                    .c_str()
-                                              : ("built from scratch (" + (rebuilt.ok() ? why : rebuilt.status().message()) + ")").c_str());
+        std::string how = !rebuilt.ok() ? "built from scratch (" + rebuilt.status().message() + ")"
+                          : !*rebuilt   ? "built from scratch (" + why + ")"
+                                        : "rebuilt in part from " + old + ": " +
+                                            std::to_string((*rebuilt)->statements_run) + " statements run, " +
+                                            std::to_string((*rebuilt)->foreign_keys_restored) + " foreign keys put back";
+        std::fprintf(stderr, "generate: desired schema %s\n", how.c_str());
       }
       if (rebuilt.ok() && *rebuilt) {
         drop_stale(old);

@@ -96,6 +96,13 @@ constexpr char kStopLog[] =
     "DROP EVENT TRIGGER strata_build_made; DROP EVENT TRIGGER strata_build_dropped; "
     "DROP SCHEMA strata_build_log CASCADE; RESET strata.stmt";
 
+uint32_t OidAt(const QueryResult& r, size_t row, size_t col) {
+  return static_cast<uint32_t>(std::stoul(r.Get(row, col)));
+}
+
+// The (catalog, oid) pair in columns `col` and `col` + 1 of a row.
+ObjectRef RefAt(const QueryResult& r, size_t row, size_t col) { return {OidAt(r, row, col), OidAt(r, row, col + 1)}; }
+
 // What each labelled statement made, by owner; false when one of them dropped something.
 // `unlabelled_drops` (when given): what was dropped outside any statement.
 Result<bool> ReadLog(Session* s, std::map<int, std::set<ObjectRef>>* made,
@@ -109,7 +116,7 @@ Result<bool> ReadLog(Session* s, std::map<int, std::set<ObjectRef>>* made,
   for (size_t i = 0; i < r->rows.size(); ++i) {
     int stmt = std::stoi(r->Get(i, 0));
     if (stmt < 0 || r->Get(i, 1).empty() || r->Get(i, 2).empty()) continue;
-    (*made)[stmt].insert({static_cast<uint32_t>(std::stoul(r->Get(i, 1))), static_cast<uint32_t>(std::stoul(r->Get(i, 2)))});
+    (*made)[stmt].insert(RefAt(*r, i, 1));
   }
   auto gone = s->Exec("SELECT stmt, classid, objid FROM strata_build_log.gone");
   if (!gone.ok()) return gone.status();
@@ -118,8 +125,7 @@ Result<bool> ReadLog(Session* s, std::map<int, std::set<ObjectRef>>* made,
     if (std::stoi(gone->Get(i, 0)) >= 0) {
       dropped = true;
     } else if (unlabelled_drops) {
-      unlabelled_drops->insert({static_cast<uint32_t>(std::stoul(gone->Get(i, 1))),
-                                static_cast<uint32_t>(std::stoul(gone->Get(i, 2)))});
+      unlabelled_drops->insert(RefAt(*gone, i, 1));
     }
   }
   STRATA_RETURN_IF_ERROR(s->Exec(kStopLog).status());
@@ -338,7 +344,7 @@ Result<std::optional<IncrementalBuild>> RebuildIncrementally(const std::string& 
   {
     auto r = s->Exec("SELECT 'pg_catalog.pg_class'::pg_catalog.regclass::oid");
     if (!r.ok()) return failed("pg_class");
-    rel = static_cast<uint32_t>(std::stoul(r->Get(0, 0)));
+    rel = OidAt(*r, 0, 0);
   }
   for (;;) {
     while (!queue.empty()) {
@@ -381,15 +387,15 @@ SELECT o.ok, o.oo, root.oid, root.conrelid, d.classid, d.objid
     if (!deps.ok()) return failed("reading dependencies");
     expected = owners;
     for (size_t k = 0; k < deps->rows.size(); ++k) {
-      expected.insert({static_cast<uint32_t>(std::stoul(deps->Get(k, 4))), static_cast<uint32_t>(std::stoul(deps->Get(k, 5)))});
+      expected.insert(RefAt(*deps, k, 4));
       if (!deps->Get(k, 2).empty()) {  // a foreign key, or one of its triggers
-        uint32_t fk = static_cast<uint32_t>(std::stoul(deps->Get(k, 2)));
+        uint32_t fk = OidAt(*deps, k, 2);
         fks.insert(fk);
-        fk_table[fk] = {rel, static_cast<uint32_t>(std::stoul(deps->Get(k, 3)))};
+        fk_table[fk] = {rel, OidAt(*deps, k, 3)};
         continue;
       }
       if (deps->Get(k, 0).empty() || deps->Get(k, 1).empty()) return abandon("an object without an owner");
-      ObjectRef o{static_cast<uint32_t>(std::stoul(deps->Get(k, 0))), static_cast<uint32_t>(std::stoul(deps->Get(k, 1)))};
+      ObjectRef o = RefAt(*deps, k, 0);
       if (owners.count(o)) continue;
       auto t = touched.find(o);
       if (t == touched.end()) return abandon("an object depends on one that no statement recorded");
@@ -414,7 +420,7 @@ SELECT o.ok, o.oo, root.oid, root.conrelid, d.classid, d.objid
         {OidArray(all)});
     if (!tree.ok()) return failed("reading foreign keys");
     for (size_t k = 0; k < tree->rows.size(); ++k) {
-      expected.insert({static_cast<uint32_t>(std::stoul(tree->Get(k, 0))), static_cast<uint32_t>(std::stoul(tree->Get(k, 1)))});
+      expected.insert(RefAt(*tree, k, 0));
     }
   }
 
