@@ -101,3 +101,86 @@ std::string Sha256::Hex(std::string_view data) {
 }
 
 }  // namespace strata
+
+namespace strata {
+
+std::array<uint8_t, 32> HmacSha256(std::string_view key, std::string_view data) {
+  std::string k(key);
+  if (k.size() > 64) {
+    Sha256 h;
+    h.Update(k);
+    auto d = h.Finish();
+    k.assign(reinterpret_cast<const char*>(d.data()), d.size());
+  }
+  k.resize(64, '\0');
+  std::string ipad(k), opad(k);
+  for (size_t i = 0; i < 64; ++i) {
+    ipad[i] = static_cast<char>(ipad[i] ^ 0x36);
+    opad[i] = static_cast<char>(opad[i] ^ 0x5c);
+  }
+  Sha256 inner;
+  inner.Update(ipad);
+  inner.Update(data);
+  auto in = inner.Finish();
+  Sha256 outer;
+  outer.Update(opad);
+  outer.Update(std::string_view(reinterpret_cast<const char*>(in.data()), in.size()));
+  return outer.Finish();
+}
+
+std::string Base64(std::string_view data) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((data.size() + 2) / 3 * 4);
+  size_t i = 0;
+  for (; i + 2 < data.size(); i += 3) {
+    uint32_t v = (uint32_t{static_cast<uint8_t>(data[i])} << 16) | (uint32_t{static_cast<uint8_t>(data[i + 1])} << 8) |
+                 static_cast<uint8_t>(data[i + 2]);
+    out += kAlphabet[v >> 18];
+    out += kAlphabet[(v >> 12) & 63];
+    out += kAlphabet[(v >> 6) & 63];
+    out += kAlphabet[v & 63];
+  }
+  if (i + 1 == data.size()) {
+    uint32_t v = uint32_t{static_cast<uint8_t>(data[i])} << 16;
+    out += kAlphabet[v >> 18];
+    out += kAlphabet[(v >> 12) & 63];
+    out += "==";
+  } else if (i + 2 == data.size()) {
+    uint32_t v = (uint32_t{static_cast<uint8_t>(data[i])} << 16) | (uint32_t{static_cast<uint8_t>(data[i + 1])} << 8);
+    out += kAlphabet[v >> 18];
+    out += kAlphabet[(v >> 12) & 63];
+    out += kAlphabet[(v >> 6) & 63];
+    out += '=';
+  }
+  return out;
+}
+
+namespace {
+
+std::string_view View(const std::array<uint8_t, 32>& d) {
+  return std::string_view(reinterpret_cast<const char*>(d.data()), d.size());
+}
+
+}  // namespace
+
+std::string ScramSha256Secret(std::string_view password, std::string_view salt, int iterations) {
+  // SaltedPassword = PBKDF2-HMAC-SHA-256(password, salt, iterations), one block.
+  std::string first(salt);
+  first += std::string("\0\0\0\1", 4);
+  std::array<uint8_t, 32> u = HmacSha256(password, first);
+  std::array<uint8_t, 32> salted = u;
+  for (int i = 1; i < iterations; ++i) {
+    u = HmacSha256(password, View(u));
+    for (size_t j = 0; j < salted.size(); ++j) salted[j] ^= u[j];
+  }
+  auto client_key = HmacSha256(View(salted), "Client Key");
+  Sha256 h;
+  h.Update(View(client_key));
+  auto stored_key = h.Finish();
+  auto server_key = HmacSha256(View(salted), "Server Key");
+  return "SCRAM-SHA-256$" + std::to_string(iterations) + ":" + Base64(salt) + "$" + Base64(View(stored_key)) + ":" +
+         Base64(View(server_key));
+}
+
+}  // namespace strata

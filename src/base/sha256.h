@@ -26,4 +26,15 @@ class Sha256 {
 
 std::string ToHex(const uint8_t* data, size_t n);
 
+// HMAC-SHA-256 (RFC 2104).
+std::array<uint8_t, 32> HmacSha256(std::string_view key, std::string_view data);
+
+// Standard base64 (RFC 4648), with padding.
+std::string Base64(std::string_view data);
+
+// A SCRAM-SHA-256 secret as pg_authid stores it (RFC 5802 and 7677):
+// SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>. `password` must already be
+// SASLprep-normalized (plain ASCII is).
+std::string ScramSha256Secret(std::string_view password, std::string_view salt, int iterations);
+
 }  // namespace strata

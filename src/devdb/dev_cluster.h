@@ -56,6 +56,10 @@ class DevCluster {
   Status WritePassword(const std::string& password);
   // Gives a cluster made by an older strata (trust auth) a password and a strict pg_hba.conf.
   Status SecureOldCluster();
+  // Stores the superuser's SCRAM secret with kScramIterations (initdb uses 4096): every
+  // connection strata opens costs the client one PBKDF2 run of that many HMACs. The
+  // password is 192 random bits, so the iteration count adds nothing against guessing it.
+  Status CheapenLogin();
   // Makes (or remakes, after a reboot emptied it) the tablespace kScratchTablespace on a
   // RAM filesystem, where shadow databases are created: building a schema creates a file
   // per table and index, and on disk that is most of the time a shadow costs.

@@ -384,12 +384,13 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
   ApplyScope(&des->catalog, *scope);
   const Catalog& desired = des->catalog;
   const std::string replay_db = cur->database;
-  // The desired schema's database has given its catalog: drop it while the rest runs.
-  // (Without waiting for the server; the leftovers of killed runs are swept meanwhile.)
-  auto drop_desired = std::async(std::launch::async, [&] {
-    if (owned_desired) owned_desired->DropWithoutWaiting(/*leave_spares=*/false);
-    owned_desired.reset();
-  });
+  // Whatever way this returns, the desired schema's database is dropped without waiting.
+  struct DropDesired {
+    std::unique_ptr<ShadowDatabase>* db;
+    ~DropDesired() {
+      if (*db) (*db)->DropWithoutWaiting(/*leave_spares=*/false);
+    }
+  } drop_desired{&owned_desired};
   phase("load sources (side by side)");
 
   std::vector<RenameHint> renames = r.renames;
@@ -649,12 +650,14 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
     }
   }
   out.files.insert(out.files.end(), rollbacks.begin(), rollbacks.end());
-  // The last shadow is dropped by the server while strata writes the files and exits.
+  // The shadows are dropped by the server while strata writes the files and exits: the
+  // proof above had both cores to itself. (The leftovers of killed runs are swept too.)
   ready.get();
+  if (owned_desired) owned_desired->DropWithoutWaiting(/*leave_spares=*/false);
+  owned_desired.reset();
   if (owned_replay) owned_replay->DropWithoutWaiting();
   owned_replay.reset();
   renamed_db.reset();
-  drop_desired.get();
   phase("compare, drop shadow databases");
   return out;
 }

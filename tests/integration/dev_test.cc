@@ -96,6 +96,9 @@ void ExpectOnlyTheOwnerGetsIn(const TempProject& p) {
   std::string password(Trim(p.Read(".strata/dev/password")));
   ASSERT_EQ(password.size(), 48u);
   EXPECT_EQ(QueryValue(u, "SELECT 1"), "1");  // the owner, through passfile=
+  // The secret strata stored (ScramSha256Secret, 16 iterations) is what the login used.
+  EXPECT_EQ(QueryValue(u, "SELECT split_part(rolpassword, ':', 1) FROM pg_authid WHERE rolname = 'postgres'"),
+            "SCRAM-SHA-256$16");
   struct stat st {};
   ASSERT_EQ(::stat(p.Path(".strata/dev/pgpass").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
