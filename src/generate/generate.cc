@@ -568,12 +568,10 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
   // strata lint must pass on what generate writes: a finding on a step whose risk the plan
   // reported (its hazard comment) or the user chose (--rename, --accept-data-loss) is
   // recorded as a strata:allow with that reason; any other error is a planner bug.
-  {
-    std::vector<GeneratedFile> migrations(out.files.begin(), out.files.begin() + parts.size());
-    Status st = AnnotateLintFindings(&migrations);
-    if (!st.ok()) return st;
-    std::copy(migrations.begin(), migrations.end(), out.files.begin());
-  }
+  // The lint runs on the client while the proof below runs the files on the server; what
+  // it adds are comment lines, checked to be all it changed before the files are taken.
+  std::vector<GeneratedFile> annotated(out.files.begin(), out.files.begin() + parts.size());
+  auto annotate = std::async(std::launch::async, [&annotated] { return AnnotateLintFindings(&annotated); });
 
   // The proof: the files, applied to the replay, must reach the desired schema exactly.
   // A cached replay is not changed: the files run inside a transaction on it that is
@@ -583,7 +581,7 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
   std::vector<GeneratedFile> migrations(out.files.begin(), out.files.begin() + parts.size());
   bool proven = false;
   if (!owned_replay) {
-    phase("write and lint files");
+    phase("write the files");
     std::unique_ptr<Session> conn = std::move(replay_session);  // the one that read the cache
     if (!conn) {
       auto url = WithDatabase(r.shadow_admin_url, replay_db);
@@ -620,7 +618,7 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
       proof_copy = std::move(*copy);
       proof_url = proof_copy->url();
     }
-    phase(owned_replay ? "write and lint files" : "proof database (a copy of the cached replay)");
+    phase(owned_replay ? "write the files" : "proof database (a copy of the cached replay)");
     std::unique_ptr<Session> conn;
     if (replay_session) {  // the replay's own database, not a copy
       conn = std::move(replay_session);
@@ -649,6 +647,16 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
                                   Summary(left));
     }
   }
+  Status linted = annotate.get();
+  if (!linted.ok()) return linted;
+  for (size_t i = 0; i < annotated.size(); ++i) {
+    if (!OnlyAllowsAdded(out.files[i].content, annotated[i].content)) {
+      return Status::InvalidInput("the lint of " + annotated[i].name +
+                                  " changed more than its strata:allow comments (a strata bug); nothing was written");
+    }
+    out.files[i] = std::move(annotated[i]);
+  }
+  phase("lint the files (alongside the proof)");
   out.files.insert(out.files.end(), rollbacks.begin(), rollbacks.end());
   // The shadows are dropped by the server while strata writes the files and exits: the
   // proof above had both cores to itself. (The leftovers of killed runs are swept too.)

@@ -50,7 +50,7 @@ Status AnnotateLintFindings(std::vector<GeneratedFile>* files) {
   // run are about objects an earlier file of this generate creates (new, so empty): safe,
   // and said so in the allow.
   std::map<std::string, std::vector<Diagnostic>> found;  // by file
-  // The files are parsed on both cores (nothing else runs while generate writes).
+  // The files are parsed on both cores (the proof meanwhile mostly waits for the server).
   for (auto& d : LintFiles(LintOptions{}, nullptr, sources, /*one_run=*/false, 2)) found[d.file].push_back(std::move(d));
   std::optional<std::set<std::string>> in_run;  // "file:line:rule"; linted only when a finding has no hazard
   auto found_in_run = [&](const std::string& key) {
@@ -112,6 +112,19 @@ Status AnnotateLintFindings(std::vector<GeneratedFile>* files) {
                                 "hazard (a bug; nothing was written):" + unexplained);
   }
   return Status::Ok();
+}
+
+bool OnlyAllowsAdded(const std::string& original, const std::string& annotated) {
+  std::vector<std::string> a = Split(original, '\n');
+  size_t i = 0;
+  for (const std::string& line : Split(annotated, '\n')) {
+    if (i < a.size() && line == a[i]) {
+      ++i;
+    } else if (!StartsWith(line, "-- strata:allow ")) {
+      return false;
+    }
+  }
+  return i == a.size();
 }
 
 }  // namespace strata

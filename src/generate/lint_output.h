@@ -2,6 +2,7 @@
 // share one hazard vocabulary).
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "base/status.h"
@@ -15,5 +16,9 @@ namespace strata {
 // statement, so the file records the decision. Any other error is returned: the planner
 // wrote SQL its own linter rejects.
 Status AnnotateLintFindings(std::vector<GeneratedFile>* files);
+
+// True when `annotated` is `original` with whole `-- strata:allow` lines inserted (and
+// nothing else changed): what AnnotateLintFindings may do to a file.
+bool OnlyAllowsAdded(const std::string& original, const std::string& annotated);
 
 }  // namespace strata
