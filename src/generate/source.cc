@@ -1,5 +1,7 @@
 #include "generate/source.h"
 
+#include <algorithm>
+#include <cctype>
 #include <future>
 #include <set>
 
@@ -48,6 +50,25 @@ SourceSpec DesiredSpec(const std::vector<SchemaSource>& parts) {
   return s;
 }
 
+void BlankPsqlRestrict(std::string* sql) {
+  size_t at = 0;
+  while (at < sql->size()) {
+    size_t end = sql->find('\n', at);
+    if (end == std::string::npos) end = sql->size();
+    std::string_view line = std::string_view(*sql).substr(at, end - at);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    size_t word = StartsWith(line, "\\restrict ") ? 10 : StartsWith(line, "\\unrestrict ") ? 12 : 0;
+    if (word > 0) {
+      std::string_view key = line.substr(word);
+      bool plain = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0;
+      });
+      if (plain) std::fill(sql->begin() + static_cast<long>(at), sql->begin() + static_cast<long>(at + line.size()), ' ');
+    }
+    at = end + 1;
+  }
+}
+
 Result<std::vector<SqlDocument>> RenderSchemaSources(const SourceSpec& spec) {
   std::vector<SqlDocument> out;
   for (const SchemaSource& p : spec.Parts()) {
@@ -84,6 +105,7 @@ Result<std::vector<SqlDocument>> RenderSchemaSources(const SourceSpec& spec) {
       }
     }
   }
+  for (SqlDocument& d : out) BlankPsqlRestrict(&d.text);
   return out;
 }
 

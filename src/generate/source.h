@@ -39,8 +39,14 @@ struct SqlDocument {
   std::string path, text;
 };
 // Reads every source of `spec` (a kSchemaDir): the folders' files in name order, the
-// output of drizzle-kit export and of commands.
+// output of drizzle-kit export and of commands. The `\restrict KEY` and `\unrestrict KEY`
+// lines pg_dump writes since 17.6 (and 13.22, 14.19, 15.14, 16.10) are psql commands, not
+// SQL: they are blanked (BlankPsqlRestrict), so that a dump is a schema source as it is.
 Result<std::vector<SqlDocument>> RenderSchemaSources(const SourceSpec& spec);
+
+// Replaces each line that is exactly `\restrict KEY` or `\unrestrict KEY` with spaces
+// (offsets, lines and columns of the rest stay as they were).
+void BlankPsqlRestrict(std::string* sql);
 
 // A schema document with its statements (parsed while the server makes the database).
 struct ParsedDocument {
