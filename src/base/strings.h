@@ -52,4 +52,10 @@ std::string PointAt(std::string_view file, std::string_view text, size_t offset,
 // number of lines, so texts over `max_lines` lines are shown as all removed then added.
 std::string UnifiedDiff(std::string_view a, std::string_view b, size_t context = 3, size_t max_lines = 2000);
 
+// The fix for a line that starts with a backslash in SQL strata runs (lint and migrate
+// say it alike).
+inline constexpr char kPsqlMetaCommandFix[] =
+    "a line starting with \\ is a psql meta-command (pg_dump writes \\restrict and \\unrestrict), not SQL: "
+    "strata sends migrations to the server, not to psql; delete the line";
+
 }  // namespace strata

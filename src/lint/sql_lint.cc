@@ -250,12 +250,14 @@ void FileLint::Unparsed(const struct Statement& st) {
   // On a target whose grammar the bundled parser covers, the statement is wrong; on a
   // newer (or unknown) one it may be newer syntax, which the server checks before the
   // runner runs anything.
-  if (o_.pg_version_known && o_.pg_version <= BundledParserMajor()) {
-    LineCol lc = lines_.At(st.error_offset);
+  // A line that starts with a backslash is psql's, on every version.
+  LineCol lc = lines_.At(st.error_offset);
+  bool meta = st.error_offset < src_.text.size() && src_.text[st.error_offset] == '\\' && lc.col == 1;
+  if (meta || (o_.pg_version_known && o_.pg_version <= BundledParserMajor())) {
+    std::string target = o_.pg_version_known ? ", and the target is PostgreSQL " + std::to_string(o_.pg_version) : "";
     found_.push_back({"syntax", Severity::kError, src_.path, lc.line, lc.col,
-                      st.syntax_error + " (" + BundledParserNote() + ", and the target is PostgreSQL " +
-                          std::to_string(o_.pg_version) + ")",
-                      "", ""});
+                      st.syntax_error + " (" + BundledParserNote() + target + ")", meta ? kPsqlMetaCommandFix : "",
+                      ""});
     found_stmt_.push_back(stmt_index_);
     return;
   }

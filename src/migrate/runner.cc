@@ -178,7 +178,8 @@ Status CheckSyntaxOnServer(Session* session, const MigrationFile& file, const Pa
     size_t at = st->offset + (e.position > 0 ? CharPositionToOffset(st->Text(file.content), e.position) : 0);
     errors->push_back({file.path, at,
                        e.Summary() + ": rejected by the target server (PostgreSQL " +
-                           std::to_string(session->server_version() / 10000) + ") and by " + BundledParserNote()});
+                           std::to_string(session->server_version() / 10000) + ") and by " + BundledParserNote() +
+                           (e.hint.empty() ? "" : "; " + e.hint)});
   }
   return Status::Ok();
 }

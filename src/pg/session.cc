@@ -239,6 +239,15 @@ void Connection::Cancel() {
 }
 
 Result<bool> ServerAcceptsSyntax(Session* s, std::string_view sql, DbError* error) {
+  // No statement of any version starts with a backslash: a psql meta-command, which only
+  // psql reads (the server's own error, with what it is).
+  if (!sql.empty() && sql[0] == '\\') {
+    error->sqlstate = "42601";
+    error->message = "syntax error at or near \"\\\"";
+    error->hint = kPsqlMetaCommandFix;
+    error->position = 1;
+    return false;
+  }
   size_t i = 0;
   while (i < sql.size() && std::isalpha(static_cast<unsigned char>(sql[i]))) ++i;
   std::string first(sql.substr(0, i));

@@ -70,6 +70,32 @@ TEST_F(CliTest, SyntaxErrorInSecondFileAppliesNothing) {
   EXPECT_EQ(HistoryRows(), 0);
 }
 
+// A pg_dump taken as a first migration starts with psql's \restrict line (pg_dump 17.6,
+// 16.10, 15.14, ...): the server's parser is never asked about a line that starts with a
+// backslash, so it used to pass the check and fail after the files before it ran.
+TEST_F(CliTest, PsqlMetaCommandIsRefusedBeforeAnythingRuns) {
+  p_.Migration(Version(1) + "_one.sql", Table(1));
+  p_.Migration(Version(2) + "_dump.sql",
+               "--\n-- PostgreSQL database dump\n--\n\n\\restrict abc123XYZ\n\nCREATE TABLE dumped (id int);\n\n"
+               "\\unrestrict abc123XYZ\n");
+  auto r = Run({"migrate"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(Version(2) + "_dump.sql:5:1: syntax error at or near \"\\\" (SQLSTATE 42601)"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find(Version(2) + "_dump.sql:9:1: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("is a psql meta-command (pg_dump writes \\restrict and \\unrestrict), not SQL"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find("no transaction in progress"), std::string::npos) << r.err;
+  EXPECT_FALSE(TableExists("t1"));
+  EXPECT_FALSE(TableExists("dumped"));
+  EXPECT_EQ(HistoryRows(), 0);
+  auto lint = Run({"lint"});
+  EXPECT_EQ(lint.exit_code, 1);
+  EXPECT_NE(lint.out.find(Version(2) + "_dump.sql:5:1: error[syntax]"), std::string::npos) << lint.out;
+  EXPECT_NE(lint.out.find("fix: a line starting with \\ is a psql meta-command"), std::string::npos) << lint.out;
+}
+
 TEST_F(CliTest, FailingMigrationLeavesHistoryAndSchemaUnchanged) {
   p_.Migration(Version(1) + "_one.sql", Table(1));
   p_.Migration(Version(2) + "_two.sql",
