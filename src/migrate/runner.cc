@@ -170,16 +170,26 @@ Result<std::vector<PendingMigration>> Runner::Select(const std::vector<Migration
 
 Status CheckSyntaxOnServer(Session* session, const MigrationFile& file, const ParsedMigration& pm,
                           std::vector<FileError>* errors) {
-  for (const Statement* st : pm.Unparsed()) {
+  // A server older than the bundled parser's grammar may reject what the parser read
+  // (MERGE on 13 or 14): then every statement is checked, not only the unread ones.
+  const int major = session->server_version() / 10000;
+  std::vector<const Statement*> check = pm.Unparsed();
+  if (major < BundledParserMajor()) {
+    check.clear();
+    for (const auto* list : {&pm.body, &pm.verify}) {
+      for (const Statement& st : *list) check.push_back(&st);
+    }
+  }
+  for (const Statement* st : check) {
     DbError e;
     auto ok = ServerAcceptsSyntax(session, st->Text(file.content), &e);
     if (!ok.ok()) return ok.status();
     if (*ok) continue;
     size_t at = st->offset + (e.position > 0 ? CharPositionToOffset(st->Text(file.content), e.position) : 0);
-    errors->push_back({file.path, at,
-                       e.Summary() + ": rejected by the target server (PostgreSQL " +
-                           std::to_string(session->server_version() / 10000) + ") and by " + BundledParserNote() +
-                           (e.hint.empty() ? "" : "; " + e.hint)});
+    std::string who = "rejected by the target server (PostgreSQL " + std::to_string(major) + ")";
+    who += st->parsed ? ", whose grammar is older than that of " + BundledParserNote() + ", which reads it"
+                      : " and by " + BundledParserNote();
+    errors->push_back({file.path, at, e.Summary() + ": " + who + (e.hint.empty() ? "" : "; " + e.hint)});
   }
   return Status::Ok();
 }

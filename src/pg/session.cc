@@ -257,6 +257,14 @@ Result<bool> ServerAcceptsSyntax(Session* s, std::string_view sql, DbError* erro
       "fetch", "for", "foreach", "get", "if", "loop", "move", "null", "open", "perform", "raise", "return",
       "rollback", "while"};
   if (first.empty() || kPlpgsqlWords.count(first)) return true;
+  // MERGE is 15's. Before 15, PL/pgSQL reads its INTO as its own target ("not a known
+  // variable", below) and never hands it to the server's grammar, which has no MERGE.
+  if (first == "merge" && s->server_version() < 150000) {
+    error->sqlstate = "42601";
+    error->message = "syntax error at or near \"" + std::string(sql.substr(0, i)) + "\"";
+    error->position = 1;
+    return false;
+  }
   std::string tag = "$strata_" + RandomHex(8) + "$";
   while (sql.find(tag) != std::string_view::npos) tag = "$strata_" + RandomHex(8) + "$";
   std::string prefix = "DO " + tag + " BEGIN RETURN;\n";

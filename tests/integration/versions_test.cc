@@ -196,6 +196,30 @@ TEST_F(VersionTest, SyntaxErrorIsCheckedByTheServerBeforeAnythingRuns) {
   EXPECT_EQ(HistoryRows(), 0);
 }
 
+// Syntax newer than the target (MERGE is 15's) that the bundled parser reads is checked by
+// the target server too: on 13 and 14 migrate refuses before it touches anything (it used
+// to apply the first file, then fail on the second); on 15 and later the file runs.
+TEST_F(VersionTest, SyntaxNewerThanTheTargetIsRefusedBeforeAnythingRuns) {
+  p_.Migration(Version(1) + "_one.sql", "CREATE TABLE one (id bigint);\n");
+  p_.Migration(Version(2) + "_two.sql",
+               "CREATE TABLE two (id bigint);\nMERGE INTO two USING one ON one.id = two.id\n"
+               "  WHEN NOT MATCHED THEN INSERT VALUES (one.id);\n");
+  auto m = Run({"migrate"});
+  if (Major() >= 15) {
+    EXPECT_EQ(m.exit_code, 0) << m.err;
+    EXPECT_EQ(HistoryRows(), 2);
+    return;
+  }
+  EXPECT_EQ(m.exit_code, 1);
+  EXPECT_NE(m.err.find(Version(2) + "_two.sql:2:1: syntax error at or near \"MERGE\" (SQLSTATE 42601): "
+                       "rejected by the target server (PostgreSQL " + std::to_string(Major()) +
+                       "), whose grammar is older than that of strata's bundled parser (PostgreSQL 15 grammar)"),
+            std::string::npos) << m.err;
+  EXPECT_EQ(m.err.find("no transaction in progress"), std::string::npos) << m.err;
+  EXPECT_FALSE(TableExists("one"));
+  EXPECT_EQ(HistoryRows(), 0);
+}
+
 // lint --db: a table that was never analyzed is not taken for an empty one.
 TEST_F(VersionTest, LintDbSeesRowsOfAnUnanalyzedTable) {
   ExecOrDie(url_, "CREATE TABLE big (id bigint, v text) WITH (autovacuum_enabled = false);"
