@@ -100,17 +100,20 @@ std::string Sha256::Hex(std::string_view data) {
   return ToHex(d.data(), d.size());
 }
 
-}  // namespace strata
+namespace {
 
-namespace strata {
+std::string_view View(const std::array<uint8_t, 32>& d) {
+  return std::string_view(reinterpret_cast<const char*>(d.data()), d.size());
+}
+
+}  // namespace
 
 std::array<uint8_t, 32> HmacSha256(std::string_view key, std::string_view data) {
   std::string k(key);
   if (k.size() > 64) {
     Sha256 h;
     h.Update(k);
-    auto d = h.Finish();
-    k.assign(reinterpret_cast<const char*>(d.data()), d.size());
+    k = View(h.Finish());
   }
   k.resize(64, '\0');
   std::string ipad(k), opad(k);
@@ -124,7 +127,7 @@ std::array<uint8_t, 32> HmacSha256(std::string_view key, std::string_view data) 
   auto in = inner.Finish();
   Sha256 outer;
   outer.Update(opad);
-  outer.Update(std::string_view(reinterpret_cast<const char*>(in.data()), in.size()));
+  outer.Update(View(in));
   return outer.Finish();
 }
 
@@ -155,14 +158,6 @@ std::string Base64(std::string_view data) {
   }
   return out;
 }
-
-namespace {
-
-std::string_view View(const std::array<uint8_t, 32>& d) {
-  return std::string_view(reinterpret_cast<const char*>(d.data()), d.size());
-}
-
-}  // namespace
 
 std::string ScramSha256Secret(std::string_view password, std::string_view salt, int iterations) {
   // SaltedPassword = PBKDF2-HMAC-SHA-256(password, salt, iterations), one block.

@@ -74,13 +74,22 @@ void Pump(int in_fd, const std::string& input, int out_fd, std::string* out, int
 
 }  // namespace
 
-std::string FindInPath(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  for (const auto& dir : Split(path ? path : "/usr/bin:/bin", ':')) {
+namespace {
+
+// The first executable `name` in the folders of `path` (a PATH value); empty when none.
+std::string FindIn(std::string_view path, const std::string& name) {
+  for (const auto& dir : Split(path, ':')) {
     std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
     if (::access(candidate.c_str(), X_OK) == 0) return candidate;
   }
   return "";
+}
+
+}  // namespace
+
+std::string FindInPath(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  return FindIn(path ? path : "/usr/bin:/bin", name);
 }
 
 Result<ProcessResult> RunProcess(const std::vector<std::string>& argv,
@@ -101,19 +110,11 @@ Result<ProcessResult> RunProcess(const std::vector<std::string>& argv,
   // would after the environment is replaced.
   std::string program = args.empty() ? std::string() : args[0];
   if (!program.empty() && program.find('/') == std::string::npos) {
-    std::string path = "/usr/bin:/bin";
+    std::string_view path = "/usr/bin:/bin";
     for (const std::string& kv : env) {
-      if (StartsWith(kv, "PATH=")) path = kv.substr(5);
+      if (StartsWith(kv, "PATH=")) path = std::string_view(kv).substr(5);
     }
-    std::string found;
-    for (const auto& dir : Split(path, ':')) {
-      std::string candidate = (dir.empty() ? "." : dir) + "/" + program;
-      if (::access(candidate.c_str(), X_OK) == 0) {
-        found = candidate;
-        break;
-      }
-    }
-    program = found;
+    program = FindIn(path, program);
   }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);

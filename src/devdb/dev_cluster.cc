@@ -244,9 +244,7 @@ Status DevCluster::CheapenLogin() {
   auto password = ReadFile(JoinPath(dir_, "password"));
   if (!password.ok()) return password.status();
   std::string pw(Trim(*password));
-  auto url = Url("postgres");
-  if (!url.ok()) return url.status();
-  auto conn = Connection::Open(*url);
+  auto conn = OpenAdmin();
   if (!conn.ok()) return conn.status();
   auto r = (*conn)->Exec("SELECT rolpassword FROM pg_catalog.pg_authid WHERE rolname = 'postgres'");
   if (!r.ok()) return r.status();
@@ -347,9 +345,7 @@ uint64_t FreeBytes(const std::string& dir) {
 // Runs right after the server started, so no session of strata is using the tablespace.
 Status DevCluster::PrepareScratch() {
   std::string dir = ScratchDir();
-  auto url = Url("postgres");
-  if (!url.ok()) return url.status();
-  auto conn = Connection::Open(*url);
+  auto conn = OpenAdmin();
   if (!conn.ok()) return conn.status();
   Session* s = conn->get();
   auto found = s->ExecParams("SELECT oid::text, pg_catalog.pg_tablespace_location(oid) FROM pg_catalog.pg_tablespace "
@@ -393,10 +389,14 @@ Status DevCluster::PrepareScratch() {
   return Status::Ok();
 }
 
-Status DevCluster::CreateDatabase(const std::string& name) {
+Result<std::unique_ptr<Connection>> DevCluster::OpenAdmin() const {
   auto url = Url("postgres");
   if (!url.ok()) return url.status();
-  auto conn = Connection::Open(*url);
+  return Connection::Open(*url);
+}
+
+Status DevCluster::CreateDatabase(const std::string& name) {
+  auto conn = OpenAdmin();
   if (!conn.ok()) return conn.status();
   auto exists = (*conn)->ExecParams("SELECT 1 FROM pg_database WHERE datname = $1", {name});
   if (!exists.ok()) return exists.status();
@@ -407,10 +407,7 @@ Status DevCluster::CreateDatabase(const std::string& name) {
 
 bool DevCluster::Running() const {
   if (!FileExists(JoinPath(DataDir(), "postmaster.pid"))) return false;
-  auto url = Url("postgres");
-  if (!url.ok()) return false;
-  auto conn = Connection::Open(*url);
-  return conn.ok();
+  return OpenAdmin().ok();
 }
 
 Status DevCluster::Stop() {

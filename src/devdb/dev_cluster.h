@@ -6,12 +6,15 @@
 // the "postgres" user, since PostgreSQL refuses to run as root.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "base/status.h"
 
 namespace strata {
+
+class Connection;
 
 struct DevClusterOptions {
   bool fast = false;  // fsync=off and friends: for test servers, never for data you keep
@@ -65,6 +68,8 @@ class DevCluster {
   // per table and index, and on disk that is most of the time a shadow costs.
   Status PrepareScratch();
   Result<std::string> Base() const;  // where data/, port and the log live
+  // A session on the "postgres" database as the superuser.
+  Result<std::unique_ptr<Connection>> OpenAdmin() const;
   Status CreateDatabase(const std::string& name);
   Result<std::string> Bin(const std::string& name) const;
   std::string dir_;

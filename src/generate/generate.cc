@@ -384,7 +384,8 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
   ApplyScope(&des->catalog, *scope);
   const Catalog& desired = des->catalog;
   const std::string replay_db = cur->database;
-  // Whatever way this returns, the desired schema's database is dropped without waiting.
+  // Whatever way this returns, the desired schema's database is dropped without waiting,
+  // as the function returns (the leftovers of killed runs are swept with it).
   struct DropDesired {
     std::unique_ptr<ShadowDatabase>* db;
     ~DropDesired() {
@@ -659,10 +660,8 @@ Result<GenerateOutcome> Generate(const GenerateRequest& r) {
   phase("lint the files (alongside the proof)");
   out.files.insert(out.files.end(), rollbacks.begin(), rollbacks.end());
   // The shadows are dropped by the server while strata writes the files and exits: the
-  // proof above had both cores to itself. (The leftovers of killed runs are swept too.)
+  // proof above had both cores to itself (the desired schema's goes with drop_desired).
   ready.get();
-  if (owned_desired) owned_desired->DropWithoutWaiting(/*leave_spares=*/false);
-  owned_desired.reset();
   if (owned_replay) owned_replay->DropWithoutWaiting();
   owned_replay.reset();
   renamed_db.reset();

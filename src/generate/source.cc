@@ -57,9 +57,9 @@ void BlankPsqlRestrict(std::string* sql) {
     if (end == std::string::npos) end = sql->size();
     std::string_view line = std::string_view(*sql).substr(at, end - at);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    size_t word = StartsWith(line, "\\restrict ") ? 10 : StartsWith(line, "\\unrestrict ") ? 12 : 0;
-    if (word > 0) {
-      std::string_view key = line.substr(word);
+    for (std::string_view command : {"\\restrict ", "\\unrestrict "}) {
+      if (!StartsWith(line, command)) continue;
+      std::string_view key = line.substr(command.size());
       bool plain = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
         return std::isalnum(static_cast<unsigned char>(c)) != 0;
       });

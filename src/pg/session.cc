@@ -239,15 +239,17 @@ void Connection::Cancel() {
 }
 
 Result<bool> ServerAcceptsSyntax(Session* s, std::string_view sql, DbError* error) {
-  // No statement of any version starts with a backslash: a psql meta-command, which only
-  // psql reads (the server's own error, with what it is).
-  if (!sql.empty() && sql[0] == '\\') {
+  // The server's error for a statement whose first token it has no grammar for.
+  auto refuse = [&](std::string_view token, const char* hint) {
     error->sqlstate = "42601";
-    error->message = "syntax error at or near \"\\\"";
-    error->hint = kPsqlMetaCommandFix;
+    error->message = "syntax error at or near \"" + std::string(token) + "\"";
+    error->hint = hint;
     error->position = 1;
     return false;
-  }
+  };
+  // No statement of any version starts with a backslash: a psql meta-command, which only
+  // psql reads.
+  if (!sql.empty() && sql[0] == '\\') return refuse("\\", kPsqlMetaCommandFix);
   size_t i = 0;
   while (i < sql.size() && std::isalpha(static_cast<unsigned char>(sql[i]))) ++i;
   std::string first(sql.substr(0, i));
@@ -259,12 +261,7 @@ Result<bool> ServerAcceptsSyntax(Session* s, std::string_view sql, DbError* erro
   if (first.empty() || kPlpgsqlWords.count(first)) return true;
   // MERGE is 15's. Before 15, PL/pgSQL reads its INTO as its own target ("not a known
   // variable", below) and never hands it to the server's grammar, which has no MERGE.
-  if (first == "merge" && s->server_version() < 150000) {
-    error->sqlstate = "42601";
-    error->message = "syntax error at or near \"" + std::string(sql.substr(0, i)) + "\"";
-    error->position = 1;
-    return false;
-  }
+  if (first == "merge" && s->server_version() < 150000) return refuse(sql.substr(0, i), "");
   std::string tag = "$strata_" + RandomHex(8) + "$";
   while (sql.find(tag) != std::string_view::npos) tag = "$strata_" + RandomHex(8) + "$";
   std::string prefix = "DO " + tag + " BEGIN RETURN;\n";

@@ -131,7 +131,6 @@ class Connection : public Session {
 // abort it).
 Result<bool> ServerAcceptsSyntax(Session* s, std::string_view sql, DbError* error);
 
-
 // True when libpq's PG* variables name a server or database (so an empty conninfo means
 // something the user chose).
 bool LibpqEnvironmentSet();
